@@ -1,0 +1,72 @@
+"""Options and helpers every command shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ops.errors import TunectlError
+from ops.output import OutputFormat
+
+if TYPE_CHECKING:
+    from ops.settings import Settings
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="text for people, json for scripts (stdout)", case_sensitive=False),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="print the exact request that would be sent, and send nothing")
+]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")]
+
+
+def group(help: str) -> typer.Typer:
+    """A command group with tunectl's conventions. Plain help formatting: Typer's Rich help costs
+    ~0.3 s of start-up, which would break the `tunectl --help` budget (benchmarks/cli_startup.py)."""
+    return typer.Typer(
+        help=help,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
+@dataclass
+class CliState:
+    """What the root callback collects; settings are resolved on first use, not at start-up."""
+
+    flags: dict[str, Any] = field(default_factory=dict)
+    config_file: str | None = None
+    debug: bool = False
+    _settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from ops.settings import resolve_settings  # pydantic costs ~0.1 s: not at start-up
+
+            self._settings = resolve_settings(self.flags, config_file=self.config_file)
+        return self._settings
+
+
+def state(ctx: typer.Context) -> CliState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def get_settings(ctx: typer.Context) -> Settings:
+    return state(ctx).settings()
+
+
+def not_available(group: str) -> TunectlError:
+    return TunectlError(
+        "not-available-yet",
+        f"`tunectl {group}` is not available yet",
+        hint="see the project's issues for its status",
+    )

@@ -1,0 +1,60 @@
+"""One error type and one exit-status enum for every tunectl command.
+
+Commands raise `TunectlError`; `ops.cli.main` renders it as a diagnostic on stderr and exits with its
+status. Only unexpected exceptions show a traceback, and only with `--debug`.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Documented in ops/README.md; scripts depend on these numbers."""
+
+    OK = 0
+    CHECK_FAILED = 1  # invalid dataset, policy violation, not enough quota, budget exceeded, job failed
+    USAGE = 2  # bad flags, bad configuration, bad input file
+    CLOUD_API = 3  # a Google API answered with an error (after bounded retries)
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class TunectlError(Exception):
+    """An expected failure, rendered as `error[code]: message`, where, and a hint.
+
+    `code` is a stable kebab-case reference (tests and docs rely on it); `where` names the file, line
+    or config key at fault; `hint` says how to fix it.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        where: str | None = None,
+        hint: str | None = None,
+        status: ExitStatus = ExitStatus.USAGE,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.where = where
+        self.hint = hint
+        self.status = status
+
+    def render(self) -> str:
+        lines = [f"error[{self.code}]: {self.message}"]
+        if self.where:
+            lines.append(f"  --> {self.where}")
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "where": self.where,
+            "hint": self.hint,
+            "status": int(self.status),
+        }

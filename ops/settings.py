@@ -1,0 +1,136 @@
+"""Settings: flags, then environment variables, then a config file, then defaults.
+
+Resolved once per invocation into a frozen `Settings`, with the source of every value kept so that
+`tunectl config show` can say where each one came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ops.errors import TunectlError
+
+
+def _config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+def _data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+class Settings(BaseModel):
+    """Everything a command may need to reach the project; nothing secret lives here."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    project: str | None = None
+    region: str = "us-central1"
+    stack_outputs: Path | None = None
+    ledger: Path = _data_home() / "tunectl" / "ledger.sqlite"
+    billing_table: str | None = None
+    billing_account: str | None = None
+    policy_config: Path | None = None
+    # API endpoint overrides: used by the local test servers (`python -m tests.cloud`) and by
+    # private/regional endpoints. Empty means Google's default endpoint.
+    vertex_endpoint: str | None = None
+    storage_endpoint: str | None = None
+    bigquery_endpoint: str | None = None
+    quotas_endpoint: str | None = None
+    billing_endpoint: str | None = None
+    budgets_endpoint: str | None = None
+    # Anonymous credentials only make sense against the local test servers.
+    anonymous: bool = False
+    sources: Mapping[str, str] = {}
+
+    def require_project(self) -> str:
+        if not self.project:
+            raise TunectlError(
+                "missing-project",
+                "no Google Cloud project is set",
+                hint="pass --project, set GOOGLE_CLOUD_PROJECT or TUNECTL_PROJECT, "
+                'or add `project = "..."` to the tunectl config file',
+            )
+        return self.project
+
+
+SETTING_NAMES: tuple[str, ...] = tuple(name for name in Settings.model_fields if name != "sources")
+
+# Environment variables: TUNECTL_<NAME> for every setting; the project also honours Google's own.
+_ENV_ALIASES = {"project": ("TUNECTL_PROJECT", "GOOGLE_CLOUD_PROJECT")}
+
+
+def config_file_path(explicit: str | Path | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("TUNECTL_CONFIG"):
+        return Path(os.environ["TUNECTL_CONFIG"])
+    return _config_home() / "tunectl" / "config.toml"
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TunectlError(
+            "config-file-invalid",
+            f"the config file is not valid TOML: {exc}",
+            where=str(path),
+            hint="fix the syntax, or point TUNECTL_CONFIG at another file",
+        ) from exc
+    unknown = sorted(set(data) - set(SETTING_NAMES))
+    if unknown:
+        raise TunectlError(
+            "config-file-unknown-key",
+            f"unknown setting(s): {', '.join(unknown)}",
+            where=str(path),
+            hint=f"known settings: {', '.join(SETTING_NAMES)}",
+        )
+    return data
+
+
+def resolve_settings(
+    flags: Mapping[str, object | None] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    config_file: str | Path | None = None,
+) -> Settings:
+    """Merge the sources, highest precedence first: flags, environment, config file, defaults."""
+    environ = os.environ if environ is None else environ
+    path = config_file_path(config_file)
+    from_file = _read_config_file(path)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name in SETTING_NAMES:
+        flag = (flags or {}).get(name)
+        env_names = _ENV_ALIASES.get(name, (f"TUNECTL_{name.upper()}",))
+        env_hit = next((n for n in env_names if environ.get(n)), None)
+        if flag is not None:
+            values[name], sources[name] = flag, "flag"
+        elif env_hit:
+            values[name], sources[name] = environ[env_hit], f"env {env_hit}"
+        elif name in from_file:
+            values[name], sources[name] = from_file[name], f"config {path}"
+        else:
+            sources[name] = "default"
+    if isinstance(values.get("anonymous"), str):
+        values["anonymous"] = str(values["anonymous"]).lower() in {"1", "true", "yes", "on"}
+    try:
+        return Settings(**values, sources=sources)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "?"
+        raise TunectlError(
+            "setting-invalid",
+            f"setting {name!r} is invalid: {first['msg']}",
+            where=sources.get(name, "default"),
+            hint="fix the value where it is set",
+        ) from exc
