@@ -94,4 +94,7 @@ def run(args: list[str], *, debug: bool = False) -> int:
             file=sys.stderr,
         )
         return int(ExitStatus.USAGE)
-    return int(result) if isinstance(result, int) else int(ExitStatus.OK)
+    status = int(result) if isinstance(result, int) else int(ExitStatus.OK)
+    if status == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a silent exit code 130
+        print("interrupted", file=sys.stderr)
+    return status

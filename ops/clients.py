@@ -1,0 +1,147 @@
+"""The one place tunectl builds Google API clients, from `Settings`.
+
+Every client uses the REST transport, so production and the local contract-test servers
+(`tests/cloud`, `python -m tests.cloud`) exercise the same wire format. An `*_endpoint` setting
+(e.g. `http://127.0.0.1:8791`) replaces Google's host; `anonymous` swaps Application Default
+Credentials for credentials that never contact Google, which only the local servers accept.
+
+Google libraries cost seconds to import, so each function imports its library itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from google.auth.credentials import Credentials
+    from google.cloud import bigquery, storage
+    from google.cloud.billing.budgets_v1 import BudgetServiceClient
+    from google.cloud.billing_v1 import CloudCatalogClient
+    from google.cloud.cloudquotas_v1 import CloudQuotasClient
+    from google.genai import Client as GenaiClient
+
+    from ops.settings import Settings
+
+# The token the local servers see from anonymous clients that insist on sending one (google-genai).
+ANONYMOUS_TOKEN = "tunectl-anonymous"
+
+
+def _credentials(settings: Settings) -> Credentials | None:
+    """None lets each library find Application Default Credentials itself."""
+    if not settings.anonymous:
+        return None
+    from google.auth.credentials import AnonymousCredentials
+
+    return AnonymousCredentials()  # type: ignore[no-untyped-call]
+
+
+def _gapic_options(endpoint: str | None) -> dict[str, Any]:
+    # GAPIC REST transports accept a scheme in api_endpoint ("http://127.0.0.1:8791") and then
+    # skip TLS; without one they default to https.
+    return {"api_endpoint": endpoint} if endpoint else {}
+
+
+def vertex_host(region: str) -> str:
+    """Google's Vertex AI host for a region; `global` has no regional prefix."""
+    return "aiplatform.googleapis.com" if region == "global" else f"{region}-aiplatform.googleapis.com"
+
+
+def storage_client(settings: Settings) -> storage.Client:
+    from google.cloud import storage
+
+    return storage.Client(
+        project=settings.project,
+        credentials=_credentials(settings),
+        client_options=_gapic_options(settings.storage_endpoint) or None,
+    )
+
+
+def genai_client(settings: Settings, region: str) -> GenaiClient:
+    """google-genai in Vertex AI mode, pinned to the v1 API (its default is v1beta1)."""
+    from google import genai
+    from google.genai import types
+
+    credentials = None
+    if settings.anonymous:
+        # google-genai refreshes credentials that carry no token, and AnonymousCredentials refuse to
+        # refresh, so anonymous mode hands it a fixed bearer token instead.
+        from google.oauth2.credentials import Credentials as TokenCredentials
+
+        credentials = TokenCredentials(token=ANONYMOUS_TOKEN)  # type: ignore[no-untyped-call]
+    http_options = types.HttpOptions(api_version="v1")
+    if settings.vertex_endpoint:
+        # With project and location set, google-genai still builds
+        # {base_url}/v1/projects/{project}/locations/{region}/... under a custom base_url.
+        http_options.base_url = settings.vertex_endpoint.rstrip("/") + "/"
+    return genai.Client(
+        vertexai=True,
+        project=settings.require_project(),
+        location=region,
+        credentials=credentials,
+        http_options=http_options,
+    )
+
+
+def aiplatform_init(settings: Settings, region: str) -> None:
+    """Configure the process-wide google-cloud-aiplatform SDK (PipelineJob & co.) for a region."""
+    from google.cloud import aiplatform
+
+    aiplatform.init(
+        project=settings.require_project(),
+        location=region,
+        credentials=_credentials(settings),
+        api_endpoint=settings.vertex_endpoint or vertex_host(region),
+        api_transport="rest",
+    )
+
+
+def pipeline_service_client(settings: Settings, region: str) -> Any:
+    """The GAPIC PipelineService client, for calls the high-level `PipelineJob` does not expose."""
+    from google.cloud.aiplatform_v1 import PipelineServiceClient
+
+    return PipelineServiceClient(
+        credentials=_credentials(settings),
+        transport="rest",
+        client_options={"api_endpoint": settings.vertex_endpoint or vertex_host(region)},
+    )
+
+
+def quotas_client(settings: Settings) -> CloudQuotasClient:
+    from google.cloud.cloudquotas_v1 import CloudQuotasClient
+
+    return CloudQuotasClient(
+        credentials=_credentials(settings),
+        transport="rest",
+        client_options=_gapic_options(settings.quotas_endpoint),
+    )
+
+
+def bigquery_client(settings: Settings) -> bigquery.Client:
+    from google.cloud import bigquery
+
+    return bigquery.Client(
+        project=settings.project,
+        credentials=_credentials(settings),
+        client_options=_gapic_options(settings.bigquery_endpoint) or None,
+    )
+
+
+def catalog_client(settings: Settings) -> CloudCatalogClient:
+    """Cloud Billing Catalog (public price list): services and SKUs."""
+    from google.cloud.billing_v1 import CloudCatalogClient
+
+    return CloudCatalogClient(
+        credentials=_credentials(settings),
+        transport="rest",
+        client_options=_gapic_options(settings.billing_endpoint),
+    )
+
+
+def budgets_client(settings: Settings) -> BudgetServiceClient:
+    from google.cloud.billing.budgets_v1 import BudgetServiceClient
+
+    return BudgetServiceClient(
+        credentials=_credentials(settings),
+        transport="rest",
+        client_options=_gapic_options(settings.budgets_endpoint),
+    )
