@@ -10,17 +10,21 @@ Google libraries cost seconds to import, so each function imports its library it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
-    from google.cloud import bigquery, storage
+    from google.cloud.bigquery import Client as BigQueryClient
     from google.cloud.billing.budgets_v1 import BudgetServiceClient
     from google.cloud.billing_v1 import CloudCatalogClient
     from google.cloud.cloudquotas_v1 import CloudQuotasClient
+    from google.cloud.storage.client import Client as StorageClient
     from google.genai import Client as GenaiClient
 
     from ops.settings import Settings
+
+T = TypeVar("T")
 
 # The token the local servers see from anonymous clients that insist on sending one (google-genai).
 ANONYMOUS_TOKEN = "tunectl-anonymous"
@@ -32,7 +36,7 @@ def _credentials(settings: Settings) -> Credentials | None:
         return None
     from google.auth.credentials import AnonymousCredentials
 
-    return AnonymousCredentials()  # type: ignore[no-untyped-call]
+    return AnonymousCredentials()
 
 
 def _gapic_options(endpoint: str | None) -> dict[str, Any]:
@@ -46,10 +50,10 @@ def vertex_host(region: str) -> str:
     return "aiplatform.googleapis.com" if region == "global" else f"{region}-aiplatform.googleapis.com"
 
 
-def storage_client(settings: Settings) -> storage.Client:
-    from google.cloud import storage
+def storage_client(settings: Settings) -> StorageClient:
+    from google.cloud.storage.client import Client
 
-    return storage.Client(
+    return Client(
         project=settings.project,
         credentials=_credentials(settings),
         client_options=_gapic_options(settings.storage_endpoint) or None,
@@ -67,7 +71,7 @@ def genai_client(settings: Settings, region: str) -> GenaiClient:
         # refresh, so anonymous mode hands it a fixed bearer token instead.
         from google.oauth2.credentials import Credentials as TokenCredentials
 
-        credentials = TokenCredentials(token=ANONYMOUS_TOKEN)  # type: ignore[no-untyped-call]
+        credentials = TokenCredentials(token=ANONYMOUS_TOKEN)
     http_options = types.HttpOptions(api_version="v1")
     if settings.vertex_endpoint:
         # With project and location set, google-genai still builds
@@ -86,6 +90,10 @@ def aiplatform_init(settings: Settings, region: str) -> None:
     """Configure the process-wide google-cloud-aiplatform SDK (PipelineJob & co.) for a region."""
     from google.cloud import aiplatform
 
+    if settings.storage_endpoint:
+        # PipelineJob.submit checks the pipeline root's bucket with a storage.Client of its own, which
+        # takes its endpoint only from this variable (google-cloud-storage's emulator setting).
+        os.environ.setdefault("STORAGE_EMULATOR_HOST", settings.storage_endpoint)
     aiplatform.init(
         project=settings.require_project(),
         location=region,
@@ -95,15 +103,23 @@ def aiplatform_init(settings: Settings, region: str) -> None:
     )
 
 
-def pipeline_service_client(settings: Settings, region: str) -> Any:
-    """The GAPIC PipelineService client, for calls the high-level `PipelineJob` does not expose."""
-    from google.cloud.aiplatform_v1 import PipelineServiceClient
-
-    return PipelineServiceClient(
+def vertex_client(settings: Settings, region: str, client_class: type[T]) -> T:
+    """A GAPIC client of `google.cloud.aiplatform_v1` (EndpointServiceClient, ...) for one region."""
+    factory: Any = client_class
+    client: T = factory(
         credentials=_credentials(settings),
         transport="rest",
         client_options={"api_endpoint": settings.vertex_endpoint or vertex_host(region)},
     )
+    return client
+
+
+def pipeline_service_client(settings: Settings, region: str) -> Any:
+    """The GAPIC PipelineService client: creates pipeline jobs without the hidden bucket and project
+    lookups of `aiplatform.PipelineJob.submit`."""
+    from google.cloud.aiplatform_v1 import PipelineServiceClient
+
+    return vertex_client(settings, region, PipelineServiceClient)
 
 
 def quotas_client(settings: Settings) -> CloudQuotasClient:
@@ -116,10 +132,10 @@ def quotas_client(settings: Settings) -> CloudQuotasClient:
     )
 
 
-def bigquery_client(settings: Settings) -> bigquery.Client:
-    from google.cloud import bigquery
+def bigquery_client(settings: Settings) -> BigQueryClient:
+    from google.cloud.bigquery import Client
 
-    return bigquery.Client(
+    return Client(
         project=settings.project,
         credentials=_credentials(settings),
         client_options=_gapic_options(settings.bigquery_endpoint) or None,

@@ -31,3 +31,12 @@ SERVICE = "aiplatform.googleapis.com"
 def tracked_quotas() -> dict[str, TrackedQuota]:
     raw = json.loads(resources.files("ops.data").joinpath("quotas.json").read_text(encoding="utf-8"))
     return {key: TrackedQuota(key=key, **fields) for key, fields in raw["quotas"].items()}
+
+
+def preference_id(prefix: str, key: str, region: str) -> str:
+    """The quota preference id for a tracked quota in a region: `<prefix>-<key>-<region>`.
+
+    The one naming rule for the Pulumi stack (prefix = its `resource_prefix`) and `tunectl quota
+    request` (prefix `tunectl-cli`), so each recognizes the other's preferences and never writes them.
+    """
+    return f"{prefix}-{key}-{region}"

@@ -37,6 +37,9 @@ class Settings(BaseModel):
     billing_table: str | None = None
     billing_account: str | None = None
     policy_config: Path | None = None
+    # Quota id overrides by tracked-quota key (config file table `[quota_ids]`), for quotas whose id
+    # Google has not documented and whose display name does not resolve (ops/quotas/resolve.py).
+    quota_ids: dict[str, str] = {}
     # API endpoint overrides: used by the local test servers (`python -m tests.cloud`) and by
     # private/regional endpoints. Empty means Google's default endpoint.
     vertex_endpoint: str | None = None

@@ -27,7 +27,265 @@ class Step:
     expect: frozenset[int] = frozenset({0})  # exit statuses that mean the step showed what it should
 
 
-STEPS: tuple[Step, ...] = (Step("Show the resolved settings", ("config", "show")),)
+CLS = "samples/sarcasm-classification"
+GEN = "samples/sarcasm-generation"
+GEM = "samples/sarcasm-generation-gemini"
+PREF = "samples/sarcasm-preference"
+
+STEPS: tuple[Step, ...] = (
+    Step("Show the resolved settings and where each came from", ("config", "show")),
+    # ML operator: datasets
+    Step(
+        "Validate the classification set and its validation split",
+        ("dataset", "validate", f"{CLS}/train.jsonl", "--validation", f"{CLS}/validation.jsonl"),
+    ),
+    Step(
+        "Validate the Gemini-style generation set (JSON report)",
+        (
+            "dataset",
+            "validate",
+            f"{GEM}/train.jsonl",
+            "--validation",
+            f"{GEM}/validation.jsonl",
+            "--base-model",
+            "gemini-2.5-flash",
+            "--format",
+            "json",
+        ),
+        stdout_to="datasets/validate-gemini.json",
+    ),
+    Step(
+        "Validate the RLHF preference set",
+        (
+            "dataset",
+            "validate",
+            f"{PREF}/train.jsonl",
+            "--kind",
+            "preference",
+            "--validation",
+            f"{PREF}/eval.jsonl",
+        ),
+    ),
+    Step(
+        "A malformed file: every problem by code and line (exit 1 on purpose)",
+        ("dataset", "validate", "tests/data/malformed/roles-not-alternating.jsonl"),
+        expect=frozenset({1}),
+    ),
+    Step("Token statistics (offline estimate, labelled as such)", ("dataset", "stats", f"{GEN}/train.jsonl")),
+    Step(
+        "Convert article-style generation data to Gemini's format",
+        (
+            "dataset",
+            "convert",
+            f"{GEN}/train.jsonl",
+            "--to",
+            "gemini",
+            "-o",
+            "out/datasets/generation.gemini.jsonl",
+        ),
+    ),
+    Step(
+        "Convert the RLHF preference pairs to Gemini preference tuning's format",
+        (
+            "dataset",
+            "convert",
+            f"{PREF}/train.jsonl",
+            "--to",
+            "gemini",
+            "-o",
+            "out/datasets/preference.gemini.jsonl",
+        ),
+    ),
+    Step(
+        "Stratified train/validation split of the classification set",
+        (
+            "dataset",
+            "split",
+            f"{CLS}/train.jsonl",
+            "--validation-fraction",
+            "0.2",
+            "--seed",
+            "7",
+            "--train-out",
+            "out/datasets/classification.train.jsonl",
+            "--validation-out",
+            "out/datasets/classification.validation.jsonl",
+        ),
+    ),
+    # ML operator: plan and preflight
+    Step(
+        "Plan the article's RLHF run: 300 steps on a TPU v3 pod",
+        (
+            "plan",
+            "--train",
+            f"{PREF}/train.jsonl",
+            "--engine",
+            "rlhf-pipeline",
+            "--accelerator",
+            "tpu",
+            "--steps",
+            "300",
+        ),
+    ),
+    Step(
+        "Plan a Gemini tuning run (JSON)",
+        (
+            "plan",
+            "--train",
+            f"{GEM}/train.jsonl",
+            "--validation",
+            f"{GEM}/validation.jsonl",
+            "--engine",
+            "gemini",
+            "--base-model",
+            "gemini-2.5-flash",
+            "--epochs",
+            "3",
+            "--format",
+            "json",
+        ),
+        stdout_to="plan-gemini.json",
+    ),
+    Step(
+        "Preflight offline: what can be checked without a project, and the unknowns",
+        (
+            "preflight",
+            "--train",
+            f"{PREF}/train.jsonl",
+            "--engine",
+            "rlhf-pipeline",
+            "--accelerator",
+            "tpu",
+            "--steps",
+            "300",
+        ),
+    ),
+    Step(
+        "Preflight a Gemini run (JSON)",
+        (
+            "preflight",
+            "--train",
+            f"{GEM}/train.jsonl",
+            "--validation",
+            f"{GEM}/validation.jsonl",
+            "--engine",
+            "gemini",
+            "--base-model",
+            "gemini-2.5-flash",
+            "--epochs",
+            "3",
+            "--format",
+            "json",
+        ),
+        stdout_to="preflight-gemini.json",
+    ),
+    # ML operator: launch requests, built and shown but not sent
+    Step(
+        "Dry-run a Gemini supervised tuning launch: the exact request and its cost",
+        (
+            "tune",
+            "launch",
+            "--engine",
+            "gemini",
+            "--base-model",
+            "gemini-2.5-flash",
+            "--train",
+            f"{GEN}/train.jsonl",
+            "--validation",
+            f"{GEN}/validation.jsonl",
+            "--epochs",
+            "3",
+            "--label",
+            "team=nlp",
+            "--dry-run",
+        ),
+    ),
+    Step(
+        "Dry-run the article's RLHF pipeline on TPU: compiled pipeline parameters and cost",
+        (
+            "tune",
+            "launch",
+            "--engine",
+            "rlhf-pipeline",
+            "--accelerator",
+            "tpu",
+            "--base-model",
+            "t5-large",
+            "--train",
+            f"{PREF}/train.jsonl",
+            "--prompts",
+            f"{PREF}/prompts.jsonl",
+            "--validation",
+            f"{PREF}/eval.jsonl",
+            "--steps",
+            "300",
+            "--dry-run",
+        ),
+    ),
+    Step("Runs in the local ledger", ("tune", "list", "--local")),
+    # Platform engineer: the stack and its guardrails
+    Step("Plan the GPU stack offline: what `pulumi up` would create", ("infra", "plan", "--stack", "gpu")),
+    Step(
+        "Plan the EU TPU stack offline (JSON inventory and policy verdicts)",
+        ("infra", "plan", "--stack", "tpu", "--format", "json"),
+        stdout_to="infra/plan-tpu.json",
+    ),
+    Step(
+        "A stack the policy pack rejects (exit 1 on purpose)",
+        ("infra", "plan", "--stack", "policies/examples/Pulumi.unguarded.yaml"),
+        expect=frozenset({1}),
+    ),
+    # Finance: what each run really cost
+    Step(
+        "Generate a sample Cloud Billing export",
+        ("cost", "sample-export", "-o", "out/billing-export.parquet"),
+    ),
+    Step(
+        "Reconcile billed cost per run against the estimates",
+        (
+            "cost",
+            "reconcile",
+            "--billing-export",
+            "out/billing-export.parquet",
+            "--runs-file",
+            "out/billing-export.runs.json",
+            "--month",
+            "2026-10",
+        ),
+    ),
+    Step(
+        "Write the finance report (one self-contained HTML file with charts)",
+        (
+            "cost",
+            "report",
+            "--billing-export",
+            "out/billing-export.parquet",
+            "--runs-file",
+            "out/billing-export.runs.json",
+            "--month",
+            "2026-10",
+            "-o",
+            "out/cost-report.html",
+        ),
+    ),
+    Step(
+        "The same reconciliation as CSV for spreadsheets",
+        (
+            "cost",
+            "reconcile",
+            "--billing-export",
+            "out/billing-export.parquet",
+            "--runs-file",
+            "out/billing-export.runs.json",
+            "--month",
+            "2026-10",
+            "--format",
+            "csv",
+        ),
+        stdout_to="cost-reconcile.csv",
+    ),
+    Step("The dated price table behind every estimate", ("pricing", "show")),
+)
 
 
 def _environment() -> dict[str, str]:

@@ -1,14 +1,236 @@
-"""`tunectl cost`: not built yet."""
+"""`tunectl cost`: what each tuning run really cost, from the Cloud Billing export, and finance reports."""
 
 from __future__ import annotations
 
-from ops.commands.common import group, not_available
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
-app = group("Not available yet.")
-app.info.invoke_without_command = True
-app.info.no_args_is_help = False
+import typer
+
+from ops.commands.common import get_settings, group
+from ops.errors import TunectlError
+
+if TYPE_CHECKING:
+    from ops.costs.options import CostInputs
+
+app = group("Reconcile billed cost per run and write finance reports.")
 
 
-@app.callback()
-def _placeholder() -> None:
-    raise not_available("cost")
+class ReconcileFormat(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+class ReportFormat(StrEnum):
+    html = "html"
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+class ExportFileFormat(StrEnum):
+    parquet = "parquet"
+    ndjson = "ndjson"
+    csv = "csv"
+
+
+BillingExportOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--billing-export",
+        metavar="PATH",
+        help="export files, globs or folders (Parquet, NDJSON, CSV), read locally with DuckDB; repeatable",
+    ),
+]
+BigQueryTableOption = Annotated[
+    str | None,
+    typer.Option(
+        "--bigquery-table",
+        metavar="TABLE",
+        help="the billing export table, project.dataset.table (default: setting)",
+    ),
+]
+MonthOption = Annotated[
+    str | None, typer.Option("--month", metavar="YYYY-MM", help="usage month YYYY-MM (UTC)")
+]
+FromOption = Annotated[
+    str | None, typer.Option("--from", metavar="DATE", help="usage from this date/time (UTC, inclusive)")
+]
+ToOption = Annotated[
+    str | None, typer.Option("--to", metavar="DATE", help="usage before this date/time (UTC, exclusive)")
+]
+InvoiceMonthOption = Annotated[
+    str | None,
+    typer.Option("--invoice-month", metavar="YYYYMM", help="only rows of this invoice month, YYYYMM"),
+]
+RunKeyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--run-key",
+        metavar="KEY",
+        help="label keys that name a run, in precedence order; repeatable "
+        "(default: tunectl-run-id, vertex-ai-pipelines-run-billing-id, vertex-ai-pipeline-run-billing-id)",
+    ),
+]
+RunsFileOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--runs-file",
+        metavar="FILE",
+        help='JSON {"runs": [ledger records]} to join besides the ledger; repeatable',
+    ),
+]
+ThresholdOption = Annotated[
+    float,
+    typer.Option(
+        "--variance-threshold",
+        metavar="PCT",
+        help="flag runs whose cost differs from the estimate by more (%)",
+    ),
+]
+
+
+def _inputs(
+    billing_export: list[str] | None,
+    bigquery_table: str | None,
+    month: str | None,
+    start: str | None,
+    end: str | None,
+    invoice_month: str | None,
+    run_key: list[str] | None,
+    runs_file: list[Path] | None,
+) -> CostInputs:
+    from ops.costs.options import CostInputs
+
+    return CostInputs(
+        billing_export=list(billing_export or []),
+        bigquery_table=bigquery_table,
+        month=month,
+        start=start,
+        end=end,
+        invoice_month=invoice_month,
+        run_keys=list(run_key or []),
+        runs_files=list(runs_file or []),
+    )
+
+
+@app.command("reconcile")
+def reconcile(
+    ctx: typer.Context,
+    billing_export: BillingExportOption = None,
+    bigquery_table: BigQueryTableOption = None,
+    month: MonthOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    invoice_month: InvoiceMonthOption = None,
+    run_key: RunKeyOption = None,
+    runs_file: RunsFileOption = None,
+    variance_threshold: ThresholdOption = 20.0,
+    fmt: Annotated[
+        ReconcileFormat,
+        typer.Option("--format", "-f", help="text, json or csv (stdout)", case_sensitive=False),
+    ] = ReconcileFormat.text,
+) -> None:
+    """Billed cost per run (gross, credits, net per currency) against its estimate; unattributed Vertex AI
+    spend, coverage, orphans and runs not billed yet."""
+    import sys
+
+    from ops.costs.options import prepare
+    from ops.costs.reconcile import reconcile_costs
+    from ops.costs.report import reconcile_csv, render_reconcile_text
+    from ops.output import print_json, stdout_console
+
+    inputs = _inputs(billing_export, bigquery_table, month, start, end, invoice_month, run_key, runs_file)
+    engine, spec, known = prepare(inputs, get_settings(ctx))
+    result = reconcile_costs(engine, spec, known, variance_threshold_pct=variance_threshold)
+    if fmt is ReconcileFormat.json:
+        print_json(result.as_json())
+    elif fmt is ReconcileFormat.csv:
+        sys.stdout.write(reconcile_csv(result))
+    else:
+        render_reconcile_text(result, stdout_console())
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="file to write (atomically)")],
+    billing_export: BillingExportOption = None,
+    bigquery_table: BigQueryTableOption = None,
+    month: MonthOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    invoice_month: InvoiceMonthOption = None,
+    run_key: RunKeyOption = None,
+    runs_file: RunsFileOption = None,
+    variance_threshold: ThresholdOption = 20.0,
+    trend_months: Annotated[int, typer.Option("--trend-months", help="months in the trend chart", min=1)] = 6,
+    fmt: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format", "-f", help="html, md, csv or json (default: from the -o suffix)", case_sensitive=False
+        ),
+    ] = None,
+) -> None:
+    """A finance report: one self-contained HTML file with charts (opens offline), Markdown, CSV or JSON."""
+    from ops.atomic import atomic_write_text
+    from ops.costs.report import build_report, render_report
+    from ops.output import note
+
+    chosen = fmt or _format_from_suffix(output)
+    inputs = _inputs(billing_export, bigquery_table, month, start, end, invoice_month, run_key, runs_file)
+    data = build_report(inputs, get_settings(ctx), variance_threshold, trend_months)
+    atomic_write_text(output, render_report(data, chosen.value))
+    note(f"wrote {output} ({chosen.value})")
+
+
+def _format_from_suffix(path: Path) -> ReportFormat:
+    suffix = path.suffix.lower().lstrip(".")
+    aliases = {"htm": "html", "markdown": "md"}
+    try:
+        return ReportFormat(aliases.get(suffix, suffix))
+    except ValueError:
+        raise TunectlError(
+            "report-format-unknown",
+            f"cannot tell the report format from {path.name!r}",
+            where="--output",
+            hint="pass --format html|md|csv|json",
+        ) from None
+
+
+@app.command("sample-export")
+def sample_export(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="export file to write (.parquet, .jsonl, .csv)")
+    ],
+    detailed: Annotated[
+        bool, typer.Option("--detailed", help="the detailed table's schema (adds resource and price)")
+    ] = False,
+    file_format: Annotated[
+        ExportFileFormat | None, typer.Option("--file-format", help="default: from the suffix")
+    ] = None,
+) -> None:
+    """Write a deterministic sample billing export (and the matching runs file, `<name>.runs.json`)."""
+    from ops.atomic import atomic_write_bytes, atomic_write_text
+    from ops.costs import sample_export as sample
+    from ops.output import note
+
+    if file_format is None:
+        try:
+            chosen = sample.format_for(output)
+        except ValueError:
+            raise TunectlError(
+                "export-format-unknown",
+                f"cannot tell the export format from {output.name!r}",
+                where="--output",
+                hint="name it *.parquet, *.jsonl or *.csv, or pass --file-format",
+            ) from None
+    else:
+        chosen = file_format.value
+    rows = sample.sample_rows()
+    atomic_write_bytes(output, sample.render_export(rows, chosen, detailed=detailed))
+    runs_path = sample.runs_file_for(output)
+    atomic_write_text(runs_path, sample.runs_json())
+    note(f"wrote {output} ({len(rows)} rows, {chosen}) and {runs_path}")

@@ -1,14 +1,217 @@
-"""`tunectl dataset`: not built yet."""
+"""`tunectl dataset`: validate, convert, split and describe tuning datasets (local or gs://)."""
 
 from __future__ import annotations
 
-from ops.commands.common import group, not_available
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
-app = group("Not available yet.")
-app.info.invoke_without_command = True
-app.info.no_args_is_help = False
+import typer
+
+from ops.commands.common import FormatOption, get_settings, group
+from ops.errors import ExitStatus, TunectlError
+from ops.output import OutputFormat, emit
+
+if TYPE_CHECKING:
+    from ops.datasets.tokens import TokenCounter
+    from ops.settings import Settings
+
+app = group("Validate, convert, split and describe tuning datasets.")
 
 
-@app.callback()
-def _placeholder() -> None:
-    raise not_available("dataset")
+class KindChoice(StrEnum):
+    auto = "auto"
+    supervised = "supervised"
+    preference = "preference"
+
+
+class CounterChoice(StrEnum):
+    estimate = "estimate"
+    vertex = "vertex"
+
+
+class StyleChoice(StrEnum):
+    gemini = "gemini"
+    palm = "palm"
+
+
+BaseModelOption = Annotated[
+    str | None, typer.Option("--base-model", help="base model whose limits apply (e.g. gemini-2.5-flash)")
+]
+CounterOption = Annotated[
+    CounterChoice,
+    typer.Option(
+        "--counter",
+        help="estimate: offline chars/4 (documented error); "
+        "vertex: Vertex AI CountTokens (needs --base-model)",
+        case_sensitive=False,
+    ),
+]
+
+
+def _settings_if_remote(ctx: typer.Context, paths: list[str]) -> Settings | None:
+    return get_settings(ctx) if any(p.startswith("gs://") for p in paths) else None
+
+
+def make_counter(ctx: typer.Context, choice: CounterChoice, base_model: str | None) -> TokenCounter:
+    from ops.datasets.tokens import EstimateTokenCounter, VertexTokenCounter
+
+    if choice is CounterChoice.estimate:
+        return EstimateTokenCounter()
+    if not base_model:
+        raise TunectlError("missing-base-model", "--counter vertex counts with a model: pass --base-model")
+    return VertexTokenCounter(get_settings(ctx), model=base_model)
+
+
+@app.command("validate")
+def validate(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(help="JSONL files or gs:// objects (training data)")],
+    kind: Annotated[
+        KindChoice, typer.Option(help="what the files must hold", case_sensitive=False)
+    ] = KindChoice.auto,
+    base_model: BaseModelOption = None,
+    validation: Annotated[
+        str | None, typer.Option("--validation", help="validation set, checked for size, kind and leakage")
+    ] = None,
+    counter: CounterOption = CounterChoice.estimate,
+    per_code: Annotated[
+        int, typer.Option("--max-per-code", help="findings shown per check in text output")
+    ] = 5,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Run every check on dataset files; exit 1 if any file has an error.
+
+    Each finding has a stable code, a line (and a column for JSON errors). Text output shows the
+    first findings of each code; --format json lists them all.
+    """
+    from ops.datasets import validate_files
+    from ops.datasets.render import render_reports
+
+    settings = _settings_if_remote(ctx, [*paths, *([validation] if validation else [])])
+    reports = validate_files(
+        paths,
+        kind=kind.value,
+        base_model=base_model,
+        counter=make_counter(ctx, counter, base_model),
+        validation=validation,
+        settings=settings,
+    )
+    emit({"files": reports}, fmt, lambda console: render_reports(console, reports, per_code=per_code))
+    if not all(r.valid for r in reports):
+        raise typer.Exit(int(ExitStatus.CHECK_FAILED))
+
+
+@app.command("stats")
+def stats(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="a JSONL file or gs:// object")],
+    base_model: BaseModelOption = None,
+    counter: CounterOption = CounterChoice.estimate,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Examples, token distributions (p5/p50/p95/max) for input and output, billable tokens."""
+    from ops.datasets import validate_file
+    from ops.datasets.render import _tokens_line
+
+    report = validate_file(
+        path,
+        base_model=base_model,
+        counter=make_counter(ctx, counter, base_model),
+        settings=_settings_if_remote(ctx, [path]),
+    )
+    data: dict[str, Any] = {
+        "path": report.path,
+        "kind": report.kind,
+        "style": report.style,
+        "examples": report.examples,
+        "well_formed_examples": report.stats["well_formed_examples"],
+        "errors": len(report.errors),
+        "token_counter": report.stats["token_counter"],
+        "tokens": report.stats["tokens"],
+        "billable_tokens": report.stats["tokens"]["billable"],
+        "classification": report.stats["classification"],
+    }
+
+    def render(console: Any) -> None:
+        console.print(
+            f"{report.path}: {report.kind} ({report.style}), {report.examples:,} examples",
+            markup=False,
+            highlight=False,
+        )
+        console.print(_tokens_line(report.stats), markup=False, highlight=False)
+        console.print(f"counter method: {report.stats['token_counter']['method']}", markup=False)
+        if report.errors:
+            console.print(
+                f"note: {len(report.errors)} error(s); statistics cover the {data['well_formed_examples']:,} "
+                "well-formed examples (see `tunectl dataset validate`)",
+                markup=False,
+            )
+
+    emit(data, fmt, render)
+
+
+@app.command("convert")
+def convert(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="a JSONL file or gs:// object")],
+    to: Annotated[StyleChoice, typer.Option("--to", help="target style", case_sensitive=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="file to write (atomically)")],
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Convert between the article's (PaLM) formats and Gemini's, supervised or preference."""
+    from ops.datasets.convert import convert_file
+
+    result = convert_file(source, output, to=to.value, settings=_settings_if_remote(ctx, [source]))
+    emit(
+        result,
+        fmt,
+        lambda console: console.print(
+            f"wrote {result.output}: {result.examples:,} examples, "
+            f"{result.from_format} -> {result.to_format}",
+            markup=False,
+            highlight=False,
+        ),
+    )
+
+
+@app.command("split")
+def split(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="a JSONL file or gs:// object")],
+    validation_fraction: Annotated[float, typer.Option("--validation-fraction", help="share held out, 0-1")],
+    seed: Annotated[int, typer.Option("--seed", help="random seed; the same seed gives the same split")] = 0,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="where STEM.train.jsonl / STEM.validation.jsonl go")
+    ] = None,
+    train_out: Annotated[Path | None, typer.Option("--train-out", help="training output file")] = None,
+    validation_out: Annotated[
+        Path | None, typer.Option("--validation-out", help="validation output file")
+    ] = None,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Seeded train/validation split, stratified by class for classification sets."""
+    from ops.datasets.split import default_outputs, split_file
+
+    default_train, default_validation = default_outputs(source, out_dir)
+    result = split_file(
+        source,
+        validation_fraction=validation_fraction,
+        seed=seed,
+        train_out=train_out or default_train,
+        validation_out=validation_out or default_validation,
+        settings=_settings_if_remote(ctx, [source]),
+    )
+
+    def render(console: Any) -> None:
+        console.print(
+            f"wrote {result.train_path} ({result.train_examples:,} examples) and "
+            f"{result.validation_path} ({result.validation_examples:,}), seed {result.seed}",
+            markup=False,
+            highlight=False,
+        )
+        if result.stratified_by:
+            shares = ", ".join(f"{k} {v['train']}/{v['validation']}" for k, v in result.per_class.items())
+            console.print(f"stratified by class (train/validation): {shares}", markup=False, highlight=False)
+
+    emit(result, fmt, render)

@@ -1,10 +1,89 @@
-"""`tunectl plan`: not built yet."""
+"""`tunectl plan`: steps, tokens, duration and cost of a tuning run, before it is launched."""
 
 from __future__ import annotations
 
-from ops.commands.common import not_available
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from ops.commands.common import FormatOption
+from ops.commands.dataset import BaseModelOption, CounterChoice, CounterOption, make_counter
+from ops.output import OutputFormat, emit
 
 
-def plan() -> None:
-    """Not available yet."""
-    raise not_available("plan")
+class EngineChoice(StrEnum):
+    gemini = "gemini"
+    rlhf_pipeline = "rlhf-pipeline"
+
+
+class AcceleratorChoice(StrEnum):
+    gpu = "gpu"
+    tpu = "tpu"
+
+
+def plan(
+    ctx: typer.Context,
+    train: Annotated[str, typer.Option("--train", help="training JSONL file or gs:// object")],
+    engine: Annotated[
+        EngineChoice, typer.Option("--engine", help="gemini or rlhf-pipeline", case_sensitive=False)
+    ],
+    validation: Annotated[
+        str | None, typer.Option("--validation", help="validation JSONL (billed too)")
+    ] = None,
+    base_model: BaseModelOption = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", help="epochs to train")] = None,
+    steps: Annotated[int | None, typer.Option("--steps", help="total steps (rlhf-pipeline)")] = None,
+    accelerator: Annotated[
+        AcceleratorChoice | None,
+        typer.Option("--accelerator", help="rlhf-pipeline: gpu (us-central1) or tpu (europe-west4)"),
+    ] = None,
+    counter: CounterOption = CounterChoice.estimate,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Plan a run: examples, billable tokens, batch size, steps, duration and cost, with every
+    assumption's date and source. The dataset is validated first; an invalid one exits 1."""
+    from ops.commands.common import get_settings
+    from ops.planning import plan_run
+
+    remote = train.startswith("gs://") or bool(validation and validation.startswith("gs://"))
+    result = plan_run(
+        engine=engine.value,
+        train=train,
+        validation=validation,
+        base_model=base_model,
+        epochs=epochs,
+        steps=steps,
+        accelerator=accelerator.value if accelerator else None,
+        counter=make_counter(ctx, counter, base_model),
+        settings=get_settings(ctx) if remote else None,
+    )
+    data = result.as_json()
+
+    def render(console: Any) -> None:
+        rows = [
+            ("engine", data["engine"]),
+            ("examples", f"{data['examples']:,}"),
+            ("billable tokens", f"{data['billable_tokens']:,} per epoch (training + validation)"),
+            ("batch size", data["batch_size"] if data["batch_size"] is not None else "chosen by Vertex AI"),
+            ("steps per epoch", data["steps_per_epoch"] if data["steps_per_epoch"] is not None else "-"),
+            ("total steps", data["total_steps"] if data["total_steps"] is not None else "-"),
+            ("epochs", data["epochs"]),
+            ("estimated hours", data["estimated_hours"] or "unknown"),
+            (
+                "estimated cost",
+                f"{data['estimated_cost']['amount']} {data['estimated_cost']['currency']}"
+                if data["estimated_cost"]
+                else "unknown",
+            ),
+        ]
+        for name, value in rows:
+            console.print(f"{name:>16}: {value}", markup=False, highlight=False)
+        console.print("assumptions:", markup=False)
+        for a in data["assumptions"]:
+            dated = f" ({a['date']})" if a["date"] else ""
+            console.print(
+                f"  - {a['name']}: {a['value']}{dated} — source: {a['source']}", markup=False, highlight=False
+            )
+
+    emit(data, fmt, render)

@@ -1,10 +1,93 @@
-"""`tunectl preflight`: not built yet."""
+"""`tunectl preflight`: go/no-go for a tuning run before any money is spent."""
 
 from __future__ import annotations
 
-from ops.commands.common import not_available
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ops.commands.common import FormatOption, get_settings
+from ops.errors import ExitStatus
+from ops.output import OutputFormat, emit
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ops.preflight import PreflightReport
 
 
-def preflight() -> None:
-    """Not available yet."""
-    raise not_available("preflight")
+class Engine(StrEnum):
+    gemini = "gemini"
+    rlhf_pipeline = "rlhf-pipeline"
+
+
+class Accelerator(StrEnum):
+    gpu = "gpu"
+    tpu = "tpu"
+
+
+def _render(console: Console, report: PreflightReport) -> None:
+    from rich.table import Table
+
+    marks = {"ok": "[green]ok[/green]", "no": "[red]no[/red]", "unknown": "[yellow]unknown[/yellow]"}
+    where = f"project {report.project or '(none: offline)'}, {report.region}"
+    table = Table("check", "status", "reason", title=f"preflight: {report.engine} in {where}")
+    for check in report.checks:
+        table.add_row(check.name, marks[check.status.value], check.reason)
+    console.print(table)
+    unknown = sum(1 for c in report.checks if c.status.value == "unknown")
+    verdict = "[green]GO[/green]" if report.go else "[red]NO-GO[/red]"
+    note = (
+        f" ({unknown} check(s) unknown{', which --strict counts as no' if not report.strict else ''})"
+        if unknown
+        else ""
+    )
+    console.print(f"verdict: {verdict}{note}")
+
+
+def preflight(
+    ctx: typer.Context,
+    train: Annotated[str, typer.Option("--train", help="training dataset: local JSONL or gs:// URI")],
+    engine: Annotated[Engine, typer.Option("--engine", help="gemini or rlhf-pipeline", case_sensitive=False)],
+    validation: Annotated[str | None, typer.Option("--validation", help="validation dataset")] = None,
+    accelerator: Annotated[
+        Accelerator | None,
+        typer.Option("--accelerator", help="rlhf-pipeline: tpu (europe-west4, default) or gpu (us-central1)"),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="gemini: tuning region (default: the region setting)")
+    ] = None,
+    base_model: Annotated[
+        str | None,
+        typer.Option("--base-model", help="base model, e.g. gemini-2.5-flash (gemini: needed for the cost)"),
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", help="epochs to train (the plan's default: 1)", min=1)
+    ] = None,
+    steps: Annotated[int | None, typer.Option("--steps", help="total steps (rlhf-pipeline)", min=1)] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="treat every unknown check as a no-go")] = False,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Go/no-go: dataset, region and residency, quota, budget headroom and cost, each ok, no or unknown.
+
+    Exit 0 on go, 1 on no-go. Without a project, quota and budget are unknown (with the reason) and the
+    dataset, region and cost are still checked.
+    """
+    from ops.preflight import run_preflight
+
+    report = run_preflight(
+        get_settings(ctx),
+        train=train,
+        validation=validation,
+        engine=engine.value,
+        accelerator=accelerator.value if accelerator else None,
+        region=region,
+        base_model=base_model,
+        epochs=epochs,
+        steps=steps,
+        strict=strict,
+    )
+    emit(report.as_dict(), fmt, lambda console: _render(console, report))
+    if not report.go:
+        raise typer.Exit(int(ExitStatus.CHECK_FAILED))

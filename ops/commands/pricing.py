@@ -1,14 +1,92 @@
-"""`tunectl pricing`: not built yet."""
+"""`tunectl pricing`: the dated price table `plan` and the cost reconciliation use, and its refresh."""
 
 from __future__ import annotations
 
-from ops.commands.common import group, not_available
+from pathlib import Path
+from typing import Annotated
 
-app = group("Not available yet.")
-app.info.invoke_without_command = True
-app.info.no_args_is_help = False
+import typer
+
+from ops.commands.common import FormatOption, get_settings, group
+from ops.output import OutputFormat
+
+app = group("Show and refresh the dated price table.")
 
 
-@app.callback()
-def _placeholder() -> None:
-    raise not_available("pricing")
+@app.command("show")
+def show(fmt: FormatOption = OutputFormat.text) -> None:
+    """The price table in effect: built-in figures overlaid by the last refresh, each with date and source."""
+    from ops.output import emit
+    from ops.pricing import entry_as_dict, load_price_table
+
+    table = load_price_table()
+    data = {"tables": table.tables, "entries": [entry_as_dict(e) for e in table.entries.values()]}
+
+    def render(console: object) -> None:
+        from rich.console import Console
+
+        assert isinstance(console, Console)
+        for header in table.tables:
+            console.print(
+                f"table {header['id']} ({header['path']}), retrieved {header['retrieved']}", highlight=False
+            )
+        for entry in table.entries.values():
+            price = "unknown" if entry.price is None else f"{entry.price} {entry.currency}"
+            mark = "" if entry.confirmed else " (unconfirmed)"
+            console.print(
+                f"  {entry.id:38} {price:>14} per {entry.unit}, {entry.date}, from {entry.table}{mark}",
+                highlight=False,
+                markup=False,
+            )
+
+    emit(data, fmt, render)
+
+
+@app.command("refresh")
+def refresh(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="where to write (default: the refreshed table plan reads)"),
+    ] = None,
+    currency: Annotated[str, typer.Option("--currency", help="ISO 4217 currency of the prices")] = "USD",
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Read Vertex AI SKUs from the Cloud Billing Catalog API and store a dated price table."""
+    import json
+    from datetime import UTC, datetime
+
+    from ops.atomic import atomic_write_text
+    from ops.clients import catalog_client
+    from ops.costs.price_refresh import build_price_table, fetch_vertex_skus
+    from ops.output import emit, note, warn
+    from ops.pricing import load_price_table, refreshed_table_path
+
+    settings = get_settings(ctx)
+    skus = fetch_vertex_skus(catalog_client(settings), currency=currency.upper())
+    table = build_price_table(skus, retrieved=datetime.now(UTC))
+    target = output or refreshed_table_path()
+    atomic_write_text(target, json.dumps(table, indent=2) + "\n")
+    # Read it back through the loader plan uses, so a table it cannot parse is caught here.
+    load_price_table(target, use_refreshed=False)
+    missing = {"rlhf-pipeline:tpu", "rlhf-pipeline:gpu"} - {e["id"] for e in table["entries"]}
+    if missing:
+        warn(
+            f"no catalog SKU matched {', '.join(sorted(missing))}; the built-in figures stay in use for them"
+        )
+    note(f"wrote {target}: {len(table['entries'])} price entries from {len(skus)} SKUs")
+    summary = {"path": str(target), "id": table["id"], "entries": table["entries"], "skus": len(skus)}
+
+    def render(console: object) -> None:
+        from rich.console import Console
+
+        assert isinstance(console, Console)
+        for entry in table["entries"]:
+            console.print(
+                f"{entry['id']:38} {entry['price']:>12} {entry['currency']} "
+                f"per {entry['unit']} ({entry['date']})",
+                highlight=False,
+                markup=False,
+            )
+
+    emit(summary, fmt, render)

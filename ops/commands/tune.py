@@ -1,14 +1,624 @@
-"""`tunectl tune`: not built yet."""
+"""`tunectl tune`: launch tuning runs on either engine, follow them, and judge the tuned model."""
 
 from __future__ import annotations
 
-from ops.commands.common import group, not_available
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
-app = group("Not available yet.")
-app.info.invoke_without_command = True
-app.info.no_args_is_help = False
+import typer
+
+from ops.commands.common import DryRunOption, FormatOption, YesOption, get_settings, group
+from ops.errors import ExitStatus, TunectlError
+from ops.output import OutputFormat, emit
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ops.ledger import Ledger, RunRecord
+    from ops.settings import Settings
+    from ops.tuning.jobs import JobView
+    from ops.tuning.launch import LaunchResult
+
+app = group("Launch, watch, cancel, predict with and evaluate tuning runs.")
 
 
-@app.callback()
-def _placeholder() -> None:
-    raise not_available("tune")
+class EngineChoice(StrEnum):
+    gemini = "gemini"
+    rlhf_pipeline = "rlhf-pipeline"
+
+
+class MethodChoice(StrEnum):
+    supervised = "supervised"
+    preference = "preference"
+
+
+class AcceleratorChoice(StrEnum):
+    gpu = "gpu"
+    tpu = "tpu"
+
+
+class ReportFormatChoice(StrEnum):
+    text = "text"
+    json = "json"
+    md = "md"
+
+
+RunArgument = Annotated[
+    str, typer.Argument(help="run id (or a unique prefix of it), or the job's resource name")
+]
+PollOption = Annotated[float, typer.Option("--poll-interval", help="seconds between status reads", min=0.0)]
+RegionsOption = Annotated[
+    list[str] | None,
+    typer.Option("--region", "-r", help="region to search (repeatable); default: every region the runs use"),
+]
+
+
+def _ledger(settings: Settings) -> Ledger:
+    from ops.ledger import Ledger
+
+    return Ledger(settings.ledger)
+
+
+# --- launch ------------------------------------------------------------------------------------------
+
+
+def _render_launch(console: Console, result: LaunchResult) -> None:
+    import json
+
+    if result.dry_run:
+        console.print(
+            f"dry run: nothing was sent. Run id [bold]{result.run_id}[/bold] "
+            f"({result.engine}, {result.region})"
+        )
+    elif result.outcome == "existing":
+        console.print(
+            f"run [bold]{result.run_id}[/bold] already exists: {result.job.name if result.job else '?'} "
+            f"({result.job.state if result.job else '?'}); nothing new was launched (--force launches again)"
+        )
+    else:
+        job = result.job
+        assert job is not None
+        console.print(f"launched run [bold]{result.run_id}[/bold]: {job.name} ({job.state})")
+        if job.billing_id:
+            console.print(f"billing id (vertex-ai-pipelines-run-billing-id): {job.billing_id}")
+        for upload in result.uploads:
+            verb = "uploaded" if upload["uploaded"] else "already present, not uploaded"
+            console.print(f"  {upload['role']}: {upload['uri']} ({upload['bytes']} bytes, {verb})")
+    for placeholder in result.placeholders:
+        console.print(
+            f"[yellow]placeholder:[/yellow] {placeholder} is not configured; the request shows a stand-in"
+        )
+    if result.estimate and result.estimate.get("amount") is not None:
+        console.print(f"estimated cost: {result.estimate['amount']} {result.estimate.get('currency') or ''}")
+    elif result.estimate:
+        console.print(
+            "estimated cost: unknown (`tunectl plan` with the same options lists the missing figure)"
+        )
+    if result.dry_run:
+        console.print(f"{result.request['method']} {result.request['url']}")
+        # Plain text, never wrapped or cropped: this is what would go over the wire.
+        body = json.dumps(result.request["body"], indent=2, ensure_ascii=False)
+        console.print(body, markup=False, highlight=False)
+
+
+@app.command("launch")
+def launch(
+    ctx: typer.Context,
+    train: Annotated[str, typer.Option("--train", help="training set: local JSONL path or gs:// URI")],
+    engine: Annotated[EngineChoice, typer.Option("--engine", help="gemini (managed) or rlhf-pipeline")],
+    validation: Annotated[
+        str | None,
+        typer.Option("--validation", help="validation set (gemini) or evaluation set (rlhf-pipeline)"),
+    ] = None,
+    prompts: Annotated[
+        str | None,
+        typer.Option("--prompts", help="rlhf-pipeline prompt dataset; default: the training set's prompts"),
+    ] = None,
+    method: Annotated[MethodChoice, typer.Option("--method", help="gemini: supervised or preference")] = (
+        MethodChoice.supervised
+    ),
+    base_model: Annotated[
+        str | None,
+        typer.Option("--base-model", help="gemini model id, or t5-small..t5-xxl for rlhf-pipeline"),
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", min=1, help="passes over the training set")
+    ] = None,
+    steps: Annotated[int | None, typer.Option("--steps", min=1, help="rlhf-pipeline training steps")] = None,
+    learning_rate_multiplier: Annotated[
+        float | None, typer.Option("--learning-rate-multiplier", min=0.0)
+    ] = None,
+    adapter_size: Annotated[
+        int | None, typer.Option("--adapter-size", help="gemini LoRA adapter size")
+    ] = None,
+    beta: Annotated[float | None, typer.Option("--beta", help="gemini preference tuning strength")] = None,
+    kl_coeff: Annotated[float | None, typer.Option("--kl-coeff", help="rlhf-pipeline KL penalty")] = None,
+    reward_lr_multiplier: Annotated[
+        float | None, typer.Option("--reward-learning-rate-multiplier", help="rlhf-pipeline reward model")
+    ] = None,
+    accelerator: Annotated[
+        AcceleratorChoice | None,
+        typer.Option("--accelerator", help="rlhf-pipeline: gpu (us-central1) or tpu (europe-west4)"),
+    ] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Vertex AI region (gemini)")] = None,
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help="tuned model display name")
+    ] = None,
+    label: Annotated[list[str] | None, typer.Option("--label", help="KEY=VALUE label (repeatable)")] = None,
+    kms_key: Annotated[
+        str | None, typer.Option("--kms-key", help="CMEK key; default: the stack's, if any")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="launch again even if this exact run exists")
+    ] = False,
+    skip_preflight: Annotated[
+        bool, typer.Option("--skip-preflight", help="do not run preflight first")
+    ] = False,
+    dry_run: DryRunOption = False,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Validate, upload and launch a tuning run (idempotent: the same run is found, not launched twice)."""
+    from ops.tuning.labels import parse_label_flags
+    from ops.tuning.launch import LaunchRequest
+    from ops.tuning.launch import launch as launch_run
+    from ops.tuning.spec import Accelerator, Engine, Hyperparameters, Method
+
+    if epochs is not None and steps is not None:
+        raise TunectlError("epochs-and-steps", "give --epochs or --steps, not both", where="--steps")
+    settings = get_settings(ctx)
+    request = LaunchRequest(
+        train=train,
+        engine=Engine(engine.value),
+        method=Method(method.value),
+        validation=validation,
+        prompts=prompts,
+        base_model=base_model,
+        hyperparameters=Hyperparameters(
+            epochs=epochs,
+            steps=steps,
+            learning_rate_multiplier=learning_rate_multiplier,
+            adapter_size=adapter_size,
+            beta=beta,
+            reward_model_learning_rate_multiplier=reward_lr_multiplier,
+            kl_coeff=kl_coeff,
+        ),
+        accelerator=Accelerator(accelerator.value) if accelerator else None,
+        region=region,
+        display_name=display_name,
+        user_labels=parse_label_flags(label or []),
+        kms_key=kms_key,
+        force=force,
+        dry_run=dry_run,
+        skip_preflight=skip_preflight,
+    )
+    with _ledger(settings) as ledger:
+        result = launch_run(settings, ledger, request)
+    emit(result, fmt, lambda console: _render_launch(console, result))
+
+
+# --- list, status, sync ------------------------------------------------------------------------------
+
+
+def _row(record: RunRecord, in_api: bool | None) -> dict[str, Any]:
+    return {
+        "run_id": record.run_id,
+        "engine": record.engine,
+        "state": record.state,
+        "region": record.region,
+        "base_model": record.base_model,
+        "created_at": record.created_at,
+        "job_name": record.job_name,
+        "tuned_model": record.tuned_model,
+        "endpoint": record.endpoint,
+        "estimate": {"amount": record.estimate_amount, "currency": record.estimate_currency}
+        if record.estimate_amount is not None
+        else None,
+        "seen_in_api": in_api,
+    }
+
+
+@app.command("list")
+def list_runs(
+    ctx: typer.Context,
+    region: RegionsOption = None,
+    local: Annotated[bool, typer.Option("--local", help="show the ledger only; call no API")] = False,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Runs from the ledger, refreshed with what the API reports for jobs carrying our label."""
+    from ops.tuning.runs import list_jobs, record_from_job, search_regions
+
+    settings = get_settings(ctx)
+    with _ledger(settings) as ledger:
+        seen: set[str] = set()
+        if not local:
+            for job in list_jobs(settings, search_regions(settings, ledger, region or ())):
+                assert job.run_id
+                ledger.merge(record_from_job(job))
+                seen.add(job.run_id)
+        rows = [_row(r, None if local else r.run_id in seen) for r in ledger.runs()]
+
+    def render(console: Console) -> None:
+        from rich.table import Table
+
+        if not rows:
+            console.print(
+                "no runs yet (`tunectl tune launch` starts one; `tunectl tune sync` finds existing ones)"
+            )
+            return
+        table = Table("run", "engine", "state", "region", "base model", "created", "estimate")
+        for row in rows:
+            estimate = row["estimate"]
+            state = row["state"] or "-"
+            if row["seen_in_api"] is False:
+                state += " (not found in the API)"
+            table.add_row(
+                row["run_id"],
+                row["engine"],
+                state,
+                row["region"] or "-",
+                row["base_model"] or "-",
+                (row["created_at"] or "-")[:19],
+                f"{estimate['amount']} {estimate['currency']}" if estimate else "-",
+            )
+        console.print(table)
+
+    emit({"runs": rows}, fmt, render)
+
+
+def _status_data(record: RunRecord, job: JobView) -> dict[str, Any]:
+    return {
+        "run_id": record.run_id,
+        "engine": job.engine,
+        "job_name": job.name,
+        "state": job.state,
+        "region": record.region,
+        "base_model": job.base_model or record.base_model,
+        "create_time": job.create_time,
+        "start_time": job.start_time,
+        "end_time": job.end_time,
+        "error": job.error,
+        "tuned_model": job.tuned_model,
+        "endpoint": job.endpoint,
+        "billing_ids": record.billing_ids,
+        "labels": job.labels,
+        "tuning_data_stats": job.stats,
+        "estimate": {
+            "amount": record.estimate_amount,
+            "currency": record.estimate_currency,
+            "price_table_id": record.price_table_id,
+        }
+        if record.estimate_amount is not None
+        else None,
+    }
+
+
+def _refresh(settings: Settings, ledger: Ledger, ref: str) -> tuple[RunRecord, Any, JobView]:
+    from ops.tuning.runs import job_for, record_from_job, resolve_run
+
+    record = resolve_run(settings, ledger, ref)
+    backend, job = job_for(settings, record)
+    if job.run_id:
+        record = ledger.merge(record_from_job(job))
+    return record, backend, job
+
+
+@app.command("status")
+def status(ctx: typer.Context, run: RunArgument, fmt: FormatOption = OutputFormat.text) -> None:
+    """State, times, tuning data stats, tuned model and endpoint, and the error if it failed."""
+    settings = get_settings(ctx)
+    with _ledger(settings) as ledger:
+        record, _backend, job = _refresh(settings, ledger, run)
+    data = _status_data(record, job)
+
+    def render(console: Console) -> None:
+        for key in (
+            "run_id",
+            "engine",
+            "job_name",
+            "state",
+            "region",
+            "base_model",
+            "create_time",
+            "start_time",
+            "end_time",
+            "error",
+            "tuned_model",
+            "endpoint",
+        ):
+            if data[key]:
+                console.print(f"{key.replace('_', ' '):>12}: {data[key]}", highlight=False)
+        if data["billing_ids"]:
+            console.print(f"{'billing ids':>12}: {', '.join(data['billing_ids'])}", highlight=False)
+        if data["estimate"]:
+            console.print(f"{'estimate':>12}: {data['estimate']['amount']} {data['estimate']['currency']}")
+        for stats_key, value in sorted(job.stats.items()):
+            console.print(f"{'data stats':>12}: {stats_key}: {value}", highlight=False)
+
+    emit(data, fmt, render)
+
+
+@app.command("sync")
+def sync(ctx: typer.Context, region: RegionsOption = None, fmt: FormatOption = OutputFormat.text) -> None:
+    """Rebuild or refresh the ledger from the API: every job labelled tunectl-run-id."""
+    from ops.tuning.runs import search_regions
+    from ops.tuning.runs import sync as sync_ledger
+
+    settings = get_settings(ctx)
+    with _ledger(settings) as ledger:
+        report = sync_ledger(settings, ledger, search_regions(settings, ledger, region or ()))
+
+    def render(console: Console) -> None:
+        console.print(
+            f"found {report.found} job(s) labelled tunectl-run-id: {len(report.added)} added to the ledger, "
+            f"{len(report.updated)} refreshed ({settings.ledger})"
+        )
+
+    emit(report, fmt, render)
+
+
+# --- wait, cancel ------------------------------------------------------------------------------------
+
+
+def _elapsed(start: str | None) -> str:
+    from datetime import UTC, datetime
+
+    if not start:
+        return "-"
+    seconds = int((datetime.now(UTC) - datetime.fromisoformat(start)).total_seconds())
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m{seconds % 60:02d}s"
+
+
+@app.command("wait")
+def wait(
+    ctx: typer.Context,
+    run: RunArgument,
+    poll_interval: PollOption = 30.0,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="give up after this many seconds (exit 1)")
+    ] = None,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Follow a run until it ends: exit 0 when it succeeded, 1 when it failed or was cancelled.
+
+    Ctrl-C stops waiting and leaves the job running."""
+    from ops.output import note, stderr_console
+    from ops.tuning.runs import poll, record_from_job
+
+    settings = get_settings(ctx)
+    with _ledger(settings) as ledger:
+        record, backend, job = _refresh(settings, ledger, run)
+        console = stderr_console()
+        last_state: list[str] = []
+
+        def show(current: JobView) -> None:
+            if not last_state or last_state[-1] != current.state:
+                note(f"{record.run_id}: {current.state} (elapsed {_elapsed(current.create_time)})")
+                last_state.append(current.state)
+            status_line.update(f"{record.run_id}: {current.state}, elapsed {_elapsed(current.create_time)}")
+
+        try:
+            with console.status(f"{record.run_id}: {job.state}") as status_line:
+                job = poll(
+                    lambda: backend.get(job.name),
+                    until=lambda j: j.terminal,
+                    interval=poll_interval,
+                    on_update=show,
+                    timeout=timeout,
+                )
+        except KeyboardInterrupt:
+            note(
+                f"stopped waiting; the job keeps running: {job.name}\n"
+                f"`tunectl tune wait {record.run_id}` resumes"
+            )
+            raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
+        if job.run_id:
+            record = ledger.merge(record_from_job(job))
+    data = _status_data(record, job)
+
+    def render(out: Console) -> None:
+        line = (
+            f"run {record.run_id} ended {job.state}"
+            if job.terminal
+            else f"run {record.run_id} still {job.state} at the timeout"
+        )
+        out.print(line + (f": {job.error}" if job.error else ""), highlight=False)
+        if job.tuned_model:
+            out.print(f"tuned model: {job.tuned_model}\nendpoint: {job.endpoint}", highlight=False)
+
+    emit(data, fmt, render)
+    if not job.succeeded:
+        raise typer.Exit(int(ExitStatus.CHECK_FAILED))
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    run: RunArgument,
+    yes: YesOption = False,
+    poll_interval: PollOption = 5.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds to wait for CANCELLED")] = 600.0,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Cancel a run (after confirmation), then wait until the API reports it CANCELLED."""
+    from ops.output import note
+    from ops.tuning.runs import poll, record_from_job
+
+    settings = get_settings(ctx)
+    with _ledger(settings) as ledger:
+        record, backend, job = _refresh(settings, ledger, run)
+        if job.terminal:
+            if job.state == "CANCELLED":
+                note(f"run {record.run_id} is already CANCELLED")
+            else:
+                raise TunectlError(
+                    "job-already-finished",
+                    f"run {record.run_id} already ended {job.state}; there is nothing to cancel",
+                    status=ExitStatus.CHECK_FAILED,
+                )
+        else:
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise TunectlError(
+                        "confirmation-needed",
+                        f"cancelling {job.name} needs confirmation",
+                        hint="pass --yes to cancel without asking",
+                    )
+                typer.confirm(f"Cancel run {record.run_id} ({job.name}, {job.state})?", abort=True, err=True)
+            try:
+                backend.cancel(job.name)
+            except TunectlError as exc:
+                # A retried cancel whose first attempt got through is refused (400, the job is already
+                # CANCELLING); the job's state is what counts.
+                if backend.get(job.name).state not in {"CANCELLING", "CANCELLED"}:
+                    raise exc from None
+            note(f"cancel requested for {job.name}; waiting for CANCELLED")
+            job = poll(
+                lambda: backend.get(job.name),
+                until=lambda j: j.terminal,
+                interval=poll_interval,
+                timeout=timeout,
+            )
+        if job.run_id:
+            record = ledger.merge(record_from_job(job))
+    data = _status_data(record, job)
+    emit(data, fmt, lambda console: console.print(f"run {record.run_id}: {job.state}", highlight=False))
+    if job.state != "CANCELLED":
+        raise TunectlError(
+            "cancel-not-confirmed",
+            f"run {record.run_id} is {job.state}, not CANCELLED, after {timeout:g} s",
+            hint=f"`tunectl tune status {record.run_id}` shows where it is",
+            status=ExitStatus.CHECK_FAILED,
+        )
+
+
+# --- predict, evaluate -------------------------------------------------------------------------------
+
+
+def _tuned_target(settings: Settings, ref: str) -> tuple[RunRecord, str]:
+    with _ledger(settings) as ledger:
+        record, _backend, job = _refresh(settings, ledger, ref)
+    if record.engine != "gemini":
+        raise TunectlError(
+            "predict-not-supported",
+            "predict and evaluate call Gemini's generateContent; rlhf-pipeline models are served by a "
+            "Vertex AI endpoint with its own prediction schema",
+            hint=f"the run's endpoint is {job.endpoint or 'not known yet'}",
+        )
+    if not job.endpoint:
+        raise TunectlError(
+            "endpoint-missing",
+            f"run {record.run_id} has no tuned endpoint (state {job.state})",
+            hint=f"wait for it: `tunectl tune wait {record.run_id}`",
+            status=ExitStatus.CHECK_FAILED,
+        )
+    return record, job.endpoint
+
+
+@app.command("predict")
+def predict(
+    ctx: typer.Context,
+    run: RunArgument,
+    prompt: Annotated[list[str] | None, typer.Option("--prompt", help="prompt text (repeatable)")] = None,
+    input_path: Annotated[
+        Path | None, typer.Option("--input", help="JSONL of prompts (article or Gemini style)")
+    ] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=32, help="requests in flight")] = 4,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
+    """Ask the tuned model (generateContent on its endpoint) and print the answers."""
+    from ops.clients import genai_client
+    from ops.tuning.generate import generate, prompt_from_text, read_prompts
+
+    if bool(prompt) == bool(input_path):
+        raise TunectlError(
+            "predict-input", "give --prompt TEXT or --input PATH (one of them)", where="--prompt"
+        )
+    settings = get_settings(ctx)
+    record, endpoint = _tuned_target(settings, run)
+    prompts = [prompt_from_text(p) for p in prompt or []] if prompt else read_prompts(Path(str(input_path)))
+    client = genai_client(settings, record.region or settings.region)
+    answers = generate(client, endpoint, prompts, concurrency=concurrency)
+    data: dict[str, Any] = {
+        "run_id": record.run_id,
+        "endpoint": endpoint,
+        "answers": [{"prompt": p.text, "answer": a} for p, a in zip(prompts, answers, strict=True)],
+    }
+
+    def render(console: Console) -> None:
+        for item in data["answers"]:
+            console.print(f"[bold]>[/bold] {item['prompt']}\n{item['answer']}\n", highlight=False)
+
+    emit(data, fmt, render)
+
+
+@app.command("evaluate")
+def evaluate(
+    ctx: typer.Context,
+    run: RunArgument,
+    eval_path: Annotated[Path, typer.Option("--eval", help="evaluation set with reference answers (JSONL)")],
+    against_base: Annotated[bool, typer.Option("--against-base", help="also score the base model")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=32, help="requests in flight")] = 4,
+    fmt: Annotated[
+        ReportFormatChoice, typer.Option("--format", "-f", help="text, json or md", case_sensitive=False)
+    ] = ReportFormatChoice.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write the report here (atomically)")
+    ] = None,
+) -> None:
+    """Score the tuned model on an evaluation set: exact match, BLEU, ROUGE, and per-class P/R/F1."""
+    import json
+
+    from ops.atomic import atomic_write_text
+    from ops.clients import genai_client
+    from ops.output import note, stdout_console, to_jsonable
+    from ops.tuning.evaluate import EvalReport, Sample, render_markdown, render_text
+    from ops.tuning.generate import generate, read_prompts
+    from ops.tuning.metrics import compute_metrics
+
+    settings = get_settings(ctx)
+    record, endpoint = _tuned_target(settings, run)
+    prompts = [p for p in read_prompts(eval_path) if p.reference is not None]
+    if not prompts:
+        raise TunectlError(
+            "eval-set-empty",
+            "the evaluation set has no examples with a reference answer",
+            where=str(eval_path),
+        )
+    references = [str(p.reference) for p in prompts]
+    client = genai_client(settings, record.region or settings.region)
+    tuned = generate(client, endpoint, prompts, concurrency=concurrency)
+    base = None
+    if against_base:
+        if not record.base_model:
+            raise TunectlError("base-model-unknown", f"run {record.run_id} does not record its base model")
+        base = generate(client, record.base_model, prompts, concurrency=concurrency)
+    report = EvalReport(
+        run_id=record.run_id,
+        eval_path=str(eval_path),
+        tuned_model=endpoint,
+        base_model=record.base_model if against_base else None,
+        tuned=compute_metrics(tuned, references),
+        base=compute_metrics(base, references) if base is not None else None,
+        samples=[
+            Sample(p.text, r, t, base[i] if base else None)
+            for i, (p, r, t) in enumerate(zip(prompts, references, tuned, strict=True))
+        ][:5],
+    )
+    if fmt is ReportFormatChoice.md:
+        text = render_markdown(report)
+    elif fmt is ReportFormatChoice.json:
+        text = json.dumps(to_jsonable(report), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = None
+    if output is not None:
+        if text is None:
+            text = render_markdown(report)  # a text report written to a file reads best as markdown
+        atomic_write_text(output, text)
+        note(f"wrote {output}")
+        return
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        render_text(report, stdout_console())

@@ -1,0 +1,184 @@
+"""Scheduled tuning triggers: Cloud Scheduler HTTP jobs that POST a job body to Vertex AI.
+
+There is no Pulumi resource for a tuning or pipeline job, so each schedule is a `cloudscheduler.Job`
+whose body is a TuningJob (engine `gemini`) or PipelineJob (engine `rlhf-pipeline`) in the v1 REST
+shape. Every body carries the schedule's name as a label so its costs can be attributed.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.config import EnvironmentConfig, GeminiSchedule, RlhfSchedule
+from ops.tuning.labels import ENGINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE
+
+SCHEDULE_LABEL = "tunectl-schedule"
+OAUTH_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+TEMPLATE_PATH = "templates/rlhf_pipeline.yaml"
+_ADAPTER_SIZES = {1: "ONE", 2: "TWO", 4: "FOUR", 8: "EIGHT", 16: "SIXTEEN", 32: "THIRTY_TWO"}
+# Scheduler's own deadline for the HTTP call; creating a job answers in seconds.
+ATTEMPT_DEADLINE = "180s"
+
+
+def vertex_url(config: EnvironmentConfig, collection: str) -> str:
+    return (
+        f"https://{config.region}-aiplatform.googleapis.com/v1/projects/{config.project}"
+        f"/locations/{config.region}/{collection}"
+    )
+
+
+def dataset_uri(config: EnvironmentConfig, value: str) -> str:
+    """A gs:// URI as given, or a path inside the stack's datasets bucket."""
+    return value if value.startswith("gs://") else f"gs://{config.datasets_bucket_name}/{value.lstrip('/')}"
+
+
+def body_labels(
+    config: EnvironmentConfig, name: str, engine: str, extra: Mapping[str, str]
+) -> dict[str, str]:
+    return {
+        **config.labels,
+        **extra,
+        MANAGED_BY_LABEL: MANAGED_BY_VALUE,
+        ENGINE_LABEL: engine,
+        SCHEDULE_LABEL: name,
+    }
+
+
+def tuning_job_body(
+    config: EnvironmentConfig, name: str, schedule: GeminiSchedule, service_account: str
+) -> dict[str, Any]:
+    """A v1 TuningJob (projects.locations.tuningJobs.create request body)."""
+    hyper: dict[str, Any] = {}
+    if schedule.epochs is not None:
+        hyper["epochCount"] = str(schedule.epochs)  # int64 travels as a string in JSON
+    if schedule.learning_rate_multiplier is not None:
+        hyper["learningRateMultiplier"] = schedule.learning_rate_multiplier
+    if schedule.adapter_size is not None:
+        hyper["adapterSize"] = f"ADAPTER_SIZE_{_ADAPTER_SIZES[schedule.adapter_size]}"
+    if schedule.beta is not None:
+        hyper["beta"] = schedule.beta
+    spec: dict[str, Any] = {"trainingDatasetUri": dataset_uri(config, schedule.training_dataset)}
+    if schedule.validation_dataset:
+        spec["validationDatasetUri"] = dataset_uri(config, schedule.validation_dataset)
+    if hyper:
+        spec["hyperParameters"] = hyper
+    spec_key = "supervisedTuningSpec" if schedule.method == "supervised" else "preferenceOptimizationSpec"
+    body: dict[str, Any] = {
+        "baseModel": schedule.base_model,
+        "tunedModelDisplayName": schedule.tuned_model_display_name or f"{config.resource_prefix}-{name}",
+        "description": schedule.description or f"tunectl schedule {name}",
+        spec_key: spec,
+        "labels": body_labels(config, name, "gemini", schedule.labels),
+        "serviceAccount": service_account,
+    }
+    if config.kms_key_name:
+        body["encryptionSpec"] = {"kmsKeyName": config.kms_key_name}
+    return body
+
+
+def pipeline_job_body(
+    config: EnvironmentConfig, name: str, schedule: RlhfSchedule, service_account: str
+) -> dict[str, Any]:
+    """A v1 PipelineJob for Google's RLHF pipeline, run from a compiled template in GCS.
+
+    The template is the kfp-compiled `rlhf_pipeline` (see infra/README.md); pinning a compiled copy
+    in our own bucket keeps a scheduled run from changing when Google publishes a new version.
+    """
+    params: dict[str, Any] = {
+        "prompt_dataset": dataset_uri(config, schedule.prompt_dataset),
+        "preference_dataset": dataset_uri(config, schedule.preference_dataset),
+        "large_model_reference": schedule.large_model_reference,
+        "model_display_name": f"{config.resource_prefix}-{name}",
+        "project": config.project,
+        "location": config.region,
+        "accelerator_type": schedule.accelerator_type or config.default_accelerator,
+        "deploy_model": schedule.deploy_model,
+    }
+    optional = {
+        "eval_dataset": schedule.eval_dataset and dataset_uri(config, schedule.eval_dataset),
+        "reward_model_train_steps": schedule.reward_model_train_steps,
+        "reinforcement_learning_train_steps": schedule.reinforcement_learning_train_steps,
+        "reward_model_learning_rate_multiplier": schedule.reward_model_learning_rate_multiplier,
+        "reinforcement_learning_rate_multiplier": schedule.reinforcement_learning_rate_multiplier,
+        "kl_coeff": schedule.kl_coeff,
+        "instruction": schedule.instruction,
+        "encryption_spec_key_name": config.kms_key_name or None,
+    }
+    params.update({key: value for key, value in optional.items() if value is not None})
+    body: dict[str, Any] = {
+        "displayName": f"{config.resource_prefix}-{name}",
+        "templateUri": schedule.template_uri or f"gs://{config.pipelines_bucket_name}/{TEMPLATE_PATH}",
+        "runtimeConfig": {
+            "gcsOutputDirectory": f"{config.pipeline_root}/{name}",
+            "parameterValues": params,
+        },
+        "labels": body_labels(config, name, "rlhf-pipeline", schedule.labels),
+        "serviceAccount": service_account,
+    }
+    if config.kms_key_name:
+        body["encryptionSpec"] = {"kmsKeyName": config.kms_key_name}
+    return body
+
+
+def encode_body(body: Mapping[str, Any]) -> str:
+    """Cloud Scheduler wants the HTTP body base64-encoded."""
+    return base64.b64encode(json.dumps(body, sort_keys=True).encode()).decode()
+
+
+def encoded_body(
+    config: EnvironmentConfig, name: str, schedule: GeminiSchedule | RlhfSchedule, service_account: str
+) -> str:
+    if isinstance(schedule, GeminiSchedule):
+        return encode_body(tuning_job_body(config, name, schedule, service_account))
+    return encode_body(pipeline_job_body(config, name, schedule, service_account))
+
+
+def scheduled_jobs(
+    config: EnvironmentConfig,
+    *,
+    caller: gcp.serviceaccount.Account,
+    runner: gcp.serviceaccount.Account,
+    parent: pulumi.Resource,
+    depends_on: list[pulumi.Resource],
+) -> dict[str, gcp.cloudscheduler.Job]:
+    jobs = {}
+    for name, schedule in config.schedules.items():
+        collection = "tuningJobs" if isinstance(schedule, GeminiSchedule) else "pipelineJobs"
+        body = runner.email.apply(functools.partial(encoded_body, config, name, schedule))
+        url = vertex_url(config, collection)
+        jobs[name] = gcp.cloudscheduler.Job(
+            f"schedule-{name}",
+            name=f"{config.resource_prefix}-{name}",
+            project=config.project,
+            region=config.region,
+            description=schedule.description or f"tunectl: {schedule.engine} tuning on {schedule.cron}",
+            schedule=schedule.cron,
+            time_zone=schedule.time_zone,
+            paused=schedule.paused,
+            attempt_deadline=ATTEMPT_DEADLINE,
+            http_target={
+                "uri": url,
+                "http_method": "POST",
+                "body": body,
+                "headers": {"Content-Type": "application/json"},
+                # OAuth (not OIDC): *.googleapis.com accepts only OAuth access tokens.
+                "oauth_token": {"service_account_email": caller.email, "scope": OAUTH_SCOPE},
+            },
+            # A failed create is retried a few times with backoff; a create that timed out after
+            # succeeding would start a second job, so retries stay few (see the gotchas table).
+            retry_config={
+                "retry_count": schedule.retry_count,
+                "min_backoff_duration": "60s",
+                "max_backoff_duration": "600s",
+                "max_doublings": 3,
+            },
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on),
+        )
+    return jobs

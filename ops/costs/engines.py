@@ -1,0 +1,134 @@
+"""Where the reconciliation SQL runs: DuckDB over export files, or BigQuery where the export lives."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ops.costs.definition import BigQueryDialect, Dialect, DuckDBDialect, Query, ReconcileQueries
+from ops.costs.model import ReconcileSpec
+from ops.errors import ExitStatus, TunectlError
+
+if TYPE_CHECKING:
+    from google.cloud import bigquery
+
+    from ops.costs.sources import Source
+
+_TABLE = re.compile(r"^[a-z][a-z0-9-]{4,61}[a-z0-9]\.[A-Za-z0-9_]{1,1024}\.[A-Za-z0-9_$-]{1,1024}$")
+
+
+class Engine(Protocol):
+    dialect: Dialect
+    description: str  # what was read, for reports: file names or the table
+
+    def queries(self, spec: ReconcileSpec) -> ReconcileQueries: ...
+
+    def source_name(self) -> str: ...
+
+    def fetch(self, query: Query) -> list[dict[str, Any]]: ...
+
+
+class DuckDBEngine:
+    """DuckDB in-process over Parquet/NDJSON/CSV files; reads only the columns the query needs."""
+
+    dialect: Dialect = DuckDBDialect()
+
+    def __init__(self, paths: Sequence[Path], *, threads: int | None = None) -> None:
+        import duckdb
+
+        from ops.costs.sources import duckdb_source
+
+        # No progress bar: DuckDB draws it on stdout, which belongs to the report (JSON must stay clean).
+        self.con = duckdb.connect(config={"threads": threads} if threads else {})
+        self.con.execute("SET enable_progress_bar = false")
+        # Months and windows are UTC, as the export's timestamps are.
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.source: Source = duckdb_source(self.con, paths)
+        self.description = ", ".join(str(p) for p in paths)
+
+    def queries(self, spec: ReconcileSpec) -> ReconcileQueries:
+        return ReconcileQueries(spec, self.dialect, self.source.relation, self.source.problem)
+
+    def source_name(self) -> str:
+        return self.source.source_name
+
+    def fetch(self, query: Query) -> list[dict[str, Any]]:
+        import duckdb
+
+        try:
+            cursor = self.con.execute(query.sql, query.params)
+            names = [c[0] for c in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        except duckdb.Error as exc:
+            raise TunectlError(
+                "billing-export-unreadable",
+                f"the billing export could not be read: {' '.join(str(exc).split())[:400]}",
+                where=self.description[:300],
+                hint="check the files are complete exports of the billing table",
+            ) from exc
+
+
+def check_table_name(table: str) -> str:
+    table = table.strip().strip("`")
+    if not _TABLE.match(table):
+        raise TunectlError(
+            "bigquery-table-invalid",
+            f"{table!r} is not a BigQuery table name",
+            where="--bigquery-table",
+            hint="use project.dataset.table, e.g. "
+            "my-project.billing.gcp_billing_export_v1_01A2B3_C4D5E6_F7A8B9",
+        )
+    return table
+
+
+def _parameter(name: str, value: Any) -> Any:
+    from google.cloud import bigquery
+
+    if isinstance(value, datetime):
+        return bigquery.ScalarQueryParameter(name, "TIMESTAMP", value)
+    if isinstance(value, bool):
+        return bigquery.ScalarQueryParameter(name, "BOOL", value)
+    if isinstance(value, int):
+        return bigquery.ScalarQueryParameter(name, "INT64", value)
+    return bigquery.ScalarQueryParameter(name, "STRING", str(value))
+
+
+class BigQueryEngine:
+    """The same SQL in BigQuery's dialect, through google-cloud-bigquery (`jobs.query`)."""
+
+    dialect: Dialect = BigQueryDialect()
+
+    def __init__(self, client: bigquery.Client, table: str) -> None:
+        self.client = client
+        self.table = check_table_name(table)
+        self.description = f"bigquery:{self.table}"
+
+    def queries(self, spec: ReconcileSpec) -> ReconcileQueries:
+        return ReconcileQueries(spec, self.dialect, f"`{self.table}`")
+
+    def source_name(self) -> str:
+        return "'" + self.table + "'"
+
+    def fetch(self, query: Query) -> list[dict[str, Any]]:
+        from google.cloud import bigquery
+
+        from ops.cloud_errors import call_with_retry
+
+        config = bigquery.QueryJobConfig(
+            query_parameters=[_parameter(name, value) for name, value in query.params.items()]
+        )
+
+        def run() -> list[dict[str, Any]]:
+            rows = self.client.query_and_wait(query.sql, job_config=config)
+            return [dict(row.items()) for row in rows]
+
+        # A query is a read: safe to repeat on transient errors.
+        result = call_with_retry(run, what=f"BigQuery query on {self.table}")
+        if result is None:  # pragma: no cover - query_and_wait always returns an iterator
+            raise TunectlError(
+                "bigquery-no-result", "BigQuery returned no result", status=ExitStatus.CLOUD_API
+            )
+        return result

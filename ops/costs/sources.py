@@ -1,0 +1,264 @@
+"""Billing-export files (Parquet, newline-delimited JSON, CSV; globs; folders) as one DuckDB relation.
+
+Every source is presented to the reconciliation in the export's own schema (`service.id`,
+`labels[{key,value}]`, `credits[{amount,type}]`, TIMESTAMP columns...), so the same query runs on files
+and on BigQuery. Only the columns the reconciliation reads are required: `price`, `tags`, `resource`,
+`cost_at_list` and the rest may be absent, and standard and detailed table files mix freely.
+
+Parquet keeps BigQuery's types. NDJSON (`bq extract --destination_format NEWLINE_DELIMITED_JSON`) and CSV
+(nested columns as JSON text, as `TO_JSON_STRING` writes them; BigQuery cannot export nested columns to
+CSV itself) are parsed row by row with TRY casts: a row whose line or column does not parse is not
+dropped silently, it is reported by `row_problem` and counted per file and column.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ops.errors import ExitStatus, TunectlError
+
+FORMATS = {
+    ".parquet": "parquet",
+    ".json": "ndjson",
+    ".jsonl": "ndjson",
+    ".ndjson": "ndjson",
+    ".csv": "csv",
+}
+# Column paths the reconciliation reads; anything else in the export is ignored.
+REQUIRED_PATHS = (
+    "service.id",
+    "service.description",
+    "sku.id",
+    "sku.description",
+    "project.id",
+    "labels",
+    "credits",
+    "cost",
+    "currency",
+    "usage_start_time",
+    "usage_end_time",
+    "export_time",
+    "invoice.month",
+)
+_KV = "STRUCT(key VARCHAR, value VARCHAR)[]"
+_NESTED_TYPES = {
+    "service": "STRUCT(id VARCHAR, description VARCHAR)",
+    "sku": "STRUCT(id VARCHAR, description VARCHAR)",
+    "project": "STRUCT(id VARCHAR)",
+    "invoice": "STRUCT(month VARCHAR)",
+    "labels": _KV,
+    "credits": "STRUCT(amount DOUBLE, type VARCHAR)[]",
+}
+_SCALAR_TYPES = {
+    "cost": "DOUBLE",
+    "currency": "VARCHAR",
+    "usage_start_time": "TIMESTAMPTZ",
+    "usage_end_time": "TIMESTAMPTZ",
+    "export_time": "TIMESTAMPTZ",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A relation in the export schema, an expression naming each row's file, and one that names the
+    column a row failed to parse in (NULL when it parsed)."""
+
+    relation: str
+    source_name: str
+    problem: str | None
+    files: tuple[Path, ...]
+
+
+def _format_of(path: Path) -> str | None:
+    name = path.name.lower()
+    for suffix in (".gz", ".zst"):
+        name = name.removesuffix(suffix)
+    return next((fmt for ext, fmt in FORMATS.items() if name.endswith(ext)), None)
+
+
+def resolve_export_files(specs: Sequence[str]) -> list[Path]:
+    """Files, globs and folders (searched recursively) into a sorted list of export files."""
+    found: list[Path] = []
+    for spec in specs:
+        matches = [Path(p) for p in sorted(glob.glob(spec, recursive=True))] or [Path(spec)]
+        for match in matches:
+            if match.is_dir():
+                found += sorted(p for p in match.rglob("*") if p.is_file() and _format_of(p))
+            elif match.is_file():
+                if not _format_of(match):
+                    raise TunectlError(
+                        "billing-export-format-unknown",
+                        f"cannot tell the format of {match.name}",
+                        where=str(match),
+                        hint="name export files *.parquet, *.json/*.jsonl/*.ndjson or *.csv (optionally .gz)",
+                    )
+                found.append(match)
+            else:
+                raise TunectlError(
+                    "billing-export-not-found",
+                    f"no billing-export file matches {spec!r}",
+                    where=spec,
+                    hint="pass files, globs (quote them) or folders of Parquet, NDJSON or CSV exports",
+                )
+    if not found:
+        raise TunectlError(
+            "billing-export-empty",
+            "no billing-export files were found",
+            where=", ".join(specs),
+            hint="folders are searched for *.parquet, *.json, *.jsonl, *.ndjson and *.csv",
+        )
+    return sorted(dict.fromkeys(found))
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _file_list(files: Sequence[Path]) -> str:
+    return "[" + ", ".join(_sql_string(str(f)) for f in files) + "]"
+
+
+def _missing_column(path: Path, column: str, detail: str = "") -> TunectlError:
+    return TunectlError(
+        "billing-export-missing-column",
+        f"{path.name} has no column {column}{detail}",
+        where=f"{path}: {column}",
+        hint="export the whole billing table (standard or detailed); the reconciliation reads "
+        + ", ".join(REQUIRED_PATHS),
+        status=ExitStatus.USAGE,
+    )
+
+
+def _check_parquet(con: Any, path: Path) -> None:
+    import duckdb
+
+    relation = f"read_parquet({_sql_string(str(path))})"
+    for column in REQUIRED_PATHS:
+        try:
+            con.execute(f"DESCRIBE SELECT {column} FROM {relation}")
+        except duckdb.Error as exc:
+            if "binder" not in type(exc).__name__.lower() and "Binder" not in str(exc):
+                raise _unreadable(path, exc) from exc
+            raise _missing_column(path, column) from exc
+
+
+def _unreadable(path: Path, exc: BaseException) -> TunectlError:
+    return TunectlError(
+        "billing-export-unreadable",
+        f"{path.name} cannot be read: {' '.join(str(exc).split())[:300]}",
+        where=str(path),
+        hint="check the file is a complete Parquet, NDJSON or CSV export",
+    )
+
+
+def _typed(get: Callable[[str], str]) -> tuple[list[str], str]:
+    """The export columns from JSON values, each TRY-cast, and an expression naming the first column
+    that is present but does not parse."""
+    columns: list[str] = []
+    problems: list[str] = []
+    for name, sql_type in _NESTED_TYPES.items():
+        raw = get(name)
+        columns.append(f"TRY_CAST({raw} AS {sql_type}) AS {name}")
+        problems.append(
+            f"WHEN {raw} IS NOT NULL AND json_type({raw}) <> 'NULL' "
+            f"AND TRY_CAST({raw} AS {sql_type}) IS NULL "
+            f"THEN {_sql_string(name)}"
+        )
+    for name, sql_type in _SCALAR_TYPES.items():
+        raw = f"({get(name)} ->> '$')"
+        columns.append(f"TRY_CAST({raw} AS {sql_type}) AS {name}")
+        problems.append(
+            f"WHEN {raw} IS NOT NULL AND TRY_CAST({raw} AS {sql_type}) IS NULL THEN {_sql_string(name)}"
+        )
+    return columns, "CASE " + " ".join(problems) + " END"
+
+
+def _ndjson_relation(files: Sequence[Path]) -> tuple[str, str]:
+    # Each line is read as text and parsed here, so a line that is not JSON is counted, not lost.
+    lines = (
+        f"read_csv({_file_list(files)}, columns = {{'line': 'VARCHAR'}}, header = false, delim = chr(1), "
+        "quote = '', escape = '', auto_detect = false, filename = true)"
+    )
+    columns, problem = _typed(lambda name: f"(TRY_CAST(line AS JSON) -> {_sql_string(name)})")
+    problem = f"CASE WHEN NOT json_valid(line) THEN 'line (not JSON)' ELSE {problem} END"
+    relation = (
+        f"(SELECT filename, {', '.join(columns)}, {problem} AS _row_problem "
+        f"FROM {lines} WHERE trim(line) <> '')"
+    )
+    return relation, "filename"
+
+
+def _csv_relation(con: Any, files: Sequence[Path]) -> tuple[str, str]:
+    for path in files:
+        header = {
+            row[0]
+            for row in con.execute(
+                "DESCRIBE SELECT * FROM "
+                f"read_csv({_sql_string(str(path))}, all_varchar = true, header = true)"
+            ).fetchall()
+        }
+        for column in {p.split(".")[0] for p in REQUIRED_PATHS}:
+            if column not in header:
+                raise _missing_column(path, column, " in its header")
+    raw = (
+        f"read_csv({_file_list(files)}, all_varchar = true, header = true, union_by_name = true, "
+        "filename = true)"
+    )
+
+    def get(name: str) -> str:
+        # Nested columns hold JSON text; scalars are plain text (quoted to look like JSON strings).
+        if name in _NESTED_TYPES:
+            return f"TRY_CAST({name} AS JSON)"
+        return f"to_json({name})"
+
+    columns, problem = _typed(get)
+    nested_bad = " ".join(
+        f"WHEN {name} IS NOT NULL AND {name} <> '' AND NOT json_valid({name}) THEN {_sql_string(name)}"
+        for name in _NESTED_TYPES
+    )
+    relation = (
+        f"(SELECT filename, {', '.join(columns)}, CASE {nested_bad} ELSE {problem} END AS _row_problem "
+        f"FROM {raw})"
+    )
+    return relation, "filename"
+
+
+def duckdb_source(con: Any, paths: Sequence[Path]) -> Source:
+    """One relation over every file; schemas are checked per file so a diagnostic names the file."""
+    by_format: dict[str, list[Path]] = {}
+    for path in paths:
+        fmt = _format_of(path)
+        assert fmt is not None  # resolve_export_files only returns known formats
+        by_format.setdefault(fmt, []).append(path)
+    if len(by_format) > 1:
+        raise TunectlError(
+            "billing-export-mixed-formats",
+            f"the export files mix formats ({', '.join(sorted(by_format))})",
+            where=", ".join(str(files[0]) for files in by_format.values()),
+            hint="reconcile one format per run: pass only the Parquet, NDJSON or CSV files",
+        )
+    parts: list[str] = []
+    for fmt, files in sorted(by_format.items()):
+        if fmt == "parquet":
+            for path in files:
+                _check_parquet(con, path)
+            projected = ", ".join(
+                f"{p.split('.')[0]}" for p in dict.fromkeys(p.split(".")[0] for p in REQUIRED_PATHS)
+            )
+            parts.append(
+                f"SELECT filename, {projected}, CAST(NULL AS VARCHAR) AS _row_problem "
+                f"FROM read_parquet({_file_list(files)}, union_by_name = true, filename = true)"
+            )
+        elif fmt == "ndjson":
+            relation, _ = _ndjson_relation(files)
+            parts.append(f"SELECT * FROM {relation}")
+        else:
+            relation, _ = _csv_relation(con, files)
+            parts.append(f"SELECT * FROM {relation}")
+    return Source(
+        relation=f"({parts[0]})", source_name="filename", problem="_row_problem", files=tuple(paths)
+    )

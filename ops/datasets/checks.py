@@ -1,0 +1,70 @@
+"""Every dataset check tunectl runs, by stable kebab-case code (docs and tests rely on the codes).
+
+Errors make a file invalid (`tunectl dataset validate` exits 1); warnings are reported and do not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    error = "error"
+    warning = "warning"
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    severity: Severity
+    summary: str
+
+
+_E, _W = Severity.error, Severity.warning
+
+CHECKS: dict[str, Check] = {
+    c.code: c
+    for c in (
+        # The file as a whole
+        Check("file-not-jsonl", _E, "a gs:// dataset must be a .jsonl object (Vertex AI rejects others)"),
+        Check("file-too-large", _E, "the file is larger than the base model's training file limit"),
+        Check("empty-file", _E, "the file holds no examples"),
+        Check("too-few-examples", _W, "fewer training examples than the documented minimum"),
+        Check("too-many-examples", _E, "more training examples than the base model allows"),
+        Check("validation-too-large", _E, "the validation set has more examples than the base model allows"),
+        # Bytes and lines
+        Check("invalid-utf8", _E, "the line is not valid UTF-8"),
+        Check("utf8-bom", _E, "the file starts with a UTF-8 byte-order mark"),
+        Check("blank-line", _E, "an empty or whitespace-only line (JSONL has one example per line)"),
+        Check("json-syntax", _E, "the line is not one valid JSON value"),
+        Check("not-an-object", _E, "the line is JSON but not an object"),
+        # Structure
+        Check("unknown-format", _E, "the object matches none of the supported dataset formats"),
+        Check("mixed-formats", _E, "the line uses a different format from the file's first example"),
+        Check("wrong-kind", _E, "the example is not of the kind asked for (--kind) or of the training file"),
+        Check("missing-field", _E, "a required field is missing"),
+        Check("unknown-field", _E, "a field the format does not define"),
+        Check("wrong-type", _E, "a field has the wrong JSON type"),
+        Check("empty-text", _E, "a text is empty or only whitespace"),
+        Check("bad-role", _E, "a role other than user/model"),
+        Check("roles-not-alternating", _E, "turns must start with user and alternate user/model"),
+        Check("last-turn-not-model", _E, "a supervised example must end with a model turn"),
+        Check("last-turn-not-user", _E, "a preference prompt must end with a user turn"),
+        Check("bad-choice", _E, "`choice` must be 0 or 1"),
+        Check("identical-candidates", _E, "both candidates (or completions) are the same text"),
+        Check("bad-completion-scores", _E, "completions must be exactly two, one scored 1 and one scored 0"),
+        # Tokens
+        Check("too-many-tokens", _E, "the example is over the base model's tokens-per-example limit"),
+        # Across examples and files
+        Check("duplicate-example", _W, "the example repeats an earlier one exactly"),
+        Check("near-duplicate-example", _W, "the example repeats an earlier one up to whitespace and case"),
+        Check("train-validation-overlap", _E, "a validation example also appears in the training data"),
+        Check("output-not-in-classes", _E, "a classification output outside the class set"),
+        Check("class-imbalance", _W, "the most frequent class outnumbers the rarest by more than 10 to 1"),
+    )
+}
+
+
+def severity(code: str) -> Severity:
+    return CHECKS[code].severity

@@ -1,0 +1,156 @@
+"""Checks that look across examples or files: duplicates, leakage, counts, classes, file limits.
+
+Each takes what the scan collected and returns findings as (line, column, code, message) tuples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ops.datasets.classes import ClassSet, detect_classes, imbalance
+from ops.datasets.formats import Kind, Layout
+from ops.datasets.scan import Issue, RangeResult, lines_with_outputs
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ops.datasets.limits import ModelLimits
+    from ops.datasets.source import Source
+
+
+@dataclass
+class TrainingKeys:
+    """What a validation file is compared with (kept out of the report's JSON)."""
+
+    path: str
+    layout: Layout | None
+    normalized: np.ndarray[Any, Any]
+    lines: np.ndarray[Any, Any]
+    classes: ClassSet | None = None
+
+
+def file_issues(
+    source: Source,
+    limits: ModelLimits,
+    layout: Layout | None,
+    first_line: int | None,
+    wanted: Kind | None,
+    training_kind: Kind | None,
+) -> list[Issue]:
+    issues: list[Issue] = []
+    if source.is_remote and not source.display.endswith(".jsonl"):
+        issues.append((None, None, "file-not-jsonl", f"{source.display} is not a .jsonl object"))
+    if limits.max_file_bytes is not None and source.size > limits.max_file_bytes:
+        message = f"{source.size:,} bytes is over the {limits.max_file_bytes:,}-byte limit"
+        issues.append((None, None, "file-too-large", message))
+    if layout is not None and wanted is not None and layout.kind is not wanted:
+        message = f"the file holds {layout.kind} examples ({layout}); --kind asked for {wanted}"
+        issues.append((first_line, None, "wrong-kind", message))
+    elif layout is not None and training_kind is not None and layout.kind is not training_kind:
+        message = f"the validation file holds {layout.kind} examples; training holds {training_kind}"
+        issues.append((first_line, None, "wrong-kind", message))
+    return issues
+
+
+def duplicates(keys: np.ndarray[Any, Any], lines: np.ndarray[Any, Any]) -> list[tuple[int, int]]:
+    """(line, line of its first occurrence) for every repeated key; keys are 64-bit hashes."""
+    import numpy as np
+
+    if len(keys) < 2:
+        return []
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.empty(len(ordered), dtype=bool)
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    first = np.maximum.accumulate(np.where(starts, np.arange(len(ordered)), 0))
+    repeats = np.flatnonzero(~starts)
+    return sorted(zip(lines[order[repeats]].tolist(), lines[order[first[repeats]]].tolist(), strict=True))
+
+
+def duplicate_issues(
+    exact: np.ndarray[Any, Any], normalized: np.ndarray[Any, Any], lines: np.ndarray[Any, Any]
+) -> tuple[list[Issue], int, int]:
+    """Exact repeats, then repeats up to whitespace and case that are not exact; and their counts."""
+    exact_dups = duplicates(exact, lines)
+    exact_lines = {ln for ln, _ in exact_dups}
+    near_dups = [(ln, orig) for ln, orig in duplicates(normalized, lines) if ln not in exact_lines]
+    issues: list[Issue] = [
+        (ln, None, "duplicate-example", f"repeats line {orig} exactly") for ln, orig in exact_dups
+    ]
+    issues.extend(
+        (ln, None, "near-duplicate-example", f"repeats line {orig} up to whitespace and case")
+        for ln, orig in near_dups
+    )
+    return issues, len(exact_dups), len(near_dups)
+
+
+def overlap_issues(
+    normalized: np.ndarray[Any, Any], lines: np.ndarray[Any, Any], training: Sequence[TrainingKeys]
+) -> tuple[list[Issue], int]:
+    """Validation examples that are also training examples (up to whitespace and case)."""
+    import numpy as np
+
+    issues: list[Issue] = []
+    for train in training:
+        if len(train.normalized) == 0 or len(normalized) == 0:
+            continue
+        order = np.argsort(train.normalized, kind="stable")
+        sorted_keys = train.normalized[order]
+        at = np.searchsorted(sorted_keys, normalized).clip(max=len(sorted_keys) - 1)
+        for i in np.flatnonzero(sorted_keys[at] == normalized):
+            where = f"{train.path} line {int(train.lines[order[at[i]]])}"
+            issues.append(
+                (int(lines[i]), None, "train-validation-overlap", f"also in the training data ({where})")
+            )
+    return issues, len(issues)
+
+
+def count_issues(examples: int, role: str, limits: ModelLimits) -> list[Issue]:
+    if examples == 0:
+        return [(None, None, "empty-file", "the file holds no examples")]
+    issues: list[Issue] = []
+    if role == "training":
+        least, most = limits.min_training_examples, limits.max_training_examples
+        if least and examples < least:
+            message = f"{examples} examples; the documented minimum is {least} ({limits.entry} limits)"
+            issues.append((None, None, "too-few-examples", message))
+        if most and examples > most:
+            message = f"{examples:,} examples; {limits.base_model} takes at most {most:,}"
+            issues.append((None, None, "too-many-examples", message))
+    elif limits.max_validation_examples and examples > limits.max_validation_examples:
+        message = f"{examples:,} validation examples; at most {limits.max_validation_examples:,}"
+        issues.append((None, None, "validation-too-large", message))
+    return issues
+
+
+def class_issues(
+    scanned: RangeResult, source: Source, training: Sequence[TrainingKeys]
+) -> tuple[list[Issue], ClassSet | None, dict[str, Any] | None]:
+    """Outputs outside the class set (a second pass finds their lines) and class imbalance.
+
+    A validation set that is not recognisably a classification set on its own is held to its training
+    set's classes."""
+    layout = scanned.layout
+    if layout is None or layout.kind is not Kind.supervised or scanned.labels is None:
+        return [], None, None
+    classes = detect_classes(scanned.labels, scanned.prompts)
+    if classes is None:
+        trained = next((t.classes for t in training if t.classes is not None), None)
+        classes = ClassSet(trained.classes, "training-set") if trained is not None else None
+    if classes is None:
+        return [], None, None
+    counts = {c: scanned.labels.get(c, 0) for c in classes.classes}
+    outside = {label for label in scanned.labels if label not in counts}
+    issues: list[Issue] = []
+    if outside:
+        shown = ", ".join(repr(c) for c in classes.classes)
+        issues.extend(
+            (ln, None, "output-not-in-classes", f"output {label!r} is not one of the classes ({shown})")
+            for ln, label in lines_with_outputs(source.blocks(), layout, outside)
+        )
+    if (message := imbalance(counts)) is not None:
+        issues.append((None, None, "class-imbalance", message))
+    return issues, classes, {"source": classes.source, "classes": counts, "outside": sorted(outside)}

@@ -1,0 +1,77 @@
+"""Per-base-model dataset limits, read from the versioned `ops/data/model_limits.json`.
+
+Limits change with Google's model list, so they are data with a source and a date, not code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from ops.errors import TunectlError
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    base_model: str
+    entry: str  # the table entry the limits came from (the fallback for unlisted models)
+    max_tokens_per_example: int | None
+    max_file_bytes: int | None
+    min_training_examples: int | None
+    max_training_examples: int | None
+    max_validation_examples: int | None
+    adapter_sizes: tuple[int, ...]
+    retired: str | None
+    source: str
+    checked: str
+    table_version: str
+
+
+_FIELDS = (
+    "max_tokens_per_example",
+    "max_file_bytes",
+    "min_training_examples",
+    "max_training_examples",
+    "max_validation_examples",
+)
+
+
+@cache
+def _table(path: str | None) -> dict[str, object]:
+    if path is None:
+        text = resources.files("ops.data").joinpath("model_limits.json").read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    data: dict[str, object] = json.loads(text)
+    return data
+
+
+def known_models(path: str | None = None) -> list[str]:
+    models = _table(path)["models"]
+    assert isinstance(models, dict)
+    return sorted(m for m in models if m != _table(path)["default"])
+
+
+def model_limits(base_model: str | None = None, *, path: str | None = None) -> ModelLimits:
+    """Limits for `base_model`; an unlisted model gets the documented fallback entry (and says so)."""
+    table = _table(path)
+    models = table["models"]
+    assert isinstance(models, dict)
+    default = str(table["default"])
+    entry_name = base_model if base_model in models else default
+    if entry_name not in models:
+        raise TunectlError("model-limits-invalid", f"the limits table has no entry {entry_name!r}")
+    entry = models[entry_name]
+    return ModelLimits(
+        base_model=base_model or default,
+        entry=str(entry_name),
+        adapter_sizes=tuple(entry.get("adapter_sizes") or ()),
+        retired=entry.get("retired"),
+        source=str(entry["source"]),
+        checked=str(entry["checked"]),
+        table_version=str(table["version"]),
+        **{name: entry.get(name) for name in _FIELDS},
+    )

@@ -1,0 +1,67 @@
+"""Text rendering of dataset reports (JSON output is the reports themselves)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from ops.datasets.checks import CHECKS
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ops.datasets.validate import FileReport, Finding
+
+
+def _where(f: Finding) -> str:
+    if f.line is None:
+        return "file"
+    return f"line {f.line}" + (f", column {f.column}" if f.column is not None else "")
+
+
+def _tokens_line(stats: dict[str, Any]) -> str:
+    tokens = stats["tokens"]
+    counter = stats["token_counter"]
+    parts = []
+    for side in ("input", "output"):
+        d = tokens[side]
+        parts.append(f"{side} p5 {d['p5']:,} / p50 {d['p50']:,} / p95 {d['p95']:,} / max {d['max']:,}")
+    estimate = "" if counter["exact"] else ", an estimate"
+    return f"tokens ({counter['name']}{estimate}): " + "; ".join(parts) + f"; billable {tokens['billable']:,}"
+
+
+def render_reports(console: Console, reports: list[FileReport], *, per_code: int = 5) -> None:
+    """A summary per file: verdict, counts per code with the first `per_code` findings, stats."""
+    for report in reports:
+        what = f"{report.kind} ({report.style})" if report.kind else "unknown format"
+        verdict = "valid" if report.valid else "INVALID"
+        role = report.stats.get("role", "training")
+        console.print(
+            f"{report.path}: {verdict} — {role} set, {what}, {report.examples:,} examples, "
+            f"{len(report.errors):,} error(s), {len(report.warnings):,} warning(s)",
+            markup=False,
+            highlight=False,
+        )
+        by_code: dict[str, list[Finding]] = defaultdict(list)
+        for finding in [*report.errors, *report.warnings]:
+            by_code[finding.code].append(finding)
+        for code, findings in by_code.items():
+            severity = CHECKS[code].severity.value
+            console.print(f"  {severity}[{code}] x{len(findings)}: {CHECKS[code].summary}", markup=False)
+            for f in findings[:per_code]:
+                console.print(f"    {_where(f)}: {f.message}", markup=False, highlight=False)
+            if len(findings) > per_code:
+                console.print(
+                    f"    ...and {len(findings) - per_code:,} more (--format json lists all)", markup=False
+                )
+        stats = report.stats
+        if stats.get("well_formed_examples"):
+            console.print("  " + _tokens_line(stats), markup=False, highlight=False)
+        classification = stats.get("classification")
+        if classification:
+            counts = ", ".join(f"{label} {n}" for label, n in classification["classes"].items())
+            console.print(
+                f"  classification ({classification['source']}): {counts}", markup=False, highlight=False
+            )
+        if "overlap_with_training" in stats:
+            console.print(f"  overlap with training: {stats['overlap_with_training']}", markup=False)

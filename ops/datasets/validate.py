@@ -1,0 +1,318 @@
+"""`validate_file` / `validate_files`: every check on one dataset file or a training + validation pair.
+
+A local file larger than PARALLEL_MIN_BYTES is scanned by one process per CPU over line-aligned byte
+ranges (the scan is CPU-bound; msgspec holds the GIL); gs:// objects and exact token counters are
+scanned in one streaming pass.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ops.datasets.checks import CHECKS, Severity
+from ops.datasets.cross import (
+    TrainingKeys,
+    class_issues,
+    count_issues,
+    duplicate_issues,
+    file_issues,
+    overlap_issues,
+)
+from ops.datasets.formats import Kind, Layout, detect_layout
+from ops.datasets.limits import ModelLimits, model_limits
+from ops.datasets.scan import BOM, RangeResult, ScanOptions, iter_lines, scan_blocks
+from ops.datasets.source import Source, line_aligned_ranges, open_source
+from ops.datasets.tokens import EstimateTokenCounter, TokenCounter, counter_description
+from ops.errors import TunectlError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ops.settings import Settings
+
+PARALLEL_MIN_BYTES = 32 << 20
+_HEAD_LINES = 1000  # lines read to find the file's format before the full scan
+
+
+@dataclass(slots=True)
+class Finding:
+    line: int | None
+    column: int | None
+    code: str
+    message: str
+
+
+@dataclass
+class FileReport:
+    """One file's validation result; serialises to the JSON shape of `tunectl dataset validate`."""
+
+    path: str
+    kind: str | None
+    style: str | None
+    examples: int
+    valid: bool
+    errors: list[Finding]
+    warnings: list[Finding]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def find_layout(source: Source) -> tuple[Layout | None, int | None]:
+    """The format of the file's first recognisable example, and its line."""
+    for lineno, line in iter_lines(source.blocks(0, min(source.size, 8 << 20))):
+        if lineno > _HEAD_LINES:
+            break
+        try:
+            obj = json.loads(line[len(BOM) :] if lineno == 1 and line.startswith(BOM) else line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(obj, dict) and (found := detect_layout(obj)) is not None:
+            return found, lineno
+    return None, None
+
+
+def _scan_range(source: Source, start: int, end: int, options: ScanOptions) -> RangeResult:
+    return scan_blocks(source.blocks(start, end), options, EstimateTokenCounter())
+
+
+def _scan(source: Source, options: ScanOptions, counter: TokenCounter, workers: int) -> list[RangeResult]:
+    parallel = (
+        workers > 1
+        and source.local_path is not None
+        and source.size >= PARALLEL_MIN_BYTES
+        and isinstance(counter, EstimateTokenCounter)
+    )
+    if not parallel:
+        return [scan_blocks(source.blocks(), options, counter)]
+    ranges = line_aligned_ranges(source, workers)
+    jobs = [
+        (source, start, end, ScanOptions(options.layout, options.max_tokens_per_example, start == 0))
+        for start, end in ranges
+    ]
+    # fork: workers share the parent's str-hash secret, so their duplicate keys are comparable.
+    with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+        return pool.starmap(_scan_range, jobs)
+
+
+def _merge(parts: list[RangeResult]) -> RangeResult:
+    """Join range results in order (consuming `parts`, so no range is held twice in memory)."""
+    merged = parts.pop(0)
+    offset = merged.lines
+    while parts:
+        part = parts.pop(0)
+        merged.examples += part.examples
+        merged.issues.extend(
+            (None if ln is None else ln + offset, col, code, msg) for ln, col, code, msg in part.issues
+        )
+        merged.example_lines.extend(n + offset for n in part.example_lines)
+        merged.exact_keys.extend(part.exact_keys)
+        merged.normalized_keys.extend(part.normalized_keys)
+        merged.input_tokens.extend(part.input_tokens)
+        merged.output_tokens.extend(part.output_tokens)
+        if merged.labels is not None and part.labels is not None:
+            for label, n in part.labels.items():
+                merged.labels[label] = merged.labels.get(label, 0) + n
+        else:
+            merged.labels = None
+        merged.prompts.extend(part.prompts[: max(0, 200 - len(merged.prompts))])
+        offset += part.lines
+        merged.lines = offset
+    return merged
+
+
+def _distribution(values: np.ndarray[Any, Any]) -> dict[str, int]:
+    import numpy as np
+
+    if len(values) == 0:
+        return {"p5": 0, "p50": 0, "p95": 0, "max": 0, "total": 0}
+    ordered = np.sort(values)
+    n = len(ordered)
+
+    def rank(q: int) -> int:  # nearest-rank percentile
+        return int(ordered[max(0, -(-q * n // 100) - 1)])
+
+    return {
+        "p5": rank(5),
+        "p50": rank(50),
+        "p95": rank(95),
+        "max": int(ordered[-1]),
+        "total": int(values.sum()),
+    }
+
+
+def _limits_stats(limits: ModelLimits) -> dict[str, Any]:
+    return {
+        "base_model": limits.base_model,
+        "entry": limits.entry,
+        "max_tokens_per_example": limits.max_tokens_per_example,
+        "max_file_bytes": limits.max_file_bytes,
+        "min_training_examples": limits.min_training_examples,
+        "max_training_examples": limits.max_training_examples,
+        "max_validation_examples": limits.max_validation_examples,
+        "source": limits.source,
+        "checked": limits.checked,
+        "table_version": limits.table_version,
+    }
+
+
+def _validate_one(
+    path_or_uri: str | os.PathLike[str],
+    *,
+    kind: str,
+    base_model: str | None,
+    counter: TokenCounter,
+    training: Sequence[TrainingKeys],
+    settings: Settings | None,
+    workers: int,
+    limits: ModelLimits | None = None,
+) -> tuple[FileReport, TrainingKeys]:
+    role = "validation" if training else "training"
+    source = open_source(path_or_uri, settings=settings)
+    limits = limits or model_limits(base_model)
+    layout, first_line = find_layout(source)
+    training_kind = next((t.layout.kind for t in training if t.layout is not None), None)
+    wanted = Kind(kind) if kind != "auto" else None
+    issues = file_issues(source, limits, layout, first_line, wanted, training_kind)
+
+    scanned = _merge(_scan(source, ScanOptions(layout, limits.max_tokens_per_example), counter, workers))
+    import numpy as np  # after the scan: forked workers need not map numpy
+
+    issues += scanned.issues
+    lines = np.frombuffer(scanned.example_lines, dtype=np.uint32)
+    normalized = np.frombuffer(scanned.normalized_keys, dtype=np.int64)
+    exact = np.frombuffer(scanned.exact_keys, dtype=np.int64)
+    found, n_exact, n_near = duplicate_issues(exact, normalized, lines)
+    issues += found
+    found, overlaps = overlap_issues(normalized, lines, training)
+    issues += found
+    issues += count_issues(scanned.examples, role, limits)
+    found, classes, class_stats = class_issues(scanned, source, training)
+    issues += found
+
+    issues.sort(key=lambda i: (i[0] is not None, i[0] or 0, i[2]))
+    errors = [Finding(*i) for i in issues if CHECKS[i[2]].severity is Severity.error]
+    warnings = [Finding(*i) for i in issues if CHECKS[i[2]].severity is Severity.warning]
+    tokens_in = np.frombuffer(scanned.input_tokens, dtype=np.uint32).astype(np.int64)
+    tokens_out = np.frombuffer(scanned.output_tokens, dtype=np.uint32).astype(np.int64)
+    layout = scanned.layout
+    stats: dict[str, Any] = {
+        "role": role,
+        "format": layout.value if layout else None,
+        "size_bytes": source.size,
+        "lines": scanned.lines,
+        "well_formed_examples": len(lines),
+        "token_counter": counter_description(counter),
+        "tokens": {
+            "input": _distribution(tokens_in),
+            "output": _distribution(tokens_out),
+            "billable": int(tokens_in.sum() + tokens_out.sum()),
+        },
+        "duplicates": {"exact": n_exact, "near": n_near},
+        "classification": class_stats,
+        "limits": _limits_stats(limits),
+    }
+    if training:
+        stats["overlap_with_training"] = overlaps
+    report = FileReport(
+        path=source.display,
+        kind=layout.kind.value if layout else None,
+        style=layout.style.value if layout else None,
+        examples=scanned.examples,
+        valid=not errors,
+        errors=errors,
+        warnings=warnings,
+        stats=stats,
+    )
+    return report, TrainingKeys(source.display, layout, normalized, lines, classes)
+
+
+def validate_file(
+    path_or_uri: str | os.PathLike[str],
+    *,
+    kind: str = "auto",
+    base_model: str | None = None,
+    counter: TokenCounter | None = None,
+    validation_of: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+    settings: Settings | None = None,
+    workers: int | None = None,
+    limits: ModelLimits | None = None,
+) -> FileReport:
+    """Validate one dataset file (local path or gs:// URI). With `validation_of` (the training
+    file(s)), the file is checked as a validation set: its size limit, kind match and leakage.
+    `limits` replaces the base model's limits from the table (tests, experiments)."""
+    if validation_of is None:
+        training: list[str | os.PathLike[str]] = []
+    elif isinstance(validation_of, str | os.PathLike):
+        training = [validation_of]
+    else:
+        training = list(validation_of)
+    if not training:
+        return validate_files(
+            [path_or_uri],
+            kind=kind,
+            base_model=base_model,
+            counter=counter,
+            settings=settings,
+            workers=workers,
+            limits=limits,
+        )[0]
+    return validate_files(
+        training,
+        kind=kind,
+        base_model=base_model,
+        counter=counter,
+        validation=path_or_uri,
+        settings=settings,
+        workers=workers,
+        limits=limits,
+    )[-1]
+
+
+def validate_files(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    kind: str = "auto",
+    base_model: str | None = None,
+    counter: TokenCounter | None = None,
+    validation: str | os.PathLike[str] | None = None,
+    settings: Settings | None = None,
+    workers: int | None = None,
+    limits: ModelLimits | None = None,
+) -> list[FileReport]:
+    """Validate training files, then (optionally) a validation file against all of them."""
+    if kind not in ("auto", "supervised", "preference"):
+        raise TunectlError("bad-kind", f"--kind must be auto, supervised or preference, not {kind!r}")
+    chosen: TokenCounter = counter or EstimateTokenCounter()
+    n = workers or os.cpu_count() or 1
+    reports: list[FileReport] = []
+    keys: list[TrainingKeys] = []
+    for path in paths:
+        report, key = _validate_one(
+            path,
+            kind=kind,
+            base_model=base_model,
+            counter=chosen,
+            training=[],
+            settings=settings,
+            workers=n,
+            limits=limits,
+        )
+        reports.append(report)
+        keys.append(key)
+    if validation is not None:
+        report, _ = _validate_one(
+            validation,
+            kind=kind,
+            base_model=base_model,
+            counter=chosen,
+            training=keys,
+            settings=settings,
+            workers=n,
+            limits=limits,
+        )
+        reports.append(report)
+    return reports

@@ -1,0 +1,271 @@
+"""`plan_run`: what a tuning run will do and cost, before anything is launched.
+
+gemini: Google bills training tokens, i.e. the dataset's tokens (training + validation) x epochs, at
+the base model's price per 1M tokens. Google picks the batch size, so steps are not planned.
+
+rlhf-pipeline: batch size by accelerator (DESIGN.md section 2: GPU/us-central1 8, TPU/europe-west4 24),
+steps per epoch = ceil(examples / batch size), total steps from --epochs or --steps. Duration uses
+one calibration point, the article's run: 300 steps took about 2h15m on the TPU pod, i.e.
+0.0075 hours (27 s) per step; cost = hours x the accelerator's hourly price. The GPU configuration
+has no calibration point yet, so its duration and cost are reported as unknown rather than guessed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from ops.errors import ExitStatus, TunectlError
+from ops.pricing import PriceEntry, PriceTable, load_price_table
+
+if TYPE_CHECKING:
+    from ops.datasets.tokens import TokenCounter
+    from ops.datasets.validate import FileReport
+    from ops.settings import Settings
+
+ENGINES = ("gemini", "rlhf-pipeline")
+BATCH_SIZE = {"gpu": 8, "tpu": 24}
+REGION = {"gpu": "us-central1", "tpu": "europe-west4"}
+BATCH_SOURCE = (
+    "DESIGN.md section 2 (Vertex AI RLHF tuning docs: GPU 8x A100 80GB batch 8, TPU v3 pod batch 24)"
+)
+# The article's run: 300 steps in ~2h15m on the TPU v3 pod.
+CALIBRATION = {"tpu": (300, Decimal("2.25"))}
+CALIBRATION_SOURCE = "the seed article: a 300-step RLHF run took about 2h15m on a TPU v3 pod"
+TODAY_SOURCE_DATE = "2026-11-27"
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class Assumption:
+    name: str
+    value: str
+    date: str | None
+    source: str
+
+
+@dataclass
+class Plan:
+    engine: str
+    examples: int
+    billable_tokens: int
+    batch_size: int | None
+    steps_per_epoch: int | None
+    total_steps: int | None
+    epochs: Decimal
+    estimated_hours: Decimal | None
+    estimated_cost: Money | None
+    assumptions: list[Assumption] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON shape of `tunectl plan --format json` (decimals as strings)."""
+        epochs: int | str = int(self.epochs) if self.epochs == self.epochs.to_integral() else str(self.epochs)
+        return {
+            "engine": self.engine,
+            "examples": self.examples,
+            "billable_tokens": self.billable_tokens,
+            "batch_size": self.batch_size,
+            "steps_per_epoch": self.steps_per_epoch,
+            "total_steps": self.total_steps,
+            "epochs": epochs,
+            "estimated_hours": None if self.estimated_hours is None else str(self.estimated_hours),
+            "estimated_cost": None
+            if self.estimated_cost is None
+            else {"amount": str(self.estimated_cost.amount), "currency": self.estimated_cost.currency},
+            "assumptions": [a.__dict__ for a in self.assumptions],
+        }
+
+
+def _price_assumption(entry: PriceEntry) -> Assumption:
+    price = "unknown" if entry.price is None else f"{entry.price} {entry.currency} per {entry.unit}"
+    confirmed = "" if entry.confirmed or "unconfirmed" in entry.source else " [unconfirmed]"
+    return Assumption(
+        f"price {entry.id}", price, entry.date, f"{entry.source} (table {entry.table}){confirmed}"
+    )
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def plan_from_counts(
+    *,
+    engine: str,
+    examples: int,
+    billable_tokens: int,
+    base_model: str | None = None,
+    epochs: int | None = None,
+    steps: int | None = None,
+    accelerator: str | None = None,
+    prices: PriceTable | None = None,
+    token_counter: str = "offline-estimate",
+) -> Plan:
+    """The plan for a dataset already counted (examples, billable training+validation tokens)."""
+    if engine not in ENGINES:
+        raise TunectlError("bad-engine", f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if epochs is not None and steps is not None:
+        raise TunectlError("epochs-and-steps", "give --epochs or --steps, not both")
+    if (epochs is not None and epochs < 1) or (steps is not None and steps < 1):
+        raise TunectlError("bad-epochs", "--epochs and --steps must be at least 1")
+    prices = prices or load_price_table()
+    assumptions = [
+        Assumption(
+            "token counter", token_counter, None, "see `tunectl dataset stats` for its method and error"
+        ),
+    ]
+    if engine == "gemini":
+        if steps is not None:
+            raise TunectlError(
+                "steps-not-for-gemini", "managed Gemini tuning is planned in epochs; use --epochs"
+            )
+        if accelerator is not None:
+            raise TunectlError(
+                "accelerator-not-for-gemini", "managed Gemini tuning has no accelerator choice"
+            )
+        if base_model is None:
+            raise TunectlError("missing-base-model", "--base-model is required with --engine gemini")
+        n_epochs = Decimal(epochs or 1)
+        if epochs is None:
+            assumptions.append(
+                Assumption(
+                    "epochs", "1 (not given)", None, "pass --epochs with the epoch_count the run will use"
+                )
+            )
+        from ops.datasets.limits import model_limits
+
+        retired = model_limits(base_model).retired
+        if retired:
+            assumptions.append(
+                Assumption(
+                    f"base model {base_model}",
+                    f"retired for tuning on {retired}",
+                    model_limits(base_model).checked,
+                    model_limits(base_model).source,
+                )
+            )
+        entry = prices.tuning_per_million_tokens(base_model)
+        cost = None
+        if entry is None or entry.price is None:
+            assumptions.append(
+                Assumption(f"price gemini-tuning:{base_model}", "unknown", None, "not in the price table")
+            )
+        else:
+            assumptions.append(_price_assumption(entry))
+            cost = Money(
+                _cents(Decimal(billable_tokens) * n_epochs * entry.price / Decimal(1_000_000)), entry.currency
+            )
+        assumptions.append(
+            Assumption(
+                "billing", "billable tokens (training + validation) x epochs", None, "DESIGN.md section 2"
+            )
+        )
+        return Plan(engine, examples, billable_tokens, None, None, None, n_epochs, None, cost, assumptions)
+
+    accel = (accelerator or "tpu").lower()
+    if accel not in BATCH_SIZE:
+        raise TunectlError("bad-accelerator", f"--accelerator must be gpu or tpu, not {accelerator!r}")
+    if examples < 1:
+        raise TunectlError("no-examples", "the training set has no examples to plan steps for")
+    batch = BATCH_SIZE[accel]
+    per_epoch = math.ceil(examples / batch)
+    assumptions.append(
+        Assumption(f"batch size ({accel}, {REGION[accel]})", str(batch), TODAY_SOURCE_DATE, BATCH_SOURCE)
+    )
+    if steps is not None:
+        total = steps
+        n_epochs = (Decimal(steps) / Decimal(per_epoch)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    else:
+        n_epochs = Decimal(epochs or 1)
+        total = per_epoch * int(n_epochs)
+        if epochs is None:
+            assumptions.append(Assumption("epochs", "1 (not given)", None, "pass --epochs or --steps"))
+    hours = cost = None
+    if accel in CALIBRATION:
+        cal_steps, cal_hours = CALIBRATION[accel]
+        per_step = cal_hours / cal_steps
+        hours = (per_step * total).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        assumptions.append(
+            Assumption(
+                "duration",
+                f"{per_step} hours per step ({cal_steps} steps in {cal_hours} h)",
+                TODAY_SOURCE_DATE,
+                CALIBRATION_SOURCE,
+            )
+        )
+    else:
+        assumptions.append(
+            Assumption(
+                "duration", "unknown", None, f"no measured run on {accel} yet; record one to calibrate"
+            )
+        )
+    entry = prices.pipeline_hourly(accel)
+    if entry is None or entry.price is None:
+        assumptions.append(
+            Assumption(f"price rlhf-pipeline:{accel}", "unknown", None, "not in the price table")
+        )
+    else:
+        assumptions.append(_price_assumption(entry))
+        if hours is not None:
+            cost = Money(_cents(per_step * total * entry.price), entry.currency)
+    return Plan(
+        engine, examples, billable_tokens, batch, per_epoch, total, n_epochs, hours, cost, assumptions
+    )
+
+
+def plan_run(
+    *,
+    engine: str,
+    train: str | os.PathLike[str],
+    validation: str | os.PathLike[str] | None = None,
+    base_model: str | None = None,
+    epochs: int | None = None,
+    steps: int | None = None,
+    accelerator: str | None = None,
+    counter: TokenCounter | None = None,
+    settings: Settings | None = None,
+    prices: PriceTable | None = None,
+    reports: list[FileReport] | None = None,
+) -> Plan:
+    """Validate the dataset (or reuse `reports` from `validate_files`) and plan the run.
+
+    An invalid dataset is a check failure (exit 1): a plan for data Vertex AI would reject is not one.
+    """
+    from ops.datasets import validate_files
+
+    if reports is None:
+        reports = validate_files(
+            [train], base_model=base_model, counter=counter, validation=validation, settings=settings
+        )
+    invalid = [r for r in reports if not r.valid]
+    if invalid:
+        first = invalid[0]
+        raise TunectlError(
+            "dataset-invalid",
+            f"{first.path} has {len(first.errors)} error(s); first: {first.errors[0].code} "
+            f"at line {first.errors[0].line}: {first.errors[0].message}",
+            hint=f"run `tunectl dataset validate {first.path}` for the full report",
+            status=ExitStatus.CHECK_FAILED,
+        )
+    training = reports[0]
+    billable = sum(int(r.stats["tokens"]["billable"]) for r in reports)
+    counter_name = str(training.stats["token_counter"]["name"])
+    plan = plan_from_counts(
+        engine=engine,
+        examples=training.examples,
+        billable_tokens=billable,
+        base_model=base_model,
+        epochs=epochs,
+        steps=steps,
+        accelerator=accelerator,
+        prices=prices,
+        token_counter=counter_name,
+    )
+    return plan

@@ -1,0 +1,466 @@
+"""Go/no-go before a tuning run: dataset, region, quota, budget and cost, each ok, no or unknown.
+
+A check that cannot be made (no project, an API error, a quota id that does not resolve) is
+`unknown` with the reason, never `ok`. The run is a go when no check says `no`; `strict`
+(`--strict`) also turns every `unknown` into a no-go. `tune launch` calls `run_preflight` first.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from ops.errors import TunectlError
+
+if TYPE_CHECKING:
+    from ops.budget_headroom import SpendLookup
+    from ops.datasets import FileReport
+    from ops.settings import Settings
+
+
+class CheckStatus(StrEnum):
+    ok = "ok"
+    no = "no"
+    unknown = "unknown"
+
+
+@dataclass(frozen=True)
+class PreflightCheck:
+    name: str
+    status: CheckStatus
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PreflightReport:
+    engine: str
+    accelerator: str | None
+    region: str
+    project: str | None
+    checks: tuple[PreflightCheck, ...]
+    strict: bool = False
+
+    @property
+    def go(self) -> bool:
+        blocking = {CheckStatus.no, CheckStatus.unknown} if self.strict else {CheckStatus.no}
+        return not any(check.status in blocking for check in self.checks)
+
+    @property
+    def verdict(self) -> str:
+        return "go" if self.go else "no-go"
+
+    def by_name(self, name: str) -> PreflightCheck:
+        return next(check for check in self.checks if check.name == name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "go": self.go,
+            "strict": self.strict,
+            "engine": self.engine,
+            "accelerator": self.accelerator,
+            "region": self.region,
+            "project": self.project,
+            "checks": list(self.checks),
+        }
+
+
+# The RLHF pipeline chooses its region from the accelerator (DESIGN.md section 2).
+PIPELINE_REGIONS = {"tpu": "europe-west4", "gpu": "us-central1"}
+ENGINES = ("gemini", "rlhf-pipeline")
+
+
+def pipeline_region(engine: str, accelerator: str | None, requested: str | None, default: str) -> str:
+    if engine == "rlhf-pipeline":
+        return PIPELINE_REGIONS[accelerator or "tpu"]
+    return requested or default
+
+
+def _guarded(name: str, check: Callable[[], PreflightCheck]) -> PreflightCheck:
+    """A check that fails to run is unknown, with what failed, never ok."""
+    try:
+        return check()
+    except TunectlError as exc:
+        return PreflightCheck(name, CheckStatus.unknown, f"{exc.code}: {exc.message}")
+
+
+ACTIVE_TUNING_STATES = frozenset(
+    {"JOB_STATE_QUEUED", "JOB_STATE_PENDING", "JOB_STATE_RUNNING", "JOB_STATE_UPDATING"}
+)
+
+
+def quota_checks(
+    settings: Settings,
+    engine: str,
+    accelerator: str | None,
+    region: str,
+    count_active_jobs: Callable[[], int],
+) -> list[PreflightCheck]:
+    """One line per quota the engine consumes: the limit in force against what one run needs."""
+    from ops.quotas.catalog import CONCURRENT_TUNING_JOBS, tracked_quotas
+
+    if engine == "rlhf-pipeline":
+        needed = [
+            q
+            for q in tracked_quotas().values()
+            if q.engine == engine and q.accelerator == (accelerator or "tpu")
+        ]
+    else:
+        needed = [CONCURRENT_TUNING_JOBS]
+    names = [f"quota {q.key}" for q in needed]
+    if not settings.project:
+        return [
+            PreflightCheck(n, CheckStatus.unknown, "no project set: quotas cannot be read offline")
+            for n in names
+        ]
+    try:
+        from ops.clients import quotas_client
+        from ops.quotas import api
+
+        client = quotas_client(settings)
+        infos = api.list_quota_infos(client, settings.project)
+        preferences = api.list_preferences(client, settings.project)
+    except TunectlError as exc:
+        return [PreflightCheck(n, CheckStatus.unknown, f"{exc.code}: {exc.message}") for n in names]
+    from ops.quotas.naming import stack_preference_ids
+    from ops.quotas.resolve import resolve_quota
+    from ops.quotas.show import build_row
+
+    checks = []
+    for quota, name in zip(needed, names, strict=True):
+        row = build_row(
+            quota,
+            region,
+            resolve_quota(quota, infos, settings.quota_ids),
+            preferences,
+            stack_preference_ids(settings),
+        )
+        details: dict[str, Any] = {
+            "quota_id": row.quota_id,
+            "resolved_by": row.resolved_by,
+            "limit": row.limit,
+            "needed": row.required,
+        }
+        pending = ""
+        if row.preference is not None:
+            details["preference"] = row.preference
+            pending = f"; preference {row.preference.preference_id} is {row.preference.status.value}"
+        if row.quota_id is None:
+            checks.append(
+                PreflightCheck(name, CheckStatus.unknown, f"quota id unresolved: {row.resolution}", details)
+            )
+        elif row.limit is None:
+            checks.append(
+                PreflightCheck(
+                    name,
+                    CheckStatus.unknown,
+                    f"{row.quota_id} has no value for {region} in the project's QuotaInfos",
+                    details,
+                )
+            )
+        elif quota is CONCURRENT_TUNING_JOBS:
+            checks.append(_slot_check(name, row.limit, region, count_active_jobs, details))
+        elif row.limit == -1 or row.limit >= row.required:
+            checks.append(
+                PreflightCheck(
+                    name,
+                    CheckStatus.ok,
+                    f"limit {_value(row.limit)} {row.unit} in {region}, one run needs {row.required}",
+                    details,
+                )
+            )
+        else:
+            checks.append(
+                PreflightCheck(
+                    name,
+                    CheckStatus.no,
+                    f"limit {row.limit} {row.unit} in {region}, one run needs {row.required}{pending}; "
+                    f"request it: tunectl quota request {quota.key} --value {row.required} "
+                    f"--region {region} ...",
+                    details,
+                )
+            )
+    return checks
+
+
+def _value(limit: int) -> str:
+    return "unlimited" if limit == -1 else str(limit)
+
+
+def _slot_check(
+    name: str, limit: int, region: str, count_active_jobs: Callable[[], int], details: dict[str, Any]
+) -> PreflightCheck:
+    try:
+        active = count_active_jobs()
+    except TunectlError as exc:
+        return PreflightCheck(
+            name, CheckStatus.unknown, f"cannot count running tuning jobs: {exc.code}: {exc.message}", details
+        )
+    details = {**details, "active_jobs": active}
+    if limit == -1 or active < limit:
+        return PreflightCheck(
+            name,
+            CheckStatus.ok,
+            f"{active} of {_value(limit)} concurrent tuning jobs in use in {region}",
+            details,
+        )
+    return PreflightCheck(
+        name,
+        CheckStatus.no,
+        f"all {limit} concurrent tuning job slots in {region} are in use ({active} active); "
+        "wait for one to finish",
+        details,
+    )
+
+
+def count_active_tuning_jobs(settings: Settings, region: str) -> int:
+    """Tuning jobs holding a concurrent-job slot, via google-genai's `tunings.list` (Vertex AI v1)."""
+    from ops.clients import genai_client
+    from ops.cloud_errors import call_with_retry
+
+    client = genai_client(settings, region)
+
+    def count() -> int:
+        jobs = client.tunings.list(config={"page_size": 100})
+        return sum(
+            1 for job in jobs if job.state is not None and str(job.state.value) in ACTIVE_TUNING_STATES
+        )
+
+    return call_with_retry(count, what=f"listing tuning jobs in {region}")
+
+
+def budget_check(
+    settings: Settings, estimate: Decimal | None, currency: str | None, spend_lookup: SpendLookup, today: date
+) -> PreflightCheck:
+    from ops.budget_headroom import headroom_of, list_budgets
+
+    name = "budget headroom"
+    if not settings.project:
+        return PreflightCheck(name, CheckStatus.unknown, "no project set: budgets cannot be read offline")
+    if not settings.billing_account:
+        return PreflightCheck(name, CheckStatus.unknown, "no billing_account set: cannot look up budgets")
+    from ops.clients import budgets_client
+
+    covering = list_budgets(budgets_client(settings), settings.billing_account, settings.project)
+    if not covering:
+        return PreflightCheck(
+            name,
+            CheckStatus.ok,
+            f"no budget on billing account {settings.billing_account} covers project {settings.project}",
+        )
+    headrooms = [headroom_of(b, spend_lookup, today) for b in covering]
+    details: dict[str, Any] = {"budgets": headrooms}
+    if estimate is None:
+        return PreflightCheck(
+            name, CheckStatus.unknown, "no cost estimate to compare with the budget", details
+        )
+    short = [
+        h for h in headrooms if h.headroom is not None and h.currency == currency and h.headroom < estimate
+    ]
+    if short:
+        worst = min(short, key=lambda h: h.headroom or Decimal(0))
+        return PreflightCheck(
+            name,
+            CheckStatus.no,
+            f"budget {worst.display_name!r} has {worst.headroom} {worst.currency} left this {worst.period}, "
+            f"the run is estimated at {estimate} {currency}",
+            details,
+        )
+    unknown = [h for h in headrooms if h.headroom is None or h.currency != currency]
+    if unknown:
+        first = unknown[0]
+        reason = first.unknown_reason or f"budget is in {first.currency}, the estimate in {currency}"
+        return PreflightCheck(name, CheckStatus.unknown, f"budget {first.display_name!r}: {reason}", details)
+    tightest = min(headrooms, key=lambda h: h.headroom or Decimal(0))
+    return PreflightCheck(
+        name,
+        CheckStatus.ok,
+        f"budget {tightest.display_name!r} has {tightest.headroom} {tightest.currency} left "
+        f"this {tightest.period}, "
+        f"the run is estimated at {estimate} {currency}",
+        details,
+    )
+
+
+def region_check(
+    settings: Settings, engine: str, accelerator: str | None, region: str, requested: str | None
+) -> PreflightCheck:
+    """The pack's `allowedRegions` and `euResidency`, read from the same config the stack's pack uses."""
+    from ops.policy_config import rule_config
+    from policies.rules.location import ALLOWED_REGION, EU_RESIDENCY, is_eu
+
+    name = "region"
+    if engine == "rlhf-pipeline" and requested and requested != region:
+        return PreflightCheck(
+            name,
+            CheckStatus.no,
+            f"the RLHF pipeline runs on {accelerator or 'tpu'} in {region} only, not {requested}",
+        )
+    allowed_config, source = rule_config(ALLOWED_REGION, settings)
+    allowed = {str(r).lower() for r in allowed_config.get("allowedRegions") or ()}
+    residency_config, _ = rule_config(EU_RESIDENCY, settings)
+    eu_only = bool(residency_config.get("euResidency"))
+    details = {"allowed_regions": sorted(allowed), "eu_residency": eu_only, "source": source}
+    if region.lower() not in allowed:
+        return PreflightCheck(
+            name,
+            CheckStatus.no,
+            f"{region} is not an allowed region ({', '.join(sorted(allowed))}; {source})",
+            details,
+        )
+    if eu_only and not is_eu(region):
+        return PreflightCheck(
+            name, CheckStatus.no, f"{region} is outside the EU, and EU residency is on ({source})", details
+        )
+    residency = "inside the EU, as residency requires" if eu_only else "no residency constraint"
+    return PreflightCheck(name, CheckStatus.ok, f"{region} is allowed ({residency}; {source})", details)
+
+
+def dataset_check(
+    settings: Settings, train: str, validation: str | None, base_model: str | None
+) -> tuple[PreflightCheck, list[FileReport]]:
+    """`ops.datasets` validation; its reports feed the plan, so the files are read once."""
+    from ops.datasets import validate_files
+
+    reports = validate_files([train], validation=validation, base_model=base_model, settings=settings)
+    details = {
+        "files": [
+            {"path": r.path, "kind": r.kind, "style": r.style, "examples": r.examples, "valid": r.valid}
+            for r in reports
+        ]
+    }
+    bad = [r for r in reports if not r.valid]
+    if bad:
+        parts = []
+        for report in bad:
+            errors = Counter(e.code for e in report.errors)
+            codes = ", ".join(f"{code} x{n}" for code, n in sorted(errors.items()))
+            parts.append(f"{report.path}: {len(report.errors)} error(s) ({codes})")
+        reason = "; ".join(parts) + "; see `tunectl dataset validate`"
+        return PreflightCheck("dataset", CheckStatus.no, reason, details), reports
+    summary = "; ".join(
+        f"{role}: {r.examples} {r.kind or ''} examples ({r.style or '?'} style)"
+        for role, r in zip(("train", "validation"), reports, strict=False)
+    )
+    warnings = sum(len(r.warnings) for r in reports)
+    reason = summary + (f" ({warnings} warning(s))" if warnings else "")
+    return PreflightCheck("dataset", CheckStatus.ok, reason, details), reports
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    amount: Decimal
+    currency: str
+
+
+def cost_check(
+    settings: Settings,
+    train: str,
+    engine: str,
+    accelerator: str | None,
+    base_model: str | None,
+    epochs: int | None,
+    steps: int | None,
+    reports: list[FileReport],
+) -> tuple[PreflightCheck, CostEstimate | None]:
+    """The plan's estimate (ops.planning, issue 6); the budget check compares it with the headroom."""
+    from ops.planning import plan_run
+
+    name = "cost estimate"
+    if not reports or not all(r.valid for r in reports):
+        return PreflightCheck(name, CheckStatus.unknown, "no estimate for a dataset that is not valid"), None
+    plan = plan_run(
+        engine=engine,
+        train=train,
+        base_model=base_model,
+        epochs=epochs,
+        steps=steps,
+        accelerator=accelerator,
+        settings=settings,
+        reports=reports,
+    )
+    details = plan.as_json()
+    if plan.estimated_cost is None:
+        return PreflightCheck(name, CheckStatus.unknown, "the plan has no price for this run", details), None
+    estimate = CostEstimate(plan.estimated_cost.amount, plan.estimated_cost.currency)
+    basis = (
+        f"{plan.billable_tokens} billable tokens x {details['epochs']} epoch(s)"
+        if engine == "gemini"
+        else f"{plan.total_steps} steps, about {plan.estimated_hours} h"
+    )
+    reason = f"{estimate.amount} {estimate.currency} ({basis}; details: `tunectl plan`)"
+    return PreflightCheck(name, CheckStatus.ok, reason, details), estimate
+
+
+def default_spend_lookup(settings: Settings) -> SpendLookup:
+    """Spend from the billing export when `billing_table` is set; otherwise spend is unknown, said so."""
+    from ops.budget_headroom import spend_not_configured
+    from ops.budget_spend import spend_from_settings
+
+    return spend_from_settings(settings) or spend_not_configured
+
+
+def run_preflight(
+    settings: Settings,
+    *,
+    train: str,
+    validation: str | None = None,
+    engine: str,
+    accelerator: str | None = None,
+    region: str | None = None,
+    base_model: str | None = None,
+    epochs: int | None = None,
+    steps: int | None = None,
+    strict: bool = False,
+    spend_lookup: SpendLookup | None = None,
+    count_active_jobs: Callable[[], int] | None = None,
+    today: date | None = None,
+) -> PreflightReport:
+    """Every check, each independent: one failing lookup makes its own line unknown, not the report."""
+    if engine not in ENGINES:
+        raise TunectlError(
+            "preflight-bad-engine", f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}"
+        )
+    if engine == "rlhf-pipeline" and accelerator not in (None, *PIPELINE_REGIONS):
+        raise TunectlError(
+            "preflight-bad-accelerator", f"--accelerator must be gpu or tpu, not {accelerator!r}"
+        )
+    accelerator = (accelerator or "tpu") if engine == "rlhf-pipeline" else accelerator
+    where = pipeline_region(engine, accelerator, region, settings.region)
+    counter = count_active_jobs or (lambda: count_active_tuning_jobs(settings, where))
+    reports: list[FileReport] = []
+    try:
+        dataset, reports = dataset_check(settings, train, validation, base_model)
+    except TunectlError as exc:
+        dataset = PreflightCheck("dataset", CheckStatus.unknown, f"{exc.code}: {exc.message}")
+    checks = [dataset, _guarded("region", lambda: region_check(settings, engine, accelerator, where, region))]
+    try:
+        checks.extend(quota_checks(settings, engine, accelerator, where, counter))
+    except TunectlError as exc:
+        checks.append(PreflightCheck("quota", CheckStatus.unknown, f"{exc.code}: {exc.message}"))
+    estimate: CostEstimate | None = None
+    try:
+        cost, estimate = cost_check(settings, train, engine, accelerator, base_model, epochs, steps, reports)
+    except TunectlError as exc:
+        cost = PreflightCheck("cost estimate", CheckStatus.unknown, f"{exc.code}: {exc.message}")
+    lookup = spend_lookup or default_spend_lookup(settings)
+    checks.append(
+        _guarded(
+            "budget headroom",
+            lambda: budget_check(
+                settings,
+                estimate.amount if estimate else None,
+                estimate.currency if estimate else None,
+                lookup,
+                today or datetime.now(UTC).date(),
+            ),
+        )
+    )
+    checks.append(cost)
+    return PreflightReport(engine, accelerator, where, settings.project, tuple(checks), strict)

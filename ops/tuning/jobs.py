@@ -1,0 +1,115 @@
+"""One view of a job whatever the engine, and the create-once rule both launchers follow."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ops.cloud_errors import http_status, is_transient, translate_cloud_error
+from ops.errors import ExitStatus, TunectlError
+
+TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "PARTIALLY_SUCCEEDED"})
+SUCCESS_STATES = frozenset({"SUCCEEDED"})
+_STATE_PREFIXES = ("JOB_STATE_", "PIPELINE_STATE_")
+
+
+def normalize_state(raw: object) -> str:
+    """`JOB_STATE_RUNNING` (tuning) and `PIPELINE_STATE_RUNNING` (pipelines) both become `RUNNING`."""
+    text = str(getattr(raw, "value", None) or getattr(raw, "name", None) or raw or "UNSPECIFIED")
+    for prefix in _STATE_PREFIXES:
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
+
+
+@dataclass(frozen=True)
+class JobView:
+    engine: str
+    name: str
+    state: str
+    run_id: str | None = None
+    display_name: str | None = None
+    base_model: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    create_time: str | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    error: str | None = None
+    tuned_model: str | None = None
+    endpoint: str | None = None
+    billing_id: str | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state in SUCCESS_STATES
+
+
+class JobBackend(Protocol):
+    """What `list`, `status`, `wait`, `cancel` and `sync` need from an engine."""
+
+    engine: str
+
+    def find(self, run_id: str) -> JobView | None: ...
+
+    def list_ours(self) -> list[JobView]: ...
+
+    def get(self, name: str) -> JobView: ...
+
+    def cancel(self, name: str) -> None: ...
+
+
+def _definitely_not_created(exc: BaseException) -> bool:
+    """A 4xx other than 408/409/429 means the server refused the create: nothing exists."""
+    status = http_status(exc)
+    return status is not None and 400 <= status < 500 and status not in {408, 409, 429}
+
+
+def create_once(
+    create: Callable[[], JobView],
+    find: Callable[[], JobView | None],
+    *,
+    what: str,
+    attempts: int = 4,
+    base_delay: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> JobView:
+    """Create a job, retrying only when a lookup by our run-id label proves the job does not exist.
+
+    A timeout, a 5xx or an unreadable response to a create may hide a job that was created anyway;
+    retrying blindly would start (and bill) a second one. So after any failure that is not a clear
+    refusal, look the job up by label first: found means done, not found means the retry is safe.
+    A 409 (the pipeline engine's client-chosen job id already exists) is the same as found.
+    """
+    last: BaseException | None = None
+    for attempt in range(1, attempts + 1):
+        try:
+            return create()
+        except TunectlError:
+            raise
+        except Exception as exc:
+            if _definitely_not_created(exc):
+                raise translate_cloud_error(exc, what=what) from exc
+            last = exc
+        existing = find()
+        if existing is not None:
+            return existing
+        if http_status(last) == 409:
+            raise TunectlError(
+                "job-conflict",
+                f"{what}: the API says the job exists, but it cannot be found by its label",
+                hint="run `tunectl tune sync`, then `tunectl tune list`",
+                status=ExitStatus.CLOUD_API,
+            ) from last
+        if not (is_transient(last) or http_status(last) is None) or attempt == attempts:
+            break
+        sleep(min(8.0, base_delay * 2 ** (attempt - 1)) * (0.5 + random.random() / 2))
+    assert last is not None
+    raise translate_cloud_error(last, what=what) from last

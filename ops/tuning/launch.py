@@ -1,0 +1,266 @@
+"""`tune launch`: dataset -> validate/convert -> plan -> upload -> create job (once) -> ledger."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ops.errors import TunectlError
+from ops.ledger import Ledger, RunRecord
+from ops.tuning import prepare
+from ops.tuning.jobs import JobView
+from ops.tuning.labels import RUN_ID_LABEL, run_labels
+from ops.tuning.spec import (
+    Accelerator,
+    DatasetRef,
+    Engine,
+    Hyperparameters,
+    LaunchSpec,
+    Method,
+    pipeline_region,
+)
+from ops.tuning.stack import StackOutputs, placeholder_outputs, read_stack_outputs
+from ops.tuning.upload import Upload, object_uri
+
+if TYPE_CHECKING:
+    from ops.settings import Settings
+
+PLACEHOLDER_PROJECT = "PROJECT_ID"
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """What the user asked for on the command line."""
+
+    train: str
+    engine: Engine
+    method: Method = Method.supervised
+    validation: str | None = None
+    prompts: str | None = None
+    base_model: str | None = None
+    hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
+    accelerator: Accelerator | None = None
+    region: str | None = None
+    display_name: str | None = None
+    user_labels: dict[str, str] = field(default_factory=dict)
+    kms_key: str | None = None
+    force: bool = False
+    dry_run: bool = False
+    skip_preflight: bool = False
+
+
+@dataclass
+class LaunchResult:
+    run_id: str
+    engine: str
+    region: str
+    dry_run: bool
+    outcome: str  # dry-run | created | existing
+    request: dict[str, Any]
+    labels: dict[str, str]
+    datasets: list[dict[str, Any]]
+    estimate: dict[str, Any] | None = None
+    job: JobView | None = None
+    uploads: list[dict[str, Any]] = field(default_factory=list)
+    placeholders: list[str] = field(default_factory=list)
+    preflight: dict[str, Any] | None = None
+
+
+def _region(request: LaunchRequest, settings: Settings, stack: StackOutputs) -> str:
+    if request.engine is Engine.rlhf_pipeline:
+        assert request.accelerator is not None
+        return pipeline_region(request.accelerator, request.region)
+    return request.region or stack.region or settings.region
+
+
+def _resolve_request(request: LaunchRequest) -> LaunchRequest:
+    if not request.base_model:
+        hint = (
+            "e.g. --base-model t5-large (t5-small, t5-large, t5-xl or t5-xxl)"
+            if request.engine is Engine.rlhf_pipeline
+            else "name a tunable Gemini model, e.g. --base-model gemini-3.5-flash (see model_limits.json)"
+        )
+        raise TunectlError("base-model-missing", "--base-model is required", where="--base-model", hint=hint)
+    if request.engine is Engine.rlhf_pipeline:
+        if request.method is not Method.preference:
+            request = replace(request, method=Method.preference)  # RLHF learns from preferences only
+        if request.accelerator is None:
+            raise TunectlError(
+                "accelerator-missing",
+                "the rlhf pipeline needs --accelerator gpu (us-central1) or tpu (europe-west4)",
+                where="--accelerator",
+            )
+    elif request.accelerator is not None:
+        raise TunectlError(
+            "accelerator-not-supported",
+            "managed Gemini tuning chooses its own accelerators",
+            where="--accelerator",
+            hint="drop --accelerator, or use --engine rlhf-pipeline",
+        )
+    if request.engine is Engine.gemini and request.hyperparameters.steps is not None:
+        raise TunectlError(
+            "steps-not-supported", "managed Gemini tuning takes --epochs, not --steps", where="--steps"
+        )
+    return request
+
+
+def launch(settings: Settings, ledger: Ledger, request: LaunchRequest) -> LaunchResult:
+    request = _resolve_request(request)
+    placeholders: list[str] = []
+    if request.dry_run and settings.stack_outputs is None:
+        stack = placeholder_outputs()
+        placeholders.append("stack outputs (datasets bucket, pipeline root, service account)")
+    else:
+        stack = read_stack_outputs(settings.stack_outputs)
+    project = settings.project
+    if project is None:
+        if not request.dry_run:
+            settings.require_project()
+        project = PLACEHOLDER_PROJECT
+        placeholders.append(f"project ({PLACEHOLDER_PROJECT})")
+    region = _region(request, settings, stack)
+
+    with tempfile.TemporaryDirectory(prefix="tunectl-launch-") as tmp:
+        prepared = prepare.prepare_datasets(request, settings, Path(tmp))
+        refs = tuple(
+            DatasetRef(
+                p.role, p.uri or object_uri(stack.datasets_bucket, p.sha256), p.sha256, p.source, p.examples
+            )
+            for p in prepared
+        )
+        hp, estimate = prepare.plan_launch(request, prepared, settings)
+        spec = LaunchSpec(
+            engine=request.engine,
+            method=request.method,
+            base_model=str(request.base_model),
+            region=region,
+            hyperparameters=hp,
+            datasets=refs,
+            accelerator=request.accelerator,
+            display_name=request.display_name,
+            user_labels=request.user_labels,
+            kms_key=request.kms_key or stack.kms_key,
+            nonce=datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") if request.force else None,
+        )
+        run_id = spec.run_id
+        labels = run_labels(run_id, request.engine.value, request.user_labels)
+        request_preview, pipeline_body = _request(spec, labels, stack, project)
+        result = LaunchResult(
+            run_id=run_id,
+            engine=spec.engine.value,
+            region=region,
+            dry_run=request.dry_run,
+            outcome="dry-run",
+            request=request_preview,
+            labels=labels,
+            datasets=[
+                {"role": r.role, "uri": r.uri, "sha256": r.sha256, "source": r.local_path} for r in refs
+            ],
+            estimate=estimate,
+            placeholders=placeholders,
+        )
+        if request.dry_run:
+            return result
+
+        if not request.skip_preflight:
+            result.preflight = prepare.run_preflight(settings, request, region)
+
+        from ops.tuning.runs import backend_for
+
+        backend = backend_for(spec.engine.value, settings, region)
+        existing = backend.find(run_id)
+        if existing is not None:
+            result.outcome, result.job = "existing", existing
+            _record(ledger, spec, labels, existing, estimate, source="launch")
+            return result
+
+        result.uploads = _upload(settings, stack, prepared)
+        if spec.engine is Engine.gemini:
+            from ops.tuning.gemini import GeminiJobs
+
+            assert isinstance(backend, GeminiJobs)
+            job = backend.create(spec, labels, stack.service_account)
+        else:
+            from ops.tuning.pipeline import PipelineJobs
+
+            assert isinstance(backend, PipelineJobs) and pipeline_body is not None
+            job = backend.create(pipeline_body, run_id)
+            if job.billing_id is None:
+                # Pipelines assigns the billing label when it accepts the job; read it back.
+                job = backend.get(job.name)
+        result.outcome, result.job = "created", job
+        _record(ledger, spec, labels, job, estimate, source="launch")
+        return result
+
+
+def _request(
+    spec: LaunchSpec, labels: dict[str, str], stack: StackOutputs, project: str
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    if spec.engine is Engine.gemini:
+        from ops.tuning import gemini
+
+        return gemini.request_preview(spec, labels, stack.service_account, project), None
+    from ops.tuning import pipeline
+
+    template = pipeline.compiled_pipeline()
+    body = pipeline.pipeline_job_body(
+        spec, labels, stack.service_account, stack.pipeline_root, project, template
+    )
+    return pipeline.request_preview(body, spec, project, template), body
+
+
+def _upload(
+    settings: Settings, stack: StackOutputs, prepared: list[prepare.Prepared]
+) -> list[dict[str, Any]]:
+    from ops.clients import storage_client
+    from ops.tuning.upload import upload_dataset
+
+    client = storage_client(settings)
+    done: list[dict[str, Any]] = []
+    for item in prepared:
+        if item.local is None:
+            continue  # already in Cloud Storage
+        upload: Upload = upload_dataset(client, stack.datasets_bucket, item.local, item.sha256)
+        done.append({"role": item.role, "uri": upload.uri, "bytes": upload.size, "uploaded": upload.uploaded})
+    return done
+
+
+def _record(
+    ledger: Ledger,
+    spec: LaunchSpec,
+    labels: dict[str, str],
+    job: JobView,
+    estimate: dict[str, Any] | None,
+    *,
+    source: str,
+) -> RunRecord:
+    amount = estimate.get("amount") if estimate else None
+    record = RunRecord(
+        run_id=labels[RUN_ID_LABEL],
+        engine=spec.engine.value,
+        method=spec.method.value,
+        base_model=spec.base_model,
+        region=spec.region,
+        display_name=spec.display_name,
+        datasets=[{"role": d.role, "uri": d.uri, "sha256": d.sha256} for d in spec.datasets],
+        parameters=json.loads(json.dumps(spec.identity())),
+        labels=labels,
+        billing_ids=[job.billing_id] if job.billing_id else [],
+        estimate_amount=amount,
+        estimate_currency=estimate.get("currency") if estimate else None,
+        price_table_id=estimate.get("price_table_id") if estimate else None,
+        job_name=job.name,
+        state=job.state,
+        error=job.error,
+        tuned_model=job.tuned_model,
+        endpoint=job.endpoint,
+        created_at=job.create_time,
+        started_at=job.start_time,
+        ended_at=job.end_time,
+        source=source,
+    )
+    return ledger.merge(record)

@@ -1,0 +1,259 @@
+"""Turning the user's files into what an engine reads: validated, converted, digested.
+
+Managed Gemini tuning reads Gemini-style JSONL; the rlhf pipeline reads the article's style plus a
+prompt dataset. Files in the other style are converted (ops.datasets) into a temporary directory;
+digests are of the bytes the job will see, which is what the run id and the upload path use.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ops.errors import ExitStatus, TunectlError
+from ops.tuning.spec import Engine, Hyperparameters
+from ops.tuning.upload import sha256_file
+
+if TYPE_CHECKING:
+    from ops.settings import Settings
+    from ops.tuning.launch import LaunchRequest
+
+
+@dataclass(frozen=True)
+class Prepared:
+    role: str  # train | validation | prompt | eval
+    source: str  # what the user gave (path or gs:// URI)
+    local: Path | None  # the bytes to upload; None when the source is already in Cloud Storage
+    sha256: str
+    examples: int | None
+    uri: str | None = None  # set for gs:// sources, which are used in place
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def _validate(
+    source: str, settings: Settings, kind: str, base_model: str | None, training: str | None = None
+) -> str | None:
+    """Refuse to launch on a dataset with errors (ops.datasets, issue 6): Vertex AI would find them
+    only after the job started and billed."""
+    from ops.datasets.validate import validate_file
+
+    report = validate_file(
+        source, kind=kind, base_model=base_model, settings=settings, validation_of=training
+    )
+    if not report.valid:
+        problems = [f"line {e.line}: {e.code}" for e in report.errors]
+        raise TunectlError(
+            "dataset-invalid",
+            f"{source} has {len(report.errors)} error(s), so nothing was launched: "
+            + "; ".join(problems[:5]),
+            where=source,
+            hint=f"run `tunectl dataset validate {source}` for the full report",
+            status=ExitStatus.CHECK_FAILED,
+        )
+    return report.style  # the file's format style (palm | gemini), which decides conversion
+
+
+def _convert(source: str, to: str, out: Path, settings: Settings) -> Path:
+    from ops.datasets.convert import convert_file
+
+    convert_file(source, out, to=to, settings=settings)
+    return out
+
+
+def _derive_prompts(preference: Path, out: Path) -> Path:
+    """The rlhf pipeline's prompt dataset, from the preference set's prompts (first occurrence order)."""
+    seen: dict[str, None] = {}
+    with preference.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                seen.setdefault(json.loads(line)["input_text"], None)
+    out.write_text(
+        "".join(json.dumps({"input_text": p}, ensure_ascii=False) + "\n" for p in seen), encoding="utf-8"
+    )
+    return out
+
+
+def _check_prompts(path: Path) -> Path:
+    """The pipeline's prompt dataset: one `{"input_text": ...}` object per line."""
+    if not path.is_file():
+        raise TunectlError("dataset-not-found", f"{path} does not exist", where="--prompts")
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise TunectlError("prompts-invalid", f"not JSON: {exc}", where=f"{path}:{number}") from exc
+            if (
+                not isinstance(obj, dict)
+                or not isinstance(obj.get("input_text"), str)
+                or not obj["input_text"].strip()
+            ):
+                raise TunectlError(
+                    "prompts-invalid",
+                    'each line of the prompt dataset must be {"input_text": "<non-empty text>"}',
+                    where=f"{path}:{number}",
+                )
+    return path
+
+
+def _gcs_source(role: str, uri: str, settings: Settings) -> Prepared:
+    """A gs:// dataset is used where it is; its digest comes from the object's CRC32C and generation."""
+    from ops.clients import storage_client
+    from ops.cloud_errors import call_with_retry
+    from ops.tuning.timeouts import request_timeout_seconds
+
+    if not uri.endswith(".jsonl"):
+        raise TunectlError("dataset-not-jsonl", "Vertex AI reads only .jsonl objects", where=uri)
+    bucket, _, name = uri.removeprefix("gs://").partition("/")
+    client = storage_client(settings)
+    blob = call_with_retry(
+        lambda: client.bucket(bucket).get_blob(name, retry=None, timeout=request_timeout_seconds()),
+        what=f"reading {uri}",
+    )
+    if blob is None:
+        raise TunectlError(
+            "dataset-not-found", f"{uri} does not exist", where=uri, status=ExitStatus.CLOUD_API
+        )
+    return Prepared(role, uri, None, f"gcs-{blob.crc32c}-{blob.generation}", None, uri=uri)
+
+
+def _prepare_one(
+    role: str,
+    source: str,
+    target_style: str,
+    kind: str,
+    request: LaunchRequest,
+    settings: Settings,
+    tmp: Path,
+) -> Prepared:
+    # Model limits are per Gemini model; the pipeline's T5 models have none in the table.
+    base_model = request.base_model if request.engine is Engine.gemini else None
+    training = request.train if role in {"validation", "eval"} else None
+    if not source.startswith("gs://") and not Path(source).is_file():
+        raise TunectlError("dataset-not-found", f"{source} does not exist", where=source)
+    style = _validate(source, settings, kind, base_model, training)
+    if style == target_style and source.startswith("gs://"):
+        return _gcs_source(role, source, settings)  # used in place
+    local = Path(source)
+    if style != target_style:
+        # A gs:// source in the other style is streamed down converted, and uploaded like a local file.
+        local = _convert(source, target_style, tmp / f"{role}.{target_style}.jsonl", settings)
+    return Prepared(role, source, local, sha256_file(local), _count_lines(local))
+
+
+def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> list[Prepared]:
+    kind = request.method.value
+    if request.engine is Engine.gemini:
+        out = [_prepare_one("train", request.train, "gemini", kind, request, settings, tmp)]
+        if request.validation:
+            out.append(_prepare_one("validation", request.validation, "gemini", kind, request, settings, tmp))
+        return out
+    train = _prepare_one("train", request.train, "palm", "preference", request, settings, tmp)
+    out = [train]
+    if request.prompts:
+        prompts = request.prompts
+        if prompts.startswith("gs://"):
+            out.append(_gcs_source("prompt", prompts, settings))
+        else:
+            path = _check_prompts(Path(prompts))
+            out.append(Prepared("prompt", prompts, path, sha256_file(path), _count_lines(path)))
+    elif train.local is not None:
+        derived = _derive_prompts(train.local, tmp / "prompt.jsonl")
+        out.append(
+            Prepared(
+                "prompt",
+                f"{request.train} (input_text)",
+                derived,
+                sha256_file(derived),
+                _count_lines(derived),
+            )
+        )
+    else:
+        raise TunectlError(
+            "prompts-missing",
+            "a gs:// preference dataset needs --prompts (the prompt dataset)",
+            where="--prompts",
+        )
+    if request.validation:
+        out.append(_prepare_one("eval", request.validation, "palm", "preference", request, settings, tmp))
+    return out
+
+
+def plan_launch(
+    request: LaunchRequest, prepared: list[Prepared], settings: Settings
+) -> tuple[Hyperparameters, dict[str, Any]]:
+    """The plan (ops.planning, issue 6) for exactly what will be launched, and its cost estimate.
+
+    The rlhf pipeline counts steps: --epochs (1 when neither is given) becomes the plan's total steps
+    at the accelerator's batch size, so the run launched is the run that was priced.
+    """
+    from ops.planning import plan_run
+    from ops.pricing import load_price_table
+
+    hp = request.hyperparameters
+    by_role = {p.role: p for p in prepared}
+    train = by_role["train"]
+    validation = by_role.get("validation")
+    prices = load_price_table()
+    gemini = request.engine is Engine.gemini
+    accelerator = request.accelerator.value if request.accelerator else None
+    plan = plan_run(
+        engine=request.engine.value,
+        train=str(train.local or train.uri),
+        validation=str(validation.local or validation.uri) if validation else None,
+        base_model=request.base_model if gemini else None,
+        epochs=hp.epochs,
+        steps=hp.steps,
+        accelerator=accelerator,
+        prices=prices,
+        settings=settings,
+    )
+    entry = (
+        prices.tuning_per_million_tokens(str(request.base_model))
+        if gemini
+        else prices.pipeline_hourly(str(accelerator))
+    )
+    cost = plan.estimated_cost
+    estimate = {
+        "amount": cost.amount if cost else None,
+        "currency": cost.currency if cost else None,
+        "price_table_id": entry.table if entry else None,
+        "plan": plan.as_json(),
+    }
+    if not gemini and hp.steps is None:
+        hp = replace(hp, steps=plan.total_steps, epochs=None)
+    return hp, estimate
+
+
+def run_preflight(settings: Settings, request: LaunchRequest, region: str) -> dict[str, Any]:
+    """Go/no-go (ops.preflight, issue 8); a no-go stops the launch before anything is uploaded."""
+    from ops.preflight import run_preflight as preflight
+
+    report = preflight(
+        settings,
+        train=request.train,
+        validation=request.validation,
+        engine=request.engine.value,
+        accelerator=request.accelerator.value if request.accelerator else None,
+        region=region,
+        base_model=request.base_model if request.engine is Engine.gemini else None,
+        epochs=request.hyperparameters.epochs,
+        steps=request.hyperparameters.steps,
+    )
+    if not report.go:
+        failing = [f"{c.name}: {c.reason}" for c in report.checks if c.status != "ok"]
+        raise TunectlError(
+            "preflight-no-go",
+            "preflight says no-go, so nothing was launched: " + "; ".join(failing),
+            hint="fix what it names, or pass --skip-preflight to launch anyway",
+            status=ExitStatus.CHECK_FAILED,
+        )
+    return report.as_dict()

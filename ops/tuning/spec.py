@@ -1,0 +1,113 @@
+"""What a launch asks for, and the run id derived from it.
+
+The run id is a digest of everything that changes what gets trained (engine, method, base model,
+region, accelerator, hyperparameters, dataset contents), so launching the same thing twice finds the
+first job instead of paying twice. Labels and display names do not change the training and are left
+out. `--force` adds a nonce to get a new run id on purpose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from ops.errors import TunectlError
+
+
+class Engine(StrEnum):
+    gemini = "gemini"
+    rlhf_pipeline = "rlhf-pipeline"
+
+
+class Method(StrEnum):
+    supervised = "supervised"
+    preference = "preference"
+
+
+class Accelerator(StrEnum):
+    gpu = "gpu"
+    tpu = "tpu"
+
+
+# The rlhf pipeline runs where its accelerator lives (DESIGN.md section 2).
+PIPELINE_REGIONS = {Accelerator.tpu: "europe-west4", Accelerator.gpu: "us-central1"}
+_ENGINE_PREFIX = {Engine.gemini: "gem", Engine.rlhf_pipeline: "rlhf"}
+
+
+@dataclass(frozen=True)
+class DatasetRef:
+    """One dataset as the job sees it: its role, where it lives, and the digest of those bytes."""
+
+    role: str  # train | validation | prompt | eval
+    uri: str
+    sha256: str
+    local_path: str | None = None
+    examples: int | None = None
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    epochs: int | None = None
+    steps: int | None = None
+    learning_rate_multiplier: float | None = None
+    adapter_size: int | None = None
+    beta: float | None = None
+    reward_model_learning_rate_multiplier: float | None = None
+    kl_coeff: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    engine: Engine
+    method: Method
+    base_model: str
+    region: str
+    hyperparameters: Hyperparameters
+    datasets: tuple[DatasetRef, ...]
+    accelerator: Accelerator | None = None
+    display_name: str | None = None
+    user_labels: dict[str, str] = field(default_factory=dict)
+    kms_key: str | None = None
+    nonce: str | None = None
+
+    def dataset(self, role: str) -> DatasetRef | None:
+        return next((d for d in self.datasets if d.role == role), None)
+
+    def identity(self) -> dict[str, Any]:
+        """The fields the run id is derived from (also stored in the ledger as `parameters`)."""
+        return {
+            "engine": self.engine.value,
+            "method": self.method.value,
+            "base_model": self.base_model,
+            "region": self.region,
+            "accelerator": self.accelerator.value if self.accelerator else None,
+            "hyperparameters": self.hyperparameters.as_dict(),
+            "datasets": sorted((d.role, d.sha256) for d in self.datasets),
+            "kms_key": self.kms_key,
+            "nonce": self.nonce,
+        }
+
+    @property
+    def run_id(self) -> str:
+        canonical = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+        return f"{_ENGINE_PREFIX[self.engine]}-{digest}"
+
+
+def pipeline_region(accelerator: Accelerator, requested: str | None) -> str:
+    """The rlhf pipeline's region follows its accelerator; a conflicting --region is a usage error."""
+    region = PIPELINE_REGIONS[accelerator]
+    if requested and requested != region:
+        raise TunectlError(
+            "region-accelerator-mismatch",
+            f"the rlhf pipeline runs {accelerator.value.upper()} jobs in {region}, not {requested}",
+            where="--region",
+            hint=f"drop --region, or pick --accelerator {'tpu' if accelerator is Accelerator.gpu else 'gpu'}",
+        )
+    return region

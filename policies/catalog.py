@@ -1,0 +1,29 @@
+"""Every rule in the pack, in the order reports list them."""
+
+from __future__ import annotations
+
+from policies.model import ResourceRule, Rule, StackRule
+from policies.rules import iam, labels, location, quotas, scheduler, stack, storage
+
+RESOURCE_RULES: tuple[ResourceRule, ...] = (
+    storage.UNIFORM_ACCESS,
+    storage.PUBLIC_ACCESS_PREVENTION,
+    iam.NO_PUBLIC_MEMBERS,
+    storage.DATASETS_BUCKET_PROTECTED,
+    storage.CMEK,
+    iam.NO_PRIMITIVE_ROLES,
+    iam.NO_SERVICE_ACCOUNT_KEYS,
+    iam.ACT_AS_ONLY_TUNING_ACCOUNT,
+    scheduler.OAUTH_DEDICATED_ACCOUNT,
+    scheduler.TARGETS_VERTEX_AI,
+    location.ALLOWED_REGION,
+    location.EU_RESIDENCY,
+    quotas.JUSTIFIED,
+    quotas.WITHIN_CEILING,
+    labels.REQUIRED,
+    labels.VALID_SYNTAX,
+    storage.ARTIFACTS_LIFECYCLE,
+)
+STACK_RULES: tuple[StackRule, ...] = (stack.HAS_BUDGET, stack.HAS_BILLING_EXPORT_DATASET)
+RULES: tuple[Rule, ...] = (*RESOURCE_RULES, *STACK_RULES)
+RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}

@@ -1,0 +1,73 @@
+"""Scheduled tuning triggers: Cloud Scheduler HTTP jobs that may only call Vertex AI, as a dedicated
+service account, with an OAuth token (Google APIs reject OIDC tokens)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from policies import type_tokens
+from policies.model import Enforcement, Props, ResourceRule, RuleConfig, Severity
+from policies.props import dig
+
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+# Regional Vertex AI endpoints only: <region>-aiplatform.googleapis.com.
+VERTEX_HOST = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]-aiplatform\.googleapis\.com$")
+# Default accounts carry broad project roles and are shared by every workload that did not choose
+# an identity: Compute Engine's `<number>-compute@developer...` and App Engine's `<project>@appspot...`.
+DEFAULT_ACCOUNT_SUFFIXES = ("-compute@developer.gserviceaccount.com", "@appspot.gserviceaccount.com")
+
+
+def check_oauth_dedicated_account(resource_type: str, props: Props, _config: RuleConfig) -> list[str]:
+    if resource_type != type_tokens.SCHEDULER_JOB:
+        return []
+    if dig(props, "httpTarget") is None:
+        return ["the job has no `httpTarget`; tuning triggers are HTTP calls to the Vertex AI API"]
+    problems = []
+    if dig(props, "httpTarget", "oidcToken") is not None:
+        problems.append("the job sends an OIDC token; Google APIs need `httpTarget.oauthToken`")
+    email = dig(props, "httpTarget", "oauthToken", "serviceAccountEmail")
+    if not isinstance(email, str) or not email:
+        problems.append("the job does not authenticate: set `httpTarget.oauthToken.serviceAccountEmail`")
+    elif email.endswith(DEFAULT_ACCOUNT_SUFFIXES):
+        problems.append(f"the job authenticates as the default account `{email}`; use the schedule account")
+    scope = dig(props, "httpTarget", "oauthToken", "scope")
+    if scope is not None and scope != CLOUD_PLATFORM_SCOPE:
+        problems.append(f"the OAuth scope is `{scope}`; Vertex AI needs `{CLOUD_PLATFORM_SCOPE}`")
+    return problems
+
+
+def check_targets_vertex_ai(resource_type: str, props: Props, _config: RuleConfig) -> list[str]:
+    if resource_type != type_tokens.SCHEDULER_JOB:
+        return []
+    uri = dig(props, "httpTarget", "uri")
+    if not isinstance(uri, str):
+        return ["the job has no `httpTarget.uri`"]
+    parts = urlsplit(uri)
+    if parts.scheme != "https" or not VERTEX_HOST.match(parts.hostname or ""):
+        return [f"the job calls `{uri}`; it may call only https://<region>-aiplatform.googleapis.com"]
+    return []
+
+
+OAUTH_DEDICATED_ACCOUNT = ResourceRule(
+    id="scheduler-job-oauth-dedicated-account",
+    description=(
+        "Scheduler jobs must authenticate with `httpTarget.oauthToken` (scope cloud-platform) as a "
+        "dedicated service account, never the default compute or App Engine account. Set "
+        "`oauth_token.service_account_email` to the schedule service account's email."
+    ),
+    severity=Severity.high,
+    enforcement=Enforcement.mandatory,
+    check=check_oauth_dedicated_account,
+)
+
+TARGETS_VERTEX_AI = ResourceRule(
+    id="scheduler-job-targets-vertex-ai",
+    description=(
+        "Scheduler jobs may only POST to the regional Vertex AI API "
+        "(https://<region>-aiplatform.googleapis.com/...). Point `http_target.uri` there."
+    ),
+    severity=Severity.high,
+    enforcement=Enforcement.mandatory,
+    check=check_targets_vertex_ai,
+)

@@ -1,0 +1,193 @@
+"""`tunectl cost sample-export | reconcile | report` as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from ops.cli import run
+from ops.errors import ExitStatus
+from tests.cloud.bigquery import BigQueryServer
+
+ISSUE_RUN_KEYS = {
+    "run_key",
+    "run_id",
+    "currency",
+    "gross",
+    "credits",
+    "net",
+    "first_usage",
+    "last_usage",
+    "provisional",
+    "attribution",
+    "estimate",
+    "variance_pct",
+    "skus",
+}
+
+
+@pytest.fixture
+def sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> dict[str, str]:
+    for name in list(os.environ):
+        if name.startswith(("TUNECTL_", "GOOGLE_CLOUD_PROJECT")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+    monkeypatch.setenv("TUNECTL_LEDGER", str(tmp_path / "ledger.sqlite"))
+    export = tmp_path / "out" / "billing-export.parquet"
+    assert run(["cost", "sample-export", "-o", str(export)]) == 0
+    capsys.readouterr()
+    return {"export": str(export), "runs": str(tmp_path / "out" / "billing-export.runs.json")}
+
+
+def _reconcile(sample: dict[str, str], capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
+    args = ["cost", "reconcile", "--billing-export", sample["export"], "--runs-file", sample["runs"], *extra]
+    status = run(args)
+    return status, capsys.readouterr().out
+
+
+def test_reconcile_json_has_the_issues_shape_with_money_as_strings(sample, capsys) -> None:
+    status, out = _reconcile(sample, capsys, "--month", "2026-10", "--format", "json")
+    body = json.loads(out)
+    assert status == 0
+    assert {
+        "window",
+        "run_keys",
+        "runs",
+        "unattributed",
+        "totals",
+        "coverage_pct",
+        "orphans",
+        "not_yet_billed",
+    } <= set(body)
+    assert all(set(r) >= ISSUE_RUN_KEYS for r in body["runs"])
+    assert all(isinstance(r["net"], str) and re.fullmatch(r"-?\d+\.\d+", r["net"]) for r in body["runs"])
+    assert {r["attribution"] for r in body["runs"]} == {"label", "inferred"}
+    assert set(body["totals"][0]) == {"currency", "gross", "credits", "net"}
+    assert body["run_keys"][0] == "tunectl-run-id" and isinstance(body["coverage_pct"], float)
+    assert body["runs"][0]["run_key"] == "tunectl-run-id=rlhf-tpu-0a1b2c"
+
+
+def test_reconcile_text_and_csv(sample, capsys) -> None:
+    status, text = _reconcile(sample, capsys, "--month", "2026-10")
+    assert status == 0 and "rlhf-tpu-0a1b2c" in text and "155.48 USD" in text and "Coverage" in text
+    status, out = _reconcile(sample, capsys, "--month", "2026-10", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["section"] for r in rows} == {"run", "unattributed", "total", "orphan", "not_yet_billed"}
+
+
+def test_run_key_flags_replace_the_default_precedence(sample, capsys) -> None:
+    _, out = _reconcile(
+        sample,
+        capsys,
+        "--month",
+        "2026-10",
+        "-f",
+        "json",
+        "--run-key",
+        "vertex-ai-pipelines-run-billing-id",
+        "--run-key",
+        "tunectl-run-id",
+    )
+    assert json.loads(out)["run_keys"] == ["vertex-ai-pipelines-run-billing-id", "tunectl-run-id"]
+
+
+def test_report_html_is_one_offline_file_with_charts_and_the_facts(sample, capsys, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "cost-report.html"
+    args = [
+        "cost",
+        "report",
+        "--billing-export",
+        sample["export"],
+        "--runs-file",
+        sample["runs"],
+        "--month",
+        "2026-10",
+    ]
+    assert run([*args, "-o", str(target)]) == 0
+    html = target.read_text()
+    assert html.count("<svg") >= 7 and "<script" not in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing to fetch
+    for fact in (
+        "Data window",
+        "Newest export_time",
+        "2026-11-02T06:00:00+00:00",
+        "Provisional",
+        "Coverage",
+        "tunectl 0.1.0",
+    ):
+        assert fact in html
+    for chart in (
+        "Net cost per run",
+        "Estimate against actual",
+        "Monthly trend",
+        "base model",
+        "schedule",
+        "team label",
+        "Credits by type",
+    ):
+        assert chart in html
+    assert not list(target.parent.glob(".*.tmp"))  # written atomically
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv", "json"])
+def test_report_other_formats(sample, capsys, tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / f"report.{fmt}"
+    args = [
+        "cost",
+        "report",
+        "--billing-export",
+        sample["export"],
+        "--runs-file",
+        sample["runs"],
+        "-o",
+        str(target),
+    ]
+    assert run(args) == 0
+    text = target.read_text()
+    assert "rlhf-tpu-0a1b2c" in text
+    if fmt == "json":
+        assert {m["month"] for m in json.loads(text)["report"]["monthly"]} == {"2026-09", "2026-10"}
+
+
+def test_bad_flags_are_usage_errors_with_a_code(sample, capsys) -> None:
+    assert (
+        run(["cost", "reconcile", "--billing-export", sample["export"], "--month", "2026-13"])
+        == ExitStatus.USAGE
+    )
+    assert "error[month-invalid]" in capsys.readouterr().err
+    assert run(["cost", "reconcile"]) == ExitStatus.USAGE
+    assert "error[billing-source-missing]" in capsys.readouterr().err
+
+
+def test_reconcile_reads_the_bigquery_table_through_the_client(sample, capsys, cloud, cloud_env) -> None:
+    table = "tunectl-test.billing.gcp_billing_export_v1_01A2B3_C4D5E6_F7A8B9"
+    cloud.get(BigQueryServer).load_table(table, Path(sample["export"]))
+    status = run(
+        [
+            "cost",
+            "reconcile",
+            "--bigquery-table",
+            table,
+            "--runs-file",
+            sample["runs"],
+            "--month",
+            "2026-10",
+            "-f",
+            "json",
+        ]
+    )
+    from_bq = json.loads(capsys.readouterr().out)
+    _, out = _reconcile(sample, capsys, "--month", "2026-10", "-f", "json")
+    from_files = json.loads(out)
+    assert status == 0
+    assert from_bq["source"] == f"bigquery:{table}"
+    for key in ("runs", "unattributed", "totals", "coverage_pct", "orphans", "not_yet_billed"):
+        assert from_bq[key] == from_files[key]

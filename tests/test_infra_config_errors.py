@@ -1,0 +1,162 @@
+"""Each config mistake stops the plan with the config key at fault and a hint, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from infra.config import ConfigError, parse_config
+from infra.offline import plan_stack
+from ops.cli import run
+from ops.errors import ExitStatus, TunectlError
+
+GEMINI = {
+    "engine": "gemini",
+    "cron": "0 3 * * 1",
+    "baseModel": "gemini-3-flash",
+    "trainingDataset": "t.jsonl",
+}
+
+
+def config_error(stack: str, overrides: dict[str, Any]) -> TunectlError:
+    with pytest.raises(TunectlError) as caught:
+        plan_stack(stack, overrides)
+    error = caught.value
+    assert error.code == "infra-config-invalid"
+    assert error.status == ExitStatus.USAGE
+    assert error.hint
+    return error
+
+
+def test_bad_region() -> None:
+    error = config_error("gpu", {"region": "us-centrall1"})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:region"
+    assert "not a Vertex AI region" in error.message
+
+
+def test_residency_conflict_of_the_stack_region() -> None:
+    error = config_error("tpu", {"region": "europe-west2"})  # London: outside the EU
+    assert error.where == "Pulumi.tpu.yaml: tunectl:region"
+    assert "outside the EU" in error.message
+
+
+def test_residency_conflict_of_a_quota_region() -> None:
+    error = config_error("tpu", {"quotas": {"tpu-v3-pod-cores": {"value": 64, "region": "us-central1"}}})
+    assert error.where == "Pulumi.tpu.yaml: tunectl:quotas.tpu-v3-pod-cores.region"
+
+
+def test_residency_conflict_of_the_billing_dataset() -> None:
+    error = config_error("tpu", {"billingDatasetLocation": "US"})
+    assert error.where == "Pulumi.tpu.yaml: tunectl:billingDatasetLocation"
+
+
+@pytest.mark.parametrize("value", [8.5, "eight", 0])
+def test_non_integer_or_non_positive_quota(value: object) -> None:
+    error = config_error("gpu", {"quotas": {"a100-80gb-gpus": {"value": value}}})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:quotas.a100-80gb-gpus.value"
+    assert "whole numbers" in str(error.hint)
+
+
+def test_unknown_quota() -> None:
+    error = config_error("gpu", {"quotas": {"h100-gpus": {"value": 8}}})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:quotas"
+    assert "a100-80gb-gpus" in str(error.hint)
+
+
+def test_missing_contact_email() -> None:
+    error = config_error("gpu", {"quotaContactEmail": None})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:quotaContactEmail"
+    assert "pulumi config set quotaContactEmail" in str(error.hint)
+
+
+def test_bad_cron() -> None:
+    error = config_error("gpu", {"schedules": {"nightly": {**GEMINI, "cron": "0 3 * * 8"}}})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:schedules.nightly.cron"
+    assert "unix-cron" in error.message
+
+
+def test_six_field_cron_is_rejected_because_cloud_scheduler_takes_five() -> None:
+    error = config_error("gpu", {"schedules": {"nightly": {**GEMINI, "cron": "0 0 3 * * 1"}}})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:schedules.nightly.cron"
+
+
+def test_bad_time_zone() -> None:
+    error = config_error("gpu", {"schedules": {"nightly": {**GEMINI, "timeZone": "Mars/Olympus"}}})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:schedules.nightly.timeZone"
+
+
+def test_unknown_engine() -> None:
+    error = config_error("gpu", {"schedules": {"nightly": {**GEMINI, "engine": "palm"}}})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:schedules.nightly.engine"
+    assert "palm" in error.message
+    assert "rlhf-pipeline" in str(error.hint)
+
+
+def test_budget_without_billing_account() -> None:
+    error = config_error("gpu", {"billingAccount": None})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:billingAccount"
+    assert "budget" in error.message
+
+
+def test_large_t5_outside_europe_west4() -> None:
+    schedule = {
+        "engine": "rlhf-pipeline",
+        "cron": "0 1 * * *",
+        "promptDataset": "p",
+        "preferenceDataset": "q",
+        "largeModelReference": "t5-xxl",
+    }
+    error = config_error("gpu", {"schedules": {"big": schedule}})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:schedules.big.largeModelReference"
+
+
+def test_kms_key_outside_the_stack_region() -> None:
+    error = config_error("tpu", {"kmsKeyName": "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"})
+    assert error.where == "Pulumi.tpu.yaml: tunectl:kmsKeyName"
+
+
+def test_the_cli_quota_prefix_is_reserved() -> None:
+    error = config_error("gpu", {"resourcePrefix": "tunectl-cli"})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:resourcePrefix"
+
+
+def test_missing_project() -> None:
+    error = config_error("gpu", {"gcp:project": None})
+    assert error.where == "Pulumi.gpu.yaml: gcp:project"
+    assert "pulumi config set gcp:project" in str(error.hint)
+
+
+def test_unknown_key_in_a_stack_file_is_reported(tmp_path: Path) -> None:
+    stack = tmp_path / "Pulumi.typo.yaml"
+    stack.write_text("config:\n  gcp:project: tunectl-typo-1\n  tunectl:regoin: us-central1\n")
+    with pytest.raises(TunectlError) as caught:
+        plan_stack(stack)
+    assert caught.value.code == "infra-config-unknown-key"
+    assert "regoin" in caught.value.message
+
+
+def test_config_error_is_a_pulumi_run_error_so_preview_prints_no_traceback() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"region": "nowhere"}, project="tunectl-x1", stack="x")
+    assert isinstance(caught.value, pulumi.RunError)
+    assert str(caught.value).startswith("config key `tunectl:region`: ")
+    assert "hint: " in str(caught.value)
+
+
+def test_cli_exits_2_with_key_and_hint_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = tmp_path / "Pulumi.bad.yaml"
+    stack.write_text(
+        "config:\n  gcp:project: tunectl-bad-1\n  tunectl:region: us-central1\n  tunectl:dataResidency: eu\n"
+    )
+    status = run(["infra", "plan", "--stack", str(stack)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "error[infra-config-invalid]" in err
+    assert "Pulumi.bad.yaml: tunectl:region" in err
+    assert "hint:" in err
+    assert "Traceback" not in err

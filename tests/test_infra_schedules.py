@@ -1,0 +1,182 @@
+"""Schedules POST TuningJob / PipelineJob bodies that the Vertex AI v1 API accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from infra.config import parse_config
+from infra.schedules import OAUTH_SCOPE, SCHEDULE_LABEL, pipeline_job_body, tuning_job_body
+from tests.cloud.contract import DiscoveryContract
+from tests.infra_fixtures import decoded_body, example_plan, of_type
+
+CREATE = {
+    "tuningJobs": "aiplatform.projects.locations.tuningJobs.create",
+    "pipelineJobs": "aiplatform.projects.locations.pipelineJobs.create",
+}
+SCHEDULES = {
+    "gpu": {"weekly-sft": "tuningJobs", "monthly-rlhf": "pipelineJobs"},
+    "tpu": {"nightly-rlhf": "pipelineJobs", "weekly-preference": "tuningJobs"},
+}
+
+
+@pytest.fixture(scope="module")
+def vertex() -> DiscoveryContract:
+    return DiscoveryContract("aiplatform", "v1")
+
+
+def _jobs() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (stack, job)
+        for stack in SCHEDULES
+        for job in of_type(example_plan(stack), "gcp:cloudscheduler/job:Job")
+    ]
+
+
+def _violations(vertex: DiscoveryContract, uri: str, body: dict[str, Any]) -> tuple[str, list[str]]:
+    path = urlsplit(uri).path
+    for route in vertex.routes():
+        params = route.match("POST", path)
+        if params is not None:
+            return route.method_id, [str(v) for v in vertex.check_request(route, params, {}, body)]
+    raise AssertionError(f"no aiplatform v1 method serves POST {path}")
+
+
+@pytest.mark.parametrize(("stack", "job"), _jobs(), ids=lambda v: v if isinstance(v, str) else v["name"])
+def test_schedule_body_is_a_valid_create_request_for_its_engine(
+    stack: str, job: dict[str, Any], vertex: DiscoveryContract
+) -> None:
+    name = job["name"].removeprefix("schedule-")
+    target = job["inputs"]["httpTarget"]
+    method_id, violations = _violations(vertex, target["uri"], decoded_body(job))
+    assert method_id == CREATE[SCHEDULES[stack][name]], job["urn"]
+    assert violations == [], f"{job['urn']}: " + "; ".join(violations)
+
+
+@pytest.mark.parametrize(("stack", "job"), _jobs(), ids=lambda v: v if isinstance(v, str) else v["name"])
+def test_schedule_calls_its_region_with_an_oauth_token_of_the_scheduler_account(
+    stack: str, job: dict[str, Any]
+) -> None:
+    region = {"gpu": "us-central1", "tpu": "europe-west4"}[stack]
+    inputs = job["inputs"]
+    target = inputs["httpTarget"]
+    assert inputs["region"] == region
+    assert target["uri"].startswith(
+        f"https://{region}-aiplatform.googleapis.com/v1/projects/tunectl-{stack}-example/locations/{region}/"
+    )
+    assert target["httpMethod"] == "POST"
+    assert target["headers"] == {"Content-Type": "application/json"}
+    assert target["oauthToken"] == {
+        "serviceAccountEmail": f"tunectl-scheduler@tunectl-{stack}-example.iam.gserviceaccount.com",
+        "scope": OAUTH_SCOPE,
+    }
+    assert "oidcToken" not in target
+    assert inputs["retryConfig"]["retryCount"] >= 0
+    assert inputs["retryConfig"]["minBackoffDuration"].endswith("s")
+
+
+@pytest.mark.parametrize(("stack", "job"), _jobs(), ids=lambda v: v if isinstance(v, str) else v["name"])
+def test_every_body_names_its_schedule_and_runs_as_the_tuning_account(
+    stack: str, job: dict[str, Any]
+) -> None:
+    body = decoded_body(job)
+    assert body["labels"][SCHEDULE_LABEL] == job["name"].removeprefix("schedule-")
+    assert body["labels"]["team"] == "ml-platform"
+    assert body["serviceAccount"] == f"tunectl-tuning@tunectl-{stack}-example.iam.gserviceaccount.com"
+
+
+def test_relative_dataset_paths_resolve_into_the_stacks_datasets_bucket() -> None:
+    job = next(
+        j
+        for j in of_type(example_plan("gpu"), "gcp:cloudscheduler/job:Job")
+        if j["name"] == "schedule-weekly-sft"
+    )
+    spec = decoded_body(job)["supervisedTuningSpec"]
+    assert spec["trainingDatasetUri"] == "gs://tunectl-gpu-example-tunectl-datasets/support/train.jsonl"
+    assert spec["hyperParameters"] == {
+        "epochCount": "3",
+        "learningRateMultiplier": 1.0,
+        "adapterSize": "ADAPTER_SIZE_FOUR",
+    }
+
+
+def test_preference_schedule_uses_the_preference_optimization_spec_with_beta() -> None:
+    job = next(
+        j
+        for j in of_type(example_plan("tpu"), "gcp:cloudscheduler/job:Job")
+        if j["name"] == "schedule-weekly-preference"
+    )
+    body = decoded_body(job)
+    assert "supervisedTuningSpec" not in body
+    assert body["preferenceOptimizationSpec"]["hyperParameters"]["beta"] == 0.1
+
+
+def test_rlhf_body_runs_the_pinned_template_on_the_regions_accelerator() -> None:
+    jobs = {
+        j["name"]: decoded_body(j)
+        for s in SCHEDULES
+        for j in of_type(example_plan(s), "gcp:cloudscheduler/job:Job")
+    }
+    gpu, tpu = jobs["schedule-monthly-rlhf"], jobs["schedule-nightly-rlhf"]
+    assert gpu["templateUri"] == "gs://tunectl-gpu-example-tunectl-pipelines/templates/rlhf_pipeline.yaml"
+    assert gpu["runtimeConfig"]["parameterValues"]["accelerator_type"] == "GPU"
+    assert tpu["runtimeConfig"]["parameterValues"]["accelerator_type"] == "TPU"
+    assert (
+        tpu["runtimeConfig"]["gcsOutputDirectory"]
+        == "gs://tunectl-tpu-example-tunectl-pipelines/pipeline-root/nightly-rlhf"
+    )
+    assert gpu["runtimeConfig"]["parameterValues"]["deploy_model"] is False
+
+
+def test_rlhf_parameter_names_are_inputs_of_googles_rlhf_pipeline() -> None:
+    from infra.rlhf_template import pipeline_parameters  # imports the pipeline components (~3 s)
+
+    config = parse_config(
+        {
+            "region": "europe-west4",
+            "kmsKeyName": "projects/p/locations/europe-west4/keyRings/r/cryptoKeys/k",
+            "schedules": {
+                "all-params": {
+                    "engine": "rlhf-pipeline", "cron": "0 1 * * *", "promptDataset": "p.jsonl",
+                    "preferenceDataset": "gs://b/pref.jsonl", "largeModelReference": "t5-xl",
+                    "evalDataset": "e.jsonl", "rewardModelTrainSteps": 10,
+                    "reinforcementLearningTrainSteps": 10,
+                    "rewardModelLearningRateMultiplier": 1.0, "reinforcementLearningRateMultiplier": 1.0,
+                    "klCoeff": 0.1, "instruction": "Summarize.", "deployModel": True,
+                }
+            },
+        },
+        project="tunectl-test",
+        stack="test",
+    )  # fmt: skip
+    schedule = config.schedules["all-params"]
+    body = pipeline_job_body(config, "all-params", schedule, "sa@tunectl-test.iam.gserviceaccount.com")  # type: ignore[arg-type]
+    assert set(body["runtimeConfig"]["parameterValues"]) <= pipeline_parameters()
+    assert body["encryptionSpec"] == {
+        "kmsKeyName": "projects/p/locations/europe-west4/keyRings/r/cryptoKeys/k"
+    }
+
+
+def test_cmek_reaches_the_tuning_job_body(vertex: DiscoveryContract) -> None:
+    config = parse_config(
+        {
+            "region": "us-central1",
+            "kmsKeyName": "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k",
+            "schedules": {
+                "s1": {
+                    "engine": "gemini",
+                    "cron": "0 1 * * *",
+                    "baseModel": "m",
+                    "trainingDataset": "t.jsonl",
+                }
+            },
+        },
+        project="tunectl-test",
+        stack="test",
+    )
+    body = tuning_job_body(config, "s1", config.schedules["s1"], "sa@x.iam.gserviceaccount.com")  # type: ignore[arg-type]
+    assert body["encryptionSpec"]["kmsKeyName"].endswith("/cryptoKeys/k")
+    uri = "https://us-central1-aiplatform.googleapis.com/v1/projects/tunectl-test/locations/us-central1/tuningJobs"
+    assert _violations(vertex, uri, body)[1] == []

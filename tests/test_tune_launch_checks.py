@@ -1,0 +1,78 @@
+"""What `tune launch` refuses before anything is sent, and what it runs first (preflight)."""
+
+from __future__ import annotations
+
+import _thread
+import threading
+from pathlib import Path
+from typing import Any
+
+from tests.cloud.vertex import VertexServer
+from tests.tune_fixtures import SAMPLES, TuneCli, pipeline_cache_fixture, tune_fixture  # noqa: F401 - fixtures
+
+TRAIN = str(SAMPLES / "sarcasm-generation" / "train.jsonl")
+GEMINI = ("tune", "launch", "--engine", "gemini", "--base-model", "gemini-2.5-flash", "--epochs", "1")
+
+
+def test_an_invalid_dataset_is_refused_and_nothing_is_sent(
+    tune: TuneCli,
+    cloud: Any,
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"input_text": "hi", "output_text": ""}\n{"input_text": "x"\n', encoding="utf-8")
+    status, _out, err = tune(*GEMINI, "--train", str(bad), "--skip-preflight")
+    assert status == 1 and "error[dataset-invalid]" in err and "dataset validate" in err
+    assert cloud.faults.calls == {}
+
+
+def test_a_bad_user_label_is_refused_before_sending(tune: TuneCli, cloud: Any) -> None:
+    status, _out, err = tune(*GEMINI, "--train", TRAIN, "--label", "Team=NLP", "--dry-run")
+    assert status == 2 and "error[label-invalid]" in err and cloud.faults.calls == {}
+
+
+def test_engine_specific_flags_are_checked(tune: TuneCli) -> None:
+    status, _out, err = tune(*GEMINI, "--train", TRAIN, "--accelerator", "tpu", "--dry-run")
+    assert status == 2 and "accelerator-not-supported" in err
+    rlhf = ("tune", "launch", "--engine", "rlhf-pipeline", "--base-model", "t5-small", "--dry-run")
+    status, _out, err = tune(*rlhf, "--train", str(SAMPLES / "sarcasm-preference" / "train.jsonl"))
+    assert status == 2 and "accelerator-missing" in err
+    status, _out, err = tune(
+        *rlhf,
+        "--accelerator",
+        "tpu",
+        "--region",
+        "us-central1",
+        "--train",
+        str(SAMPLES / "sarcasm-preference" / "train.jsonl"),
+    )
+    assert status == 2 and "region-accelerator-mismatch" in err
+
+
+def test_a_launch_without_stack_outputs_says_how_to_get_them(tune: TuneCli, monkeypatch: Any) -> None:
+    monkeypatch.delenv("TUNECTL_STACK_OUTPUTS")
+    status, _out, err = tune(*GEMINI, "--train", TRAIN, "--skip-preflight")
+    assert status == 2 and "error[stack-outputs-missing]" in err and "pulumi stack output --json" in err
+
+
+def test_launch_runs_preflight_first(tune: TuneCli, vertex_server: VertexServer) -> None:
+    status, result = tune.json(*GEMINI, "--train", TRAIN)
+    assert status == 0 and result["outcome"] == "created", result
+    assert result["preflight"]["verdict"] == "go"
+    assert len(vertex_server.tuning_jobs) == 1
+
+
+def test_ctrl_c_stops_waiting_and_leaves_the_job_running(
+    tune: TuneCli,
+    vertex_server: VertexServer,
+) -> None:
+    status, result = tune.json(*GEMINI, "--train", TRAIN, "--skip-preflight")
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    try:
+        status, _out, err = tune("tune", "wait", result["run_id"], "--poll-interval", "0.05")
+    finally:
+        timer.cancel()
+    assert status == 130 and "the job keeps running" in err
+    (job,) = vertex_server.tuning_jobs.values()
+    assert job["state"] == "JOB_STATE_QUEUED"  # not cancelled
