@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from ops.clients import vertex_host
 from ops.cloud_errors import call_with_retry
-from ops.tuning.jobs import JobView, create_once, normalize_state
-from ops.tuning.labels import RUN_ID_LABEL, billing_id, label_filter
+from ops.tuning.jobs import JobView, LabelledJobs, create_once, normalize_state
+from ops.tuning.labels import RUN_ID_LABEL, billing_id
 from ops.tuning.spec import LaunchSpec, Method
 from ops.tuning.timeouts import request_timeout_seconds
 
@@ -132,7 +132,7 @@ def job_view(job: genai_types.TuningJob) -> JobView:
     )
 
 
-class GeminiJobs:
+class GeminiJobs(LabelledJobs):
     """Tuning jobs in one region."""
 
     engine = ENGINE
@@ -151,13 +151,6 @@ class GeminiJobs:
             return [job_view(job) for job in self.client.tunings.list(config=config)]
 
         return call_with_retry(fetch, what=f"listing tuning jobs in {self.region}")
-
-    def find(self, run_id: str) -> JobView | None:
-        jobs = [j for j in self._list(label_filter(run_id)) if j.run_id == run_id]
-        return jobs[0] if jobs else None
-
-    def list_ours(self) -> list[JobView]:
-        return [j for j in self._list(label_filter()) if j.run_id]
 
     def get(self, name: str) -> JobView:
         from google.genai import types

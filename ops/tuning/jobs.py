@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from ops.cloud_errors import http_status, is_transient, translate_cloud_error
 from ops.errors import ExitStatus, TunectlError
+from ops.tuning.labels import label_filter
 
 TERMINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED", "PARTIALLY_SUCCEEDED"})
 SUCCESS_STATES = frozenset({"SUCCEEDED"})
@@ -64,6 +65,20 @@ class JobBackend(Protocol):
     def get(self, name: str) -> JobView: ...
 
     def cancel(self, name: str) -> None: ...
+
+
+class LabelledJobs:
+    """Finding our jobs by the run-id label, the same for both engines; `_list` is the engine's."""
+
+    def _list(self, filter: str) -> list[JobView]:
+        raise NotImplementedError
+
+    def find(self, run_id: str) -> JobView | None:
+        jobs = [j for j in self._list(label_filter(run_id)) if j.run_id == run_id]
+        return jobs[0] if jobs else None
+
+    def list_ours(self) -> list[JobView]:
+        return [j for j in self._list(label_filter()) if j.run_id]
 
 
 def _definitely_not_created(exc: BaseException) -> bool:

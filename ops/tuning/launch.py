@@ -14,6 +14,7 @@ from ops.ledger import Ledger, RunRecord
 from ops.tuning import prepare
 from ops.tuning.jobs import JobView
 from ops.tuning.labels import RUN_ID_LABEL, run_labels
+from ops.tuning.runs import record_from_job
 from ops.tuning.spec import (
     Accelerator,
     DatasetRef,
@@ -238,10 +239,9 @@ def _record(
     *,
     source: str,
 ) -> RunRecord:
-    amount = estimate.get("amount") if estimate else None
-    record = RunRecord(
-        run_id=labels[RUN_ID_LABEL],
-        engine=spec.engine.value,
+    # What the API reports about the job, plus what only the launcher knows (the data, the estimate).
+    record = replace(
+        record_from_job(replace(job, run_id=labels[RUN_ID_LABEL]), source=source),
         method=spec.method.value,
         base_model=spec.base_model,
         region=spec.region,
@@ -249,18 +249,8 @@ def _record(
         datasets=[{"role": d.role, "uri": d.uri, "sha256": d.sha256} for d in spec.datasets],
         parameters=json.loads(json.dumps(spec.identity())),
         labels=labels,
-        billing_ids=[job.billing_id] if job.billing_id else [],
-        estimate_amount=amount,
+        estimate_amount=estimate.get("amount") if estimate else None,
         estimate_currency=estimate.get("currency") if estimate else None,
         price_table_id=estimate.get("price_table_id") if estimate else None,
-        job_name=job.name,
-        state=job.state,
-        error=job.error,
-        tuned_model=job.tuned_model,
-        endpoint=job.endpoint,
-        created_at=job.create_time,
-        started_at=job.start_time,
-        ended_at=job.end_time,
-        source=source,
     )
     return ledger.merge(record)

@@ -22,8 +22,8 @@ from ops.atomic import atomic_write_text
 from ops.clients import vertex_host
 from ops.cloud_errors import call_with_retry
 from ops.errors import TunectlError
-from ops.tuning.jobs import JobView, create_once, normalize_state
-from ops.tuning.labels import RUN_ID_LABEL, billing_id, label_filter
+from ops.tuning.jobs import JobView, LabelledJobs, create_once, normalize_state
+from ops.tuning.labels import RUN_ID_LABEL, billing_id
 from ops.tuning.spec import Accelerator, LaunchSpec
 from ops.tuning.timeouts import request_timeout_seconds
 
@@ -213,7 +213,7 @@ def job_view(job: Any) -> JobView:
     )
 
 
-class PipelineJobs:
+class PipelineJobs(LabelledJobs):
     """Pipeline jobs in one region."""
 
     engine = ENGINE
@@ -238,13 +238,6 @@ class PipelineJobs:
             return [job_view(job) for job in pager]
 
         return call_with_retry(fetch, what=f"listing pipeline jobs in {self.region}")
-
-    def find(self, run_id: str) -> JobView | None:
-        jobs = [j for j in self._list(label_filter(run_id)) if j.run_id == run_id]
-        return jobs[0] if jobs else None
-
-    def list_ours(self) -> list[JobView]:
-        return [j for j in self._list(label_filter()) if j.run_id]
 
     def get(self, name: str) -> JobView:
         job = call_with_retry(
