@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
@@ -33,8 +32,13 @@ def stderr_console() -> Console:
     return Console(file=sys.stderr, soft_wrap=True)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def to_jsonable(value: Any) -> Any:
     """Money stays exact: Decimals become strings, never floats."""
+    if type(value) in _PLAIN:  # most values: skip the checks below (reports can hold 100k values)
+        return value
     if hasattr(value, "model_dump"):
         return to_jsonable(value.model_dump(mode="python"))
     if is_dataclass(value) and not isinstance(value, type):
@@ -55,7 +59,10 @@ def to_jsonable(value: Any) -> Any:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+    import msgspec  # C encoder and formatter: ~10x faster than json.dumps(indent=2) on large reports
+
+    text = msgspec.json.format(msgspec.json.encode(to_jsonable(data)), indent=2)
+    sys.stdout.write(text.decode() + "\n")
     sys.stdout.flush()
 
 
