@@ -323,12 +323,17 @@ def region_check(
 
 
 def dataset_check(
-    settings: Settings, train: str, validation: str | None, base_model: str | None
+    settings: Settings,
+    train: str,
+    validation: str | None,
+    base_model: str | None,
+    reports: list[FileReport] | None = None,
 ) -> tuple[PreflightCheck, list[FileReport]]:
     """`ops.datasets` validation; its reports feed the plan, so the files are read once."""
     from ops.datasets import validate_files
 
-    reports = validate_files([train], validation=validation, base_model=base_model, settings=settings)
+    if reports is None:
+        reports = validate_files([train], validation=validation, base_model=base_model, settings=settings)
     details = {
         "files": [
             {"path": r.path, "kind": r.kind, "style": r.style, "examples": r.examples, "valid": r.valid}
@@ -421,8 +426,13 @@ def run_preflight(
     spend_lookup: SpendLookup | None = None,
     count_active_jobs: Callable[[], int] | None = None,
     today: date | None = None,
+    reports: list[FileReport] | None = None,
 ) -> PreflightReport:
-    """Every check, each independent: one failing lookup makes its own line unknown, not the report."""
+    """Every check, each independent: one failing lookup makes its own line unknown, not the report.
+
+    `reports` are validation reports the caller already has (training first), so `tune launch`
+    reads each file once.
+    """
     if engine not in ENGINES:
         raise TunectlError(
             "preflight-bad-engine", f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}"
@@ -434,10 +444,10 @@ def run_preflight(
     accelerator = (accelerator or "tpu") if engine == "rlhf-pipeline" else accelerator
     where = pipeline_region(engine, accelerator, region, settings.region)
     counter = count_active_jobs or (lambda: count_active_tuning_jobs(settings, where))
-    reports: list[FileReport] = []
     try:
-        dataset, reports = dataset_check(settings, train, validation, base_model)
+        dataset, reports = dataset_check(settings, train, validation, base_model, reports)
     except TunectlError as exc:
+        reports = []
         dataset = PreflightCheck("dataset", CheckStatus.unknown, f"{exc.code}: {exc.message}")
     checks = [dataset, _guarded("region", lambda: region_check(settings, engine, accelerator, where, region))]
     try:

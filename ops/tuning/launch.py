@@ -168,7 +168,7 @@ def launch(settings: Settings, ledger: Ledger, request: LaunchRequest) -> Launch
             return result
 
         if not request.skip_preflight:
-            result.preflight = prepare.run_preflight(settings, request, region)
+            result.preflight = prepare.run_preflight(settings, request, region, prepared)
 
         from ops.tuning.runs import backend_for
 

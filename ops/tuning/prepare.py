@@ -17,6 +17,7 @@ from ops.tuning.spec import Engine, Hyperparameters
 from ops.tuning.upload import sha256_file
 
 if TYPE_CHECKING:
+    from ops.datasets.validate import FileReport
     from ops.settings import Settings
     from ops.tuning.launch import LaunchRequest
 
@@ -29,6 +30,8 @@ class Prepared:
     sha256: str
     examples: int | None
     uri: str | None = None  # set for gs:// sources, which are used in place
+    # The source's validation report, reused by the plan and preflight so each file is read once.
+    report: FileReport | None = None
 
 
 def _count_lines(path: Path) -> int:
@@ -38,7 +41,7 @@ def _count_lines(path: Path) -> int:
 
 def _validate(
     source: str, settings: Settings, kind: str, base_model: str | None, training: str | None = None
-) -> str | None:
+) -> FileReport:
     """Refuse to launch on a dataset with errors (ops.datasets, issue 6): Vertex AI would find them
     only after the job started and billed."""
     from ops.datasets.validate import validate_file
@@ -56,7 +59,7 @@ def _validate(
             hint=f"run `tunectl dataset validate {source}` for the full report",
             status=ExitStatus.CHECK_FAILED,
         )
-    return report.style  # the file's format style (palm | gemini), which decides conversion
+    return report
 
 
 def _convert(source: str, to: str, out: Path, settings: Settings) -> Path:
@@ -139,14 +142,22 @@ def _prepare_one(
     training = request.train if role in {"validation", "eval"} else None
     if not source.startswith("gs://") and not Path(source).is_file():
         raise TunectlError("dataset-not-found", f"{source} does not exist", where=source)
-    style = _validate(source, settings, kind, base_model, training)
+    report = _validate(source, settings, kind, base_model, training)
+    style = report.style  # the file's format (palm | gemini) decides the conversion
     if style == target_style and source.startswith("gs://"):
-        return _gcs_source(role, source, settings)  # used in place
+        return replace(_gcs_source(role, source, settings), report=report)  # used in place
     local = Path(source)
     if style != target_style:
         # A gs:// source in the other style is streamed down converted, and uploaded like a local file.
         local = _convert(source, target_style, tmp / f"{role}.{target_style}.jsonl", settings)
-    return Prepared(role, source, local, sha256_file(local), _count_lines(local))
+    return Prepared(role, source, local, sha256_file(local), _count_lines(local), report=report)
+
+
+def source_reports(prepared: list[Prepared]) -> list[FileReport]:
+    """The training report first, then the validation (gemini) or evaluation (pipeline) one."""
+    by_role = {p.role: p for p in prepared}
+    ordered = [by_role.get(role) for role in ("train", "validation", "eval")]
+    return [p.report for p in ordered if p is not None and p.report is not None]
 
 
 def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> list[Prepared]:
@@ -215,6 +226,7 @@ def plan_launch(
         accelerator=accelerator,
         prices=prices,
         settings=settings,
+        reports=[r for r in (train.report, validation.report if validation else None) if r is not None],
     )
     entry = (
         prices.tuning_per_million_tokens(str(request.base_model))
@@ -233,7 +245,9 @@ def plan_launch(
     return hp, estimate
 
 
-def run_preflight(settings: Settings, request: LaunchRequest, region: str) -> dict[str, Any]:
+def run_preflight(
+    settings: Settings, request: LaunchRequest, region: str, prepared: list[Prepared]
+) -> dict[str, Any]:
     """Go/no-go (ops.preflight, issue 8); a no-go stops the launch before anything is uploaded."""
     from ops.preflight import run_preflight as preflight
 
@@ -247,6 +261,7 @@ def run_preflight(settings: Settings, request: LaunchRequest, region: str) -> di
         base_model=request.base_model if request.engine is Engine.gemini else None,
         epochs=request.hyperparameters.epochs,
         steps=request.hyperparameters.steps,
+        reports=source_reports(prepared),
     )
     if not report.go:
         failing = [f"{c.name}: {c.reason}" for c in report.checks if c.status != "ok"]
