@@ -4,37 +4,28 @@
 
 Upload the file to `gs://<pipelines bucket>/templates/rlhf_pipeline.yaml` (the schedules' default
 `templateUri`). Pinning our own compiled copy means a Google release of the pipeline components
-changes a scheduled run only when we recompile. Compiling is offline and takes a few seconds
-(importing the components is most of it).
+changes a scheduled run only when we recompile. It is the same compiled pipeline `tunectl tune
+launch` submits (`ops.tuning.pipeline.compiled_pipeline`, cached per library version).
 """
 
 from __future__ import annotations
 
 import sys
-import warnings
 from pathlib import Path
-from typing import Any
 
-
-def _rlhf_pipeline() -> Any:
-    with warnings.catch_warnings():
-        # The components use kfp's deprecated dsl.Condition; that is Google's to change, not ours.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from google_cloud_pipeline_components.preview.llm import rlhf_pipeline
-    return rlhf_pipeline
+from ops.atomic import atomic_write_bytes
+from ops.tuning.pipeline import compiled_pipeline, load_pipeline_spec
 
 
 def compile_template(path: Path) -> Path:
-    from kfp import compiler
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    compiler.Compiler().compile(_rlhf_pipeline(), str(path))
+    atomic_write_bytes(path, compiled_pipeline().read_bytes())
     return path
 
 
 def pipeline_parameters() -> frozenset[str]:
     """The input parameter names of the pipeline (what a PipelineJob's parameterValues may set)."""
-    return frozenset(_rlhf_pipeline().component_spec.inputs or {})
+    spec = load_pipeline_spec(compiled_pipeline())
+    return frozenset(spec["root"]["inputDefinitions"]["parameters"])
 
 
 def main(argv: list[str]) -> int:
