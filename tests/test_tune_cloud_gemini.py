@@ -150,6 +150,20 @@ def test_cancel_waits_until_the_job_is_cancelled(
     assert status == 1 and "CANCELLED" in out
 
 
+def test_cancel_dry_run_shows_the_request_and_leaves_the_job_running(
+    tune: TuneCli, cloud: Any, vertex_server: VertexServer
+) -> None:
+    vertex_server.running_ticks = 10_000
+    run_id = _launch(tune)["run_id"]
+    cloud.clock.tick()
+    status, shown = tune.json("tune", "cancel", run_id, "--dry-run")
+    assert status == 0 and shown["dry_run"] is True
+    assert shown["method"] == "POST" and shown["url"].endswith(":cancel")
+    assert "/tuningJobs/" in shown["url"]
+    status, after = tune.json("tune", "status", run_id)
+    assert status == 0 and after["state"] == "RUNNING"
+
+
 def test_cancel_without_yes_and_without_a_terminal_asks_for_it(tune: TuneCli) -> None:
     run_id = _launch(tune)["run_id"]
     status, _out, err = tune("tune", "cancel", run_id)

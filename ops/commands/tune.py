@@ -439,11 +439,13 @@ def cancel(
     yes: YesOption = False,
     poll_interval: PollOption = 5.0,
     timeout: Annotated[float, typer.Option("--timeout", help="seconds to wait for CANCELLED")] = 600.0,
+    dry_run: DryRunOption = False,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Cancel a run (after confirmation), then wait until the API reports it CANCELLED."""
+    from ops.clients import vertex_host
     from ops.output import note
-    from ops.tuning.runs import poll, record_from_job
+    from ops.tuning.runs import poll, record_from_job, region_of
 
     settings = get_settings(ctx)
     with _ledger(settings) as ledger:
@@ -457,6 +459,17 @@ def cancel(
                     f"run {record.run_id} already ended {job.state}; there is nothing to cancel",
                     status=ExitStatus.CHECK_FAILED,
                 )
+        elif dry_run:
+            url = f"https://{vertex_host(region_of(job.name) or settings.region)}/v1/{job.name}:cancel"
+            request = {
+                "dry_run": True,
+                "run_id": record.run_id,
+                "state": job.state,
+                "method": "POST",
+                "url": url,
+            }
+            emit(request, fmt, lambda console: console.print(f"dry run: nothing was sent.\nPOST {url}"))
+            return
         else:
             if not yes:
                 if not sys.stdin.isatty():
