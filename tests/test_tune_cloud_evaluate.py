@@ -63,6 +63,27 @@ def test_evaluate_scores_a_classification_set(
     assert tuned["rouge1"] == pytest.approx((8 * 1.0 + 8 * (2 / 3)) / 16)
 
 
+def test_evaluate_against_base_scores_both_models_side_by_side(
+    tune: TuneCli,
+    cloud: Any,
+    vertex_server: VertexServer,
+) -> None:
+    run_id = _tuned_run(tune, cloud)
+    (endpoint,) = vertex_server.endpoints
+    vertex_server.replies[endpoint] = "sarcastic"
+    vertex_server.replies["gemini-2.5-flash"] = "not_sarcastic"  # the base model says the opposite
+    status, out, _err = tune(
+        "tune", "evaluate", run_id, "--eval", str(CLASSIFICATION / "validation.jsonl"), "--against-base",
+        "-f", "json",
+    )  # fmt: skip
+    assert status == 0
+    report = json.loads(out)
+    assert report["base_model"] == "gemini-2.5-flash"
+    assert report["tuned"]["accuracy"] == 0.5 and report["base"]["accuracy"] == 0.5
+    assert report["base"]["per_class"]["not_sarcastic"]["recall"] == 1.0
+    assert report["tuned"]["per_class"]["not_sarcastic"]["recall"] == 0.0
+
+
 def test_evaluate_writes_a_markdown_report_atomically(tune: TuneCli, cloud: Any, tmp_path: Path) -> None:
     run_id = _tuned_run(tune, cloud)
     report = tmp_path / "reports" / "eval.md"

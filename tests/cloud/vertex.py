@@ -161,10 +161,23 @@ class VertexServer(ApiServer):
     @handles(f"{_V1}.endpoints.generateContent")
     def generate_content(self, call: Call) -> dict[str, Any]:
         endpoint = self._find(self.endpoints, _name(call), "Endpoint")
+        return self._generate(call, endpoint["name"], endpoint["deployedModels"][0]["model"], "tuned")
+
+    @handles(f"{_V1}.publishers.models.generateContent")
+    def generate_content_publisher_model(self, call: Call) -> dict[str, Any]:
+        """A base model (`--against-base`); replies `base answer: ...` unless `replies[model id]`."""
+        model = call.path_params.get("modelsId", "")
+        if not model.startswith("gemini-"):
+            raise ApiError(
+                404, f"Publisher Model `{_name(call)}` was not found or your project does not have access"
+            )
+        return self._generate(call, model, model, "base")
+
+    def _generate(self, call: Call, key: str, model_version: str, kind: str) -> dict[str, Any]:
         contents = call.body.get("contents", [])
         user_turns = [c for c in contents if c.get("role", "user") == "user"]
         prompt = " ".join(_texts(user_turns[-1:]))
-        reply = self.replies.get(endpoint["name"], f"tuned answer: {prompt}")
+        reply = self.replies.get(key, f"{kind} answer: {prompt}")
         prompt_tokens = sum(estimate_tokens(t) for t in _texts(call.body))
         reply_tokens = estimate_tokens(reply)
         return {
@@ -176,7 +189,7 @@ class VertexServer(ApiServer):
                 "candidatesTokenCount": reply_tokens,
                 "totalTokenCount": prompt_tokens + reply_tokens,
             },
-            "modelVersion": endpoint["deployedModels"][0]["model"],
+            "modelVersion": model_version,
             "createTime": self.cloud.clock.timestamp(),
             "responseId": f"response-{self._new_id()}",
         }
