@@ -36,11 +36,22 @@ def is_timeout(exc: BaseException) -> bool:
     return "timeout" in name or isinstance(exc, TimeoutError)
 
 
+def is_bad_response(exc: BaseException) -> bool:
+    """A body that did not parse (truncated JSON, a proxy's HTML page): the JSON decoder's error, or
+    protobuf's `ParseError` from the GAPIC REST transport. Nothing says the request failed."""
+    return any(t.__name__ in {"JSONDecodeError", "ParseError", "DecodeError"} for t in type(exc).__mro__)
+
+
 def is_transient(exc: BaseException) -> bool:
     status = http_status(exc)
     if status is not None:
         return status in RETRYABLE_STATUS
-    return is_timeout(exc) or isinstance(exc, ConnectionError) or "connection" in type(exc).__name__.lower()
+    return (
+        is_timeout(exc)
+        or is_bad_response(exc)
+        or isinstance(exc, ConnectionError)
+        or "connection" in type(exc).__name__.lower()
+    )
 
 
 def _api_message(exc: BaseException) -> str:
@@ -61,7 +72,12 @@ def translate_cloud_error(exc: BaseException, *, what: str) -> TunectlError:
         409: "the resource already exists; re-run to pick it up, or pass --force where offered",
         429: "quota or rate limit exhausted after retries; wait and re-run, or request more quota",
     }
-    if status is None:
+    if status is None and is_bad_response(exc):
+        code, hint = (
+            "cloud-bad-response",
+            "the API's answer could not be parsed, even after retries; re-run later",
+        )
+    elif status is None:
         code, hint = "cloud-unreachable", "check the network, the endpoint setting and credentials"
     else:
         code = {
