@@ -383,30 +383,25 @@ def fast_palm_preference(ex: PalmPreference) -> Fast:
     return len(i), len(a) + len(b), None, _NONE
 
 
-# Role lists of a clean supervised example (user, model, ... ending with model), by length: one dict
-# look-up instead of slicing _ALTERNATING on every example.
-_CLEAN_ROLES = {n: _ALTERNATING[:n] for n in range(2, len(_ALTERNATING) + 1, 2)}
-
-
 def fast_gemini_supervised(ex: GeminiSupervised) -> Fast:
     contents = ex.contents
     texts = [t.parts[0].text if len(t.parts) == 1 else _turn_text(t) for t in contents]
     roles: list[str] = [t.role for t in contents]
-    if any(map(str.isspace, texts)):
-        raise BlankText
-    chars = sum(map(len, texts))
     system = ex.systemInstruction
+    system_chars = 0
     if system is not None:
         text = _turn_text(system)
         if text.isspace():
             raise BlankText
-        chars += len(text)
-    clean = roles == _CLEAN_ROLES.get(len(roles))
-    problems = _NONE if clean else _roles_problems(roles, last="model")
+        system_chars = len(text)
+    if any(map(str.isspace, texts)):
+        raise BlankText
+    n = len(roles)
+    problems = _NONE if roles == _ALTERNATING[:n] and n % 2 == 0 else _roles_problems(roles, last="model")
     if roles[-1] == "model":
         output = texts[-1]
-        return chars - len(output), len(output), output, problems
-    return chars, 0, None, problems
+        return system_chars + sum(map(len, texts)) - len(output), len(output), output, problems
+    return system_chars + sum(map(len, texts)), 0, None, problems
 
 
 def fast_gemini_preference(ex: GeminiPreference) -> Fast:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import json
-import operator
 import re
 from array import array
 from collections.abc import Iterable, Iterator
@@ -43,7 +42,6 @@ MAX_LABELS = 64  # more distinct outputs than this and the set is not a classifi
 MAX_LABEL_CHARS = 64  # a longer output is generated text, not a class label
 PROMPT_SAMPLES = 200  # prompts kept to look for a class list written in them
 _COUNT_BATCH = 128
-_BATCH_LINES = 512  # lines decoded per batch; a batch with a bad line is redone line by line
 
 Issue = tuple[int | None, int | None, str, str]  # (line, column, code, message)
 
@@ -175,64 +173,6 @@ class Scanner:
             return lineno
         if self.estimate is None:
             return self._lines_counted(lines, lineno, decode, layout)
-        # Batches first: almost every batch of a real file is clean, and a clean batch is recorded with
-        # C-level map() calls instead of a Python loop. A batch with any line the fast path rejects is
-        # scanned again line by line, so findings and their order are exactly those of that loop.
-        for start in range(0, len(lines), _BATCH_LINES):
-            batch = lines[start : start + _BATCH_LINES]
-            keys = normalized[start : start + _BATCH_LINES]
-            if not self._batch(batch, lineno, keys, decode, layout):
-                self._one_by_one(batch, lineno, keys, decode, layout)
-            lineno += len(batch)
-        return lineno
-
-    def _batch(self, lines: list[bytes], lineno: int, keys: list[bytes], decode: Any, layout: Layout) -> bool:
-        """Record a batch whose lines all pass the fast path, or record nothing and return False."""
-        try:
-            examples = list(map(decode, lines))
-            checked = list(map(FAST[layout], examples))
-        except (msgspec.DecodeError, UnicodeDecodeError, BlankText):
-            return False
-        chars_in, chars_out, outputs, problems = zip(*checked, strict=True)
-        per = self.estimate
-        assert per is not None
-        tokens_in = [-(-chars // per) for chars in chars_in]
-        tokens_out = [-(-chars // per) for chars in chars_out]
-        limit = self._limit
-        over = limit is not None and max(map(operator.add, tokens_in, tokens_out)) > limit
-        if over or any(problems):  # rare: per line, in the order the line-by-line loop reports them
-            issues = self.result.issues
-            for i, found in enumerate(problems):
-                issues.extend((lineno + i + 1, None, code, message) for code, message in found)
-                if over:
-                    self._check_tokens(lineno + i + 1, tokens_in[i], tokens_out[i])
-        result = self.result
-        result.examples += len(lines)
-        result.example_lines.extend(range(lineno + 1, lineno + len(lines) + 1))
-        result.input_tokens.extend(tokens_in)
-        result.output_tokens.extend(tokens_out)
-        result.exact_keys.extend(map(hash, map(bytes.rstrip, lines)))  # exact_key, per line
-        result.normalized_keys.extend(map(hash, keys))
-        if result.labels is not None:
-            self._count_labels(examples, outputs, layout)
-        return True
-
-    def _count_labels(self, examples: list[Any], outputs: tuple[str | None, ...], layout: Layout) -> None:
-        """The label bookkeeping of the line-by-line loop, for a batch; stops once the set is not a
-        classification set (long or too many distinct outputs)."""
-        result = self.result
-        for example, output in zip(examples, outputs, strict=True):
-            if result.labels is None:
-                return
-            if output is not None:
-                self._count_label(output)
-                if len(result.prompts) < PROMPT_SAMPLES:
-                    result.prompts.append(INSPECT[layout](example)[0].prompt[:4000])
-
-    def _one_by_one(
-        self, lines: list[bytes], lineno: int, normalized: list[bytes], decode: Any, layout: Layout
-    ) -> int:
-        """The per-line loop: exact positions for a batch with a line the fast path rejected."""
         # The hot loop: everything it touches is bound to a local first.
         result = self.result
         fast = FAST[layout]

@@ -18,7 +18,11 @@ from ops.errors import ExitStatus, TunectlError
 if TYPE_CHECKING:
     from ops.settings import Settings
 
-BLOCK_BYTES = 4 << 20  # large enough to amortise per-read costs, small enough for the RSS budget
+# Blocks small enough to stay in the CPU's L2 cache while the scanner makes its passes over them
+# (normalise, split, decode, hash): 256 KB blocks took 5% (1 GB, two workers) to 17% (one process)
+# less CPU than 4 MB ones on the 2-core development machine; a local read per 256 KB costs nothing.
+BLOCK_BYTES = 256 << 10
+REMOTE_CHUNK_BYTES = 4 << 20  # bytes per gs:// download request: few requests, bounded memory
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class Source:
         assert self.settings is not None and self.bucket is not None and self.blob is not None
         try:
             blob = storage_client(self.settings).bucket(self.bucket).blob(self.blob)
-            with blob.open("rb", chunk_size=BLOCK_BYTES) as reader:
+            with blob.open("rb", chunk_size=REMOTE_CHUNK_BYTES) as reader:
                 if start:
                     reader.seek(start)
                 remaining = stop - start
