@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -10,24 +9,13 @@ import typer
 from ops.commands.common import FormatOption
 from ops.commands.dataset import BaseModelOption, CounterChoice, CounterOption, make_counter
 from ops.output import OutputFormat, emit
-
-
-class EngineChoice(StrEnum):
-    gemini = "gemini"
-    rlhf_pipeline = "rlhf-pipeline"
-
-
-class AcceleratorChoice(StrEnum):
-    gpu = "gpu"
-    tpu = "tpu"
+from ops.tuning.spec import Accelerator, Engine
 
 
 def plan(
     ctx: typer.Context,
     train: Annotated[str, typer.Option("--train", help="training JSONL file or gs:// object")],
-    engine: Annotated[
-        EngineChoice, typer.Option("--engine", help="gemini or rlhf-pipeline", case_sensitive=False)
-    ],
+    engine: Annotated[Engine, typer.Option("--engine", help="gemini or rlhf-pipeline", case_sensitive=False)],
     validation: Annotated[
         str | None, typer.Option("--validation", help="validation JSONL (billed too)")
     ] = None,
@@ -35,7 +23,7 @@ def plan(
     epochs: Annotated[int | None, typer.Option("--epochs", help="epochs to train")] = None,
     steps: Annotated[int | None, typer.Option("--steps", help="total steps (rlhf-pipeline)")] = None,
     accelerator: Annotated[
-        AcceleratorChoice | None,
+        Accelerator | None,
         typer.Option("--accelerator", help="rlhf-pipeline: gpu (us-central1) or tpu (europe-west4)"),
     ] = None,
     counter: CounterOption = CounterChoice.estimate,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -10,21 +9,12 @@ import typer
 from ops.commands.common import FormatOption, get_settings
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit
+from ops.tuning.spec import Accelerator, Engine
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from ops.preflight import PreflightReport
-
-
-class Engine(StrEnum):
-    gemini = "gemini"
-    rlhf_pipeline = "rlhf-pipeline"
-
-
-class Accelerator(StrEnum):
-    gpu = "gpu"
-    tpu = "tpu"
 
 
 def _render(console: Console, report: PreflightReport) -> None:

@@ -12,6 +12,7 @@ import typer
 from ops.commands.common import DryRunOption, FormatOption, YesOption, get_settings, group
 from ops.errors import ExitStatus, TunectlError
 from ops.output import OutputFormat, emit
+from ops.tuning.spec import Accelerator, Engine, Method
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -22,21 +23,6 @@ if TYPE_CHECKING:
     from ops.tuning.launch import LaunchResult
 
 app = group("Launch, watch, cancel, predict with and evaluate tuning runs.")
-
-
-class EngineChoice(StrEnum):
-    gemini = "gemini"
-    rlhf_pipeline = "rlhf-pipeline"
-
-
-class MethodChoice(StrEnum):
-    supervised = "supervised"
-    preference = "preference"
-
-
-class AcceleratorChoice(StrEnum):
-    gpu = "gpu"
-    tpu = "tpu"
 
 
 class ReportFormatChoice(StrEnum):
@@ -107,7 +93,7 @@ def _render_launch(console: Console, result: LaunchResult) -> None:
 def launch(
     ctx: typer.Context,
     train: Annotated[str, typer.Option("--train", help="training set: local JSONL path or gs:// URI")],
-    engine: Annotated[EngineChoice, typer.Option("--engine", help="gemini (managed) or rlhf-pipeline")],
+    engine: Annotated[Engine, typer.Option("--engine", help="gemini (managed) or rlhf-pipeline")],
     validation: Annotated[
         str | None,
         typer.Option("--validation", help="validation set (gemini) or evaluation set (rlhf-pipeline)"),
@@ -116,8 +102,8 @@ def launch(
         str | None,
         typer.Option("--prompts", help="rlhf-pipeline prompt dataset; default: the training set's prompts"),
     ] = None,
-    method: Annotated[MethodChoice, typer.Option("--method", help="gemini: supervised or preference")] = (
-        MethodChoice.supervised
+    method: Annotated[Method, typer.Option("--method", help="gemini: supervised or preference")] = (
+        Method.supervised
     ),
     base_model: Annotated[
         str | None,
@@ -139,7 +125,7 @@ def launch(
         float | None, typer.Option("--reward-learning-rate-multiplier", help="rlhf-pipeline reward model")
     ] = None,
     accelerator: Annotated[
-        AcceleratorChoice | None,
+        Accelerator | None,
         typer.Option("--accelerator", help="rlhf-pipeline: gpu (us-central1) or tpu (europe-west4)"),
     ] = None,
     region: Annotated[str | None, typer.Option("--region", help="Vertex AI region (gemini)")] = None,
@@ -163,15 +149,15 @@ def launch(
     from ops.tuning.labels import parse_label_flags
     from ops.tuning.launch import LaunchRequest
     from ops.tuning.launch import launch as launch_run
-    from ops.tuning.spec import Accelerator, Engine, Hyperparameters, Method
+    from ops.tuning.spec import Hyperparameters
 
     if epochs is not None and steps is not None:
         raise TunectlError("epochs-and-steps", "give --epochs or --steps, not both", where="--steps")
     settings = get_settings(ctx)
     request = LaunchRequest(
         train=train,
-        engine=Engine(engine.value),
-        method=Method(method.value),
+        engine=engine,
+        method=method,
         validation=validation,
         prompts=prompts,
         base_model=base_model,
@@ -184,7 +170,7 @@ def launch(
             reward_model_learning_rate_multiplier=reward_lr_multiplier,
             kl_coeff=kl_coeff,
         ),
-        accelerator=Accelerator(accelerator.value) if accelerator else None,
+        accelerator=accelerator,
         region=region,
         display_name=display_name,
         user_labels=parse_label_flags(label or []),
