@@ -30,13 +30,36 @@ T = TypeVar("T")
 ANONYMOUS_TOKEN = "tunectl-anonymous"
 
 
-def _credentials(settings: Settings) -> Credentials | None:
-    """None lets each library find Application Default Credentials itself."""
-    if not settings.anonymous:
-        return None
-    from google.auth.credentials import AnonymousCredentials
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
-    return AnonymousCredentials()
+
+def _credentials(settings: Settings) -> Credentials:
+    """Application Default Credentials, resolved here so that a machine without them gets one clear
+    diagnostic (and preflight an `unknown`) instead of each library's own exception.
+
+    The project is the quota project: with user credentials, Cloud Quotas and Budgets refuse calls
+    that name none.
+    """
+    if settings.anonymous:
+        from google.auth.credentials import AnonymousCredentials
+
+        return AnonymousCredentials()
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError
+
+    from ops.errors import ExitStatus, TunectlError
+
+    try:
+        credentials, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE], quota_project_id=settings.project)
+    except DefaultCredentialsError as exc:
+        raise TunectlError(
+            "cloud-unauthenticated",
+            f"no Google Cloud credentials: {exc}",
+            hint="run `gcloud auth application-default login`, or run where Application Default "
+            "Credentials exist (the service account of a VM or workload)",
+            status=ExitStatus.CLOUD_API,
+        ) from exc
+    return credentials
 
 
 def _gapic_options(endpoint: str | None) -> dict[str, Any]:
@@ -65,13 +88,14 @@ def genai_client(settings: Settings, region: str) -> GenaiClient:
     from google import genai
     from google.genai import types
 
-    credentials = None
     if settings.anonymous:
         # google-genai refreshes credentials that carry no token, and AnonymousCredentials refuse to
         # refresh, so anonymous mode hands it a fixed bearer token instead.
         from google.oauth2.credentials import Credentials as TokenCredentials
 
-        credentials = TokenCredentials(token=ANONYMOUS_TOKEN)
+        credentials: Credentials = TokenCredentials(token=ANONYMOUS_TOKEN)
+    else:
+        credentials = _credentials(settings)
     http_options = types.HttpOptions(api_version="v1")
     if settings.vertex_endpoint:
         # With project and location set, google-genai still builds

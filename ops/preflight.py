@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from ops.budget_spend import BUDGET_TIMEZONE
 from ops.errors import TunectlError
 
 if TYPE_CHECKING:
@@ -468,7 +469,7 @@ def run_preflight(
                 estimate.amount if estimate else None,
                 estimate.currency if estimate else None,
                 lookup,
-                today or datetime.now(UTC).date(),
+                today or datetime.now(BUDGET_TIMEZONE).date(),  # periods start at Pacific midnight
             ),
         )
     )

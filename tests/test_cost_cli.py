@@ -75,6 +75,14 @@ def test_reconcile_json_has_the_issues_shape_with_money_as_strings(sample, capsy
     assert body["runs"][0]["run_key"] == "tunectl-run-id=rlhf-tpu-0a1b2c"
 
 
+def test_run_times_without_an_offset_are_taken_as_utc(sample, capsys) -> None:
+    runs = Path(sample["runs"])
+    runs.write_text(re.sub(r"\+00:00", "", runs.read_text(encoding="utf-8")), encoding="utf-8")
+    status, out = _reconcile(sample, capsys, "--month", "2026-10", "--format", "json")
+    assert status == 0
+    assert json.loads(out)["runs"][0]["run_key"] == "tunectl-run-id=rlhf-tpu-0a1b2c"
+
+
 def test_reconcile_text_and_csv(sample, capsys) -> None:
     status, text = _reconcile(sample, capsys, "--month", "2026-10")
     assert status == 0 and "rlhf-tpu-0a1b2c" in text and "155.48 USD" in text and "Coverage" in text

@@ -160,24 +160,35 @@ def test_corrections_and_identical_rows_all_count_because_the_export_is_append_o
     assert to_jsonable(first.as_json())["runs"] == to_jsonable(run(tmp_path, rows).as_json())["runs"]
 
 
-def test_unlabelled_gemini_tuning_rows_are_inferred_and_never_mixed_with_label_rows(tmp_path: Path) -> None:
+GEM_1_WINDOW = InferenceCandidate(
+    "gem-1",
+    "tunectl-demo",
+    datetime(2026, 10, 14, 16, 10, tzinfo=UTC),
+    datetime(2026, 10, 14, 16, 50, tzinfo=UTC),
+)
+
+
+def test_unlabelled_gemini_tuning_rows_in_the_jobs_window_are_inferred(tmp_path: Path) -> None:
     rows = ExportRows()
     rows.add(VERTEX, TUNING, "2026-10-14T16:00:00", "12")  # no labels: inferred
-    rows.add(VERTEX, TUNING, "2026-10-14T16:00:00", "5", labels={"tunectl-run-id": "gem-1"})
     rows.add(VERTEX, TUNING, "2026-10-14T16:00:00", "3", project_id="someone-else")  # other project
     rows.add(VERTEX, PREDICT, "2026-10-14T16:00:00", "2")  # not a tuning SKU
     rows.add(VERTEX, TUNING, "2026-10-20T16:00:00", "7")  # outside the job's window
-    job = InferenceCandidate(
-        "gem-1",
-        "tunectl-demo",
-        datetime(2026, 10, 14, 16, 10, tzinfo=UTC),
-        datetime(2026, 10, 14, 16, 50, tzinfo=UTC),
-    )
     known = [KnownRun("gem-1", ("tunectl-run-id=gem-1",), engine="gemini")]
-    result = run(tmp_path, rows, ReconcileSpec(inferred=(job,)), known)
-    entries = sorted((r.attribution, str(r.money.net)) for r in result.runs)
-    assert entries == [("inferred", "12.000000000"), ("label", "5.000000000")]
+    result = run(tmp_path, rows, ReconcileSpec(inferred=(GEM_1_WINDOW,)), known)
+    assert [(r.attribution, str(r.money.net)) for r in result.runs] == [("inferred", "12.000000000")]
     assert result.unattributed["USD"].net == Decimal(12)
+
+
+def test_a_run_whose_labels_reach_the_export_is_never_inferred(tmp_path: Path) -> None:
+    rows = ExportRows()
+    rows.add(VERTEX, TUNING, "2026-10-14T16:00:00", "5", labels={"tunectl-run-id": "gem-1"})
+    rows.add(VERTEX, TUNING, "2026-10-14T16:00:00", "12")  # unlabelled, in its window: anyone's job
+    known = [KnownRun("gem-1", ("tunectl-run-id=gem-1",), engine="gemini")]
+    result = run(tmp_path, rows, ReconcileSpec(inferred=(GEM_1_WINDOW,)), known)
+    assert [(r.attribution, str(r.money.net)) for r in result.runs] == [("label", "5.000000000")]
+    assert result.unattributed["USD"].net == Decimal(12)
+    assert result.as_json()["coverage_pct"] == 29.41  # 5 of 17 Vertex AI net, rounded to 0.01
 
 
 def test_estimates_give_variance_and_a_flag_beyond_the_threshold(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,11 @@ def canonical_key(run_key: str) -> str:
 
 
 def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
+    """Ledger and runs-file times; one without an offset is UTC, like every time in the export."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _project(job_name: str | None, default: str | None) -> str | None:

@@ -250,6 +250,14 @@ def reconcile_costs(
         run.last_usage = max(run.last_usage, group["last_usage"])
         run.rows += int(group["row_count"])
 
+    # Inference is only for runs whose labels never reach the export: a run that has label rows
+    # keeps those, and unlabelled rows in its window stay unattributed (they may be anyone's job).
+    labelled = {identity for identity, attribution, _ in runs if attribution == "label"}
+    for entry in [k for k in runs if k[1] == "inferred" and k[0] in labelled]:
+        stray = runs.pop(entry).money
+        unattributed.setdefault(stray.currency, Money(stray.currency)).add(stray.gross, stray.credits)
+        vertex_attributed[stray.currency] -= stray.net  # inferred rows are Vertex AI rows by definition
+
     for run in runs.values():
         run.provisional = provisional_after is not None and run.last_usage > provisional_after
     ordered = sorted(runs.values(), key=lambda r: (r.first_usage, r.run_key, r.money.currency))

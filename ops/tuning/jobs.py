@@ -100,7 +100,8 @@ def create_once(
 
     A timeout, a 5xx or an unreadable response to a create may hide a job that was created anyway;
     retrying blindly would start (and bill) a second one. So after any failure that is not a clear
-    refusal, look the job up by label first: found means done, not found means the retry is safe.
+    refusal, back off, then look the job up by label: found means done, not found means the retry is
+    safe.
     A 409 (the pipeline engine's client-chosen job id already exists) is the same as found.
     """
     last: BaseException | None = None
@@ -113,6 +114,9 @@ def create_once(
             if _definitely_not_created(exc):
                 raise translate_cloud_error(exc, what=what) from exc
             last = exc
+        # Back off before looking: a create that landed just as its answer was lost may take a moment
+        # to show up in a list, and a lookup that misses it would make the retry start a second job.
+        sleep(min(8.0, base_delay * 2 ** (attempt - 1)) * (0.5 + random.random() / 2))
         existing = find()
         if existing is not None:
             return existing
@@ -125,6 +129,5 @@ def create_once(
             ) from last
         if not (is_transient(last) or http_status(last) is None) or attempt == attempts:
             break
-        sleep(min(8.0, base_delay * 2 ** (attempt - 1)) * (0.5 + random.random() / 2))
     assert last is not None
     raise translate_cloud_error(last, what=what) from last

@@ -167,17 +167,19 @@ def launch(settings: Settings, ledger: Ledger, request: LaunchRequest) -> Launch
         if request.dry_run:
             return result
 
-        if not request.skip_preflight:
-            result.preflight = prepare.run_preflight(settings, request, region, prepared)
-
         from ops.tuning.runs import backend_for
 
+        # An existing run is found before preflight: relaunching a run that holds the only tuning
+        # slot, or spent the budget, must say "exists", not "no-go".
         backend = backend_for(spec.engine.value, settings, region)
         existing = backend.find(run_id)
         if existing is not None:
             result.outcome, result.job = "existing", existing
             _record(ledger, spec, labels, existing, estimate, source="launch")
             return result
+
+        if not request.skip_preflight:
+            result.preflight = prepare.run_preflight(settings, request, region, prepared)
 
         result.uploads = _upload(settings, stack, prepared)
         if spec.engine is Engine.gemini:
