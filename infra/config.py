@@ -35,6 +35,14 @@ _KMS_KEY = re.compile(r"^projects/[^/]+/locations/([^/]+)/keyRings/[^/]+/cryptoK
 # Google's RLHF pipeline documents these base models for europe-west4 only.
 _EUROPE_WEST4_ONLY = frozenset({"t5-large", "t5-xl", "t5-xxl"})
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,18}[a-z0-9]$")
+# BigQuery dataset ids: letters, digits and underscores, at most 1024 characters.
+_DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
+# Where the RLHF pipeline's tuning steps run, by accelerator_type (google_cloud_pipeline_components
+# _implementation/llm/function_based.py): independent of the pipeline's `location`.
+TUNING_LOCATION: dict[str, str] = {"TPU": "europe-west4", "GPU": "us-central1"}
+# The Vertex Template Registry package and tag the RLHF schedules run (see infra/rlhf_template.py).
+RLHF_TEMPLATE_PACKAGE = "rlhf-pipeline"
+RLHF_TEMPLATE_TAG = "latest"
 
 
 class ConfigError(pulumi.RunError):
@@ -208,6 +216,15 @@ class EnvironmentConfig(_Model):
                 raise ValueError(f"{value!r} must be a positive amount")
         return value
 
+    @field_validator("billing_dataset_id")
+    @classmethod
+    def _dataset_id(cls, value: str) -> str:
+        if not _DATASET_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a BigQuery dataset id (letters, digits and underscores, at most 1024)"
+            )
+        return value
+
     @field_validator("kms_key_name")
     @classmethod
     def _kms(cls, value: str) -> str:
@@ -282,6 +299,8 @@ class EnvironmentConfig(_Model):
                 f"use a key ring in {self.region}",
             )
         for name, schedule in self.schedules.items():
+            if isinstance(schedule, RlhfSchedule):
+                self._check_rlhf_placement(name, schedule)
             if (
                 isinstance(schedule, RlhfSchedule)
                 and schedule.large_model_reference in _EUROPE_WEST4_ONLY
@@ -306,6 +325,45 @@ class EnvironmentConfig(_Model):
                     )
         return self
 
+    def accelerator_of(self, schedule: RlhfSchedule) -> Literal["TPU", "GPU"]:
+        """The accelerator an RLHF schedule trains on: its own, else the stack's default."""
+        return schedule.accelerator_type or self.default_accelerator
+
+    def _check_rlhf_placement(self, name: str, schedule: RlhfSchedule) -> None:
+        """The RLHF pipeline trains where its accelerator lives (GPU: us-central1, TPU: europe-west4),
+        whatever its `location`; and Google's validate_pipeline step accepts CMEK only for GPU
+        training in us-central1."""
+        accelerator = self.accelerator_of(schedule)
+        tuning_location = TUNING_LOCATION[accelerator]
+        if self.data_residency == "eu" and not in_eu(tuning_location):
+            raise ConfigError(
+                f"{NAMESPACE}:schedules.{name}.acceleratorType",
+                f"{accelerator} training runs in {tuning_location}, outside the EU, but dataResidency is eu",
+                "use acceleratorType: TPU (RLHF trains TPUs in europe-west4), or engine: gemini",
+            )
+        if self.kms_key_name and (self.region != "us-central1" or accelerator != "GPU"):
+            raise ConfigError(
+                f"{NAMESPACE}:kmsKeyName",
+                f"schedule {name!r} runs the RLHF pipeline on {accelerator} in {self.region}, but the "
+                "pipeline accepts a CMEK key only for GPU training in us-central1",
+                "unset kmsKeyName, or run RLHF schedules from a us-central1 stack with acceleratorType: GPU",
+            )
+
+    @property
+    def template_repository_id(self) -> str:
+        """The Artifact Registry (KFP) repository that holds the RLHF pipeline template."""
+        return f"{self.resource_prefix}-pipelines"
+
+    @property
+    def template_registry_url(self) -> str:
+        """The repository's Vertex Template Registry host (what `kfp.registry.RegistryClient` takes)."""
+        return f"https://{self.region}-kfp.pkg.dev/{self.project}/{self.template_repository_id}"
+
+    @property
+    def rlhf_template_uri(self) -> str:
+        """The default `templateUri` of RLHF schedules: the tagged template in the stack's repository."""
+        return f"{self.template_registry_url}/{RLHF_TEMPLATE_PACKAGE}/{RLHF_TEMPLATE_TAG}"
+
     @property
     def datasets_bucket_name(self) -> str:
         return f"{self.project}-{self.resource_prefix}-datasets"
@@ -320,8 +378,11 @@ class EnvironmentConfig(_Model):
 
     @property
     def default_accelerator(self) -> Literal["TPU", "GPU"]:
-        """The RLHF pipeline runs on TPU pods in europe-west4 and on A100 GPUs elsewhere."""
-        return "TPU" if self.region == "europe-west4" else "GPU"
+        """The RLHF pipeline runs on TPU pods in europe-west4 and on A100 GPUs (us-central1) elsewhere.
+
+        An EU stack always defaults to TPU, whatever its region: GPU training runs in us-central1.
+        """
+        return "TPU" if self.region == "europe-west4" or self.data_residency == "eu" else "GPU"
 
     @property
     def bucket_location(self) -> str:
@@ -355,6 +416,7 @@ _HINTS: dict[str, str] = {
     "billingAccount": "the id looks like 0X0X0X-0X0X0X-0X0X0X (gcloud billing accounts list)",
     "budgetAmount": 'a decimal amount in budgetCurrency, e.g. "500"',
     "project": "pulumi config set gcp:project <project-id>",
+    "billingDatasetId": "use billing_export (letters, digits and underscores only)",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from infra import billing_export, budget, identity, quotas, schedules, services, storage
+from infra import billing_export, budget, identity, quotas, registry, schedules, services, storage
 from infra.config import EnvironmentConfig
 
 TYPE_TOKEN = "tunectl:infra:TuningEnvironment"
@@ -52,6 +52,7 @@ class TuningEnvironment(pulumi.ComponentResource):
             depends_on=after_apis,
         )
         self.billing_dataset = billing_export.billing_dataset(config, parent=self, depends_on=after_apis)
+        self.template_repository = registry.template_repository(config, parent=self, depends_on=after_apis)
 
         self.accounts = identity.service_accounts(
             config.project, config.resource_prefix, parent=self, depends_on=after_apis
@@ -62,6 +63,7 @@ class TuningEnvironment(pulumi.ComponentResource):
             datasets_bucket=self.datasets,
             pipelines_bucket=self.pipelines,
             billing_dataset=self.billing_dataset,
+            template_repository=self.template_repository,
             parent=self,
         )
 
@@ -95,5 +97,9 @@ class TuningEnvironment(pulumi.ComponentResource):
             "schedules": {key: job.name for key, job in self.schedules.items()},
             "billing_dataset": self.billing_dataset.dataset_id.apply(lambda d: f"{config.project}.{d}"),
             "kms_key": config.kms_key_name or None,
+            # The Template Registry host the RLHF template is uploaded to (infra.rlhf_template --upload).
+            "template_registry": pulumi.Output.all(
+                self.template_repository.location, self.template_repository.repository_id
+            ).apply(lambda a: f"https://{a[0]}-kfp.pkg.dev/{config.project}/{a[1]}"),
         }
         self.register_outputs(self.outputs)

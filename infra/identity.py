@@ -45,9 +45,9 @@ GRANTS: tuple[Grant, ...] = (
     ),
     Grant(
         "scheduler",
-        "roles/storage.objectViewer",
-        "pipelines bucket",
-        "Vertex AI Pipelines reads the compiled RLHF template with the caller's identity",
+        "roles/artifactregistry.reader",
+        "template repository",
+        "creating a PipelineJob from a Template Registry URI reads the RLHF template as the caller",
     ),
     Grant("reporting", "roles/bigquery.dataViewer", "billing dataset", "reads the billing export tables"),
     Grant("reporting", "roles/bigquery.jobUser", "project", "runs the reconciliation queries"),
@@ -83,6 +83,7 @@ def grant_roles(
     datasets_bucket: gcp.storage.Bucket,
     pipelines_bucket: gcp.storage.Bucket,
     billing_dataset: gcp.bigquery.Dataset,
+    template_repository: gcp.artifactregistry.Repository,
     parent: pulumi.Resource,
 ) -> list[pulumi.CustomResource]:
     """One binding per GRANTS entry, named `<account>-<role>-<scope>` so names never shift."""
@@ -110,6 +111,18 @@ def grant_roles(
                     name,
                     project=project,
                     dataset_id=billing_dataset.dataset_id,
+                    role=grant.role,
+                    member=member,
+                    opts=opts,
+                )
+            )
+        elif grant.scope == "template repository":
+            bindings.append(
+                gcp.artifactregistry.RepositoryIamMember(
+                    name,
+                    project=project,
+                    location=template_repository.location,
+                    repository=template_repository.repository_id,
                     role=grant.role,
                     member=member,
                     opts=opts,

@@ -21,7 +21,6 @@ from ops.tuning.labels import ENGINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE
 
 SCHEDULE_LABEL = "tunectl-schedule"
 OAUTH_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-TEMPLATE_PATH = "templates/rlhf_pipeline.yaml"
 _ADAPTER_SIZES = {1: "ONE", 2: "TWO", 4: "FOUR", 8: "EIGHT", 16: "SIXTEEN", 32: "THIRTY_TWO"}
 # Scheduler's own deadline for the HTTP call; creating a job answers in seconds.
 ATTEMPT_DEADLINE = "180s"
@@ -86,10 +85,12 @@ def tuning_job_body(
 def pipeline_job_body(
     config: EnvironmentConfig, name: str, schedule: RlhfSchedule, service_account: str
 ) -> dict[str, Any]:
-    """A v1 PipelineJob for Google's RLHF pipeline, run from a compiled template in GCS.
+    """A v1 PipelineJob for Google's RLHF pipeline, run from a template in the Vertex Template Registry.
 
-    The template is the kfp-compiled `rlhf_pipeline` (see infra/README.md); pinning a compiled copy
-    in our own bucket keeps a scheduled run from changing when Google publishes a new version.
+    Vertex AI v1 takes `templateUri` only from the Template Registry (an Artifact Registry KFP
+    repository, `https://<region>-kfp.pkg.dev/...`), not from gs://. The default is the `latest` tag
+    of the kfp-compiled `rlhf_pipeline` in the stack's own repository (`python -m infra.rlhf_template
+    --upload`, see infra/README.md): a scheduled run changes only when we upload a new version.
     """
     params: dict[str, Any] = {
         "prompt_dataset": dataset_uri(config, schedule.prompt_dataset),
@@ -98,7 +99,7 @@ def pipeline_job_body(
         "model_display_name": f"{config.resource_prefix}-{name}",
         "project": config.project,
         "location": config.region,
-        "accelerator_type": schedule.accelerator_type or config.default_accelerator,
+        "accelerator_type": config.accelerator_of(schedule),
         "deploy_model": schedule.deploy_model,
     }
     optional = {
@@ -114,7 +115,7 @@ def pipeline_job_body(
     params.update({key: value for key, value in optional.items() if value is not None})
     body: dict[str, Any] = {
         "displayName": f"{config.resource_prefix}-{name}",
-        "templateUri": schedule.template_uri or f"gs://{config.pipelines_bucket_name}/{TEMPLATE_PATH}",
+        "templateUri": schedule.template_uri or config.rlhf_template_uri,
         "runtimeConfig": {
             "gcsOutputDirectory": f"{config.pipeline_root}/{name}",
             "parameterValues": params,

@@ -8,6 +8,7 @@ import pulumi_gcp as gcp
 # Disabling an API on destroy breaks anything else in the project that uses it, so we never do.
 REQUIRED_APIS: tuple[str, ...] = (
     "aiplatform.googleapis.com",
+    "artifactregistry.googleapis.com",
     "storage.googleapis.com",
     "iam.googleapis.com",
     "cloudscheduler.googleapis.com",

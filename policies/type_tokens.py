@@ -24,3 +24,22 @@ SCHEDULER_JOB = "gcp:cloudscheduler/job:Job"
 QUOTA_PREFERENCE = "gcp:cloudquota/sQuotaPreference:SQuotaPreference"
 BUDGET = "gcp:billing/budget:Budget"
 BIGQUERY_DATASET = "gcp:bigquery/dataset:Dataset"
+ARTIFACT_REGISTRY_REPOSITORY = "gcp:artifactregistry/repository:Repository"
+# Legacy (fine-grained) Cloud Storage ACLs: one entry (`entity`) per resource, or a whole list
+# (`roleEntities`, "ROLE:entity") plus canned ACL names (`predefinedAcl`, `defaultAcl`).
+BUCKET_ACCESS_CONTROL = "gcp:storage/bucketAccessControl:BucketAccessControl"
+DEFAULT_OBJECT_ACCESS_CONTROL = "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl"
+OBJECT_ACCESS_CONTROL = "gcp:storage/objectAccessControl:ObjectAccessControl"
+BUCKET_ACL = "gcp:storage/bucketACL:BucketACL"
+DEFAULT_OBJECT_ACL = "gcp:storage/defaultObjectACL:DefaultObjectACL"
+OBJECT_ACL = "gcp:storage/objectACL:ObjectACL"
+STORAGE_ACLS = frozenset(
+    {
+        BUCKET_ACCESS_CONTROL,
+        DEFAULT_OBJECT_ACCESS_CONTROL,
+        OBJECT_ACCESS_CONTROL,
+        BUCKET_ACL,
+        DEFAULT_OBJECT_ACL,
+        OBJECT_ACL,
+    }
+)

@@ -31,7 +31,7 @@ def test_plan_json_has_the_stack_resources_and_violations(capsys: pytest.Capture
 def test_plan_text_lists_every_resource_by_type(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["infra", "plan", "--stack", "gpu"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("stack gpu: 28 resources")
+    assert out.startswith("stack gpu: 30 resources")
     assert "gcp:cloudscheduler/job:Job\n  schedule-monthly-rlhf  region=us-central1" in out
 
 
@@ -85,3 +85,51 @@ def test_readme_rlhf_template_command_compiles_the_pipeline(tmp_path: Path) -> N
     assert main([str(target)]) == 0
     spec = yaml.safe_load(target.read_text())
     assert "prompt_dataset" in spec["root"]["inputDefinitions"]["parameters"]
+
+
+def test_rlhf_template_upload_option_takes_only_a_template_registry_url(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from infra.rlhf_template import parse_args
+
+    url = "https://us-central1-kfp.pkg.dev/tunectl-gpu-example/tunectl-pipelines"
+    args = parse_args(["out/rlhf_pipeline.yaml", "--upload", url + "/"])
+    assert (args.output, args.upload) == (Path("out/rlhf_pipeline.yaml"), url)
+    assert parse_args(["out/rlhf_pipeline.yaml"]).upload is None
+    for bad in ["gs://bucket/templates", "https://us-central1-docker.pkg.dev/p/r", url + "/rlhf-pipeline"]:
+        with pytest.raises(SystemExit):
+            parse_args(["out/t.yaml", "--upload", bad])
+        assert "Template Registry" in capsys.readouterr().err
+
+
+def test_rlhf_template_upload_uses_the_registry_client_with_the_latest_tag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import kfp.registry
+
+    from infra import rlhf_template
+
+    calls: list[tuple[str, str, list[str]]] = []
+
+    class FakeClient:
+        def __init__(self, host: str) -> None:
+            self.host = host
+
+        def upload_pipeline(self, file_name: str, tags: list[str]) -> tuple[str, str]:
+            calls.append((self.host, file_name, tags))
+            return "rlhf-pipeline", "sha256:abc"
+
+    monkeypatch.setattr(kfp.registry, "RegistryClient", FakeClient)
+    url = "https://europe-west4-kfp.pkg.dev/tunectl-tpu-example/tunectl-pipelines"
+    target = tmp_path / "rlhf_pipeline.yaml"
+    assert rlhf_template.main([str(target), "--upload", url]) == 0
+    assert calls == [(url, str(target), ["latest"])]
+    assert f"{url}/rlhf-pipeline/latest -> sha256:abc" in capsys.readouterr().out
+    # The registry names the package after pipelineInfo.name: it must be what the schedules run.
+    assert yaml.safe_load(target.read_text())["pipelineInfo"]["name"] == "rlhf-pipeline"
+
+
+def test_readme_documents_the_template_upload() -> None:
+    readme = (ROOT / "infra" / "README.md").read_text()
+    assert "python -m infra.rlhf_template out/rlhf_pipeline.yaml --upload" in readme
+    assert "gs://" not in readme.split("templateUri", 1)[1].split("\n", 1)[0]

@@ -160,3 +160,69 @@ def test_cli_exits_2_with_key_and_hint_and_no_traceback(
     assert "Pulumi.bad.yaml: tunectl:region" in err
     assert "hint:" in err
     assert "Traceback" not in err
+
+
+RLHF = {
+    "engine": "rlhf-pipeline",
+    "cron": "0 1 * * *",
+    "promptDataset": "p.jsonl",
+    "preferenceDataset": "q.jsonl",
+    "largeModelReference": "t5-small",
+}
+
+
+def test_eu_stack_rlhf_schedule_on_gpu_would_train_in_us_central1() -> None:
+    error = config_error("tpu", {"schedules": {"gpu-rlhf": {**RLHF, "acceleratorType": "GPU"}}})
+    assert error.where == "Pulumi.tpu.yaml: tunectl:schedules.gpu-rlhf.acceleratorType"
+    assert "us-central1" in error.message
+    assert "acceleratorType: TPU" in str(error.hint)
+
+
+@pytest.mark.parametrize("region", ["europe-west4", "europe-west1", "europe-west3"])
+def test_eu_stack_never_defaults_rlhf_to_gpu(region: str) -> None:
+    config = parse_config(
+        {"region": region, "dataResidency": "eu", "schedules": {"eu-rlhf": RLHF}},
+        project="tunectl-x1",
+        stack="x",
+    )
+    assert config.default_accelerator == "TPU"
+    assert config.accelerator_of(config.schedules["eu-rlhf"]) == "TPU"  # type: ignore[arg-type]
+
+
+def test_non_eu_stack_outside_europe_west4_defaults_to_gpu() -> None:
+    config = parse_config({"region": "us-central1"}, project="tunectl-x1", stack="x")
+    assert config.default_accelerator == "GPU"
+
+
+def test_cmek_with_an_rlhf_schedule_on_tpu() -> None:
+    error = config_error("tpu", {"kmsKeyName": "projects/p/locations/europe-west4/keyRings/r/cryptoKeys/k"})
+    assert error.where == "Pulumi.tpu.yaml: tunectl:kmsKeyName"
+    assert "nightly-rlhf" in error.message
+    assert "GPU training in us-central1" in error.message
+    assert "unset kmsKeyName" in str(error.hint)
+
+
+def test_cmek_with_an_rlhf_schedule_outside_us_central1() -> None:
+    error = config_error(
+        "gpu",
+        {
+            "region": "us-east4",
+            "quotas": None,
+            "kmsKeyName": "projects/p/locations/us-east4/keyRings/r/cryptoKeys/k",
+            "schedules": {"east-rlhf": {**RLHF, "acceleratorType": "GPU"}},
+        },
+    )
+    assert error.where == "Pulumi.gpu.yaml: tunectl:kmsKeyName"
+    assert "us-east4" in error.message
+
+
+def test_cmek_with_a_gpu_rlhf_schedule_in_us_central1_is_accepted() -> None:
+    plan_stack("gpu", {"kmsKeyName": "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"})
+
+
+@pytest.mark.parametrize("dataset_id", ["billing-export", "billing.export", "", "a" * 1025, "bill export"])
+def test_bad_billing_dataset_id(dataset_id: str) -> None:
+    error = config_error("gpu", {"billingDatasetId": dataset_id})
+    assert error.where == "Pulumi.gpu.yaml: tunectl:billingDatasetId"
+    assert "BigQuery dataset id" in error.message
+    assert "billing_export" in str(error.hint)

@@ -30,6 +30,10 @@ KEYS: dict[str, list[str]] = {
     "gcp:storage/bucketIAMMember:BucketIAMMember": _IAM,
     "gcp:bigquery/datasetIamMember:DatasetIamMember": _IAM,
     "gcp:serviceaccount/iAMMember:IAMMember": _IAM,
+    "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": [*_IAM, "repository", "location"],
+    "gcp:artifactregistry/repository:Repository": [
+        "repositoryId", "location", "format", "labels", "kmsKeyName",
+    ],
     "gcp:cloudquota/sQuotaPreference:SQuotaPreference": [
         "name", "parent", "quotaId", "quotaConfig", "dimensions",
     ],

@@ -27,6 +27,7 @@ IAM_TYPES = (
     "gcp:storage/bucketIAMMember:BucketIAMMember",
     "gcp:bigquery/datasetIamMember:DatasetIamMember",
     "gcp:serviceaccount/iAMMember:IAMMember",
+    "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
 )
 
 
@@ -84,6 +85,7 @@ def test_apis_are_enabled_and_never_disabled_on_destroy(stack: str) -> None:
         "aiplatform.googleapis.com",
         "cloudscheduler.googleapis.com",
         "cloudquotas.googleapis.com",
+        "artifactregistry.googleapis.com",  # the RLHF template's Template Registry repository
     } <= enabled
     assert {"billingbudgets.googleapis.com", "bigquery.googleapis.com", "storage.googleapis.com"} <= enabled
     for service in services:
@@ -129,8 +131,31 @@ def test_storage_roles_are_bucket_scoped(stack: str) -> None:
     assert {(b["inputs"]["bucket"].rsplit("-", 1)[-1], b["inputs"]["role"]) for b in bucket_bindings} == {
         ("datasets", "roles/storage.objectViewer"),
         ("pipelines", "roles/storage.objectAdmin"),
-        ("pipelines", "roles/storage.objectViewer"),
     }
+
+
+def test_template_repository_is_a_labelled_kfp_repository_in_the_stack_region(stack: str) -> None:
+    region = STACKS[stack][0]
+    inputs = one(example_plan(stack), "gcp:artifactregistry/repository:Repository", "template-repository")[
+        "inputs"
+    ]
+    assert inputs["format"] == "KFP"
+    assert inputs["location"] == region
+    assert inputs["repositoryId"] == "tunectl-pipelines"
+    assert inputs["project"] == f"tunectl-{stack}-example"
+    assert inputs["labels"] == {"team": "ml-platform", "env": "example"}
+
+
+def test_only_the_scheduler_reads_the_template_repository_and_only_that_repository(stack: str) -> None:
+    resources = example_plan(stack)
+    readers = of_type(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")
+    assert [(r["inputs"]["role"], r["inputs"]["member"].split("@")[0]) for r in readers] == [
+        ("roles/artifactregistry.reader", "serviceAccount:tunectl-scheduler")
+    ]
+    assert readers[0]["inputs"]["repository"] == "tunectl-pipelines"
+    assert readers[0]["inputs"]["location"] == STACKS[stack][0]
+    project_roles = {r["inputs"]["role"] for r in of_type(resources, "gcp:projects/iAMMember:IAMMember")}
+    assert not any(role.startswith("roles/artifactregistry.") for role in project_roles)
 
 
 def test_quota_preferences_have_values_regions_contact_and_deterministic_names(stack: str) -> None:

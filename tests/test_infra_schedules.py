@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from infra.config import parse_config
+from infra.offline import plan_stack_with_outputs
 from infra.schedules import OAUTH_SCOPE, SCHEDULE_LABEL, pipeline_job_body, tuning_job_body
 from tests.cloud.contract import DiscoveryContract
 from tests.infra_fixtures import decoded_body, example_plan, of_type
@@ -120,7 +122,10 @@ def test_rlhf_body_runs_the_pinned_template_on_the_regions_accelerator() -> None
         for j in of_type(example_plan(s), "gcp:cloudscheduler/job:Job")
     }
     gpu, tpu = jobs["schedule-monthly-rlhf"], jobs["schedule-nightly-rlhf"]
-    assert gpu["templateUri"] == "gs://tunectl-gpu-example-tunectl-pipelines/templates/rlhf_pipeline.yaml"
+    assert (
+        gpu["templateUri"]
+        == "https://us-central1-kfp.pkg.dev/tunectl-gpu-example/tunectl-pipelines/rlhf-pipeline/latest"
+    )
     assert gpu["runtimeConfig"]["parameterValues"]["accelerator_type"] == "GPU"
     assert tpu["runtimeConfig"]["parameterValues"]["accelerator_type"] == "TPU"
     assert (
@@ -135,12 +140,13 @@ def test_rlhf_parameter_names_are_inputs_of_googles_rlhf_pipeline() -> None:
 
     config = parse_config(
         {
-            "region": "europe-west4",
-            "kmsKeyName": "projects/p/locations/europe-west4/keyRings/r/cryptoKeys/k",
+            "region": "us-central1",  # CMEK: the RLHF pipeline takes a key only for GPU in us-central1
+            "kmsKeyName": "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k",
             "schedules": {
                 "all-params": {
                     "engine": "rlhf-pipeline", "cron": "0 1 * * *", "promptDataset": "p.jsonl",
-                    "preferenceDataset": "gs://b/pref.jsonl", "largeModelReference": "t5-xl",
+                    "preferenceDataset": "gs://b/pref.jsonl", "largeModelReference": "t5-small",
+                    "acceleratorType": "GPU",
                     "evalDataset": "e.jsonl", "rewardModelTrainSteps": 10,
                     "reinforcementLearningTrainSteps": 10,
                     "rewardModelLearningRateMultiplier": 1.0, "reinforcementLearningRateMultiplier": 1.0,
@@ -155,7 +161,7 @@ def test_rlhf_parameter_names_are_inputs_of_googles_rlhf_pipeline() -> None:
     body = pipeline_job_body(config, "all-params", schedule, "sa@tunectl-test.iam.gserviceaccount.com")  # type: ignore[arg-type]
     assert set(body["runtimeConfig"]["parameterValues"]) <= pipeline_parameters()
     assert body["encryptionSpec"] == {
-        "kmsKeyName": "projects/p/locations/europe-west4/keyRings/r/cryptoKeys/k"
+        "kmsKeyName": "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"
     }
 
 
@@ -180,3 +186,75 @@ def test_cmek_reaches_the_tuning_job_body(vertex: DiscoveryContract) -> None:
     assert body["encryptionSpec"]["kmsKeyName"].endswith("/cryptoKeys/k")
     uri = "https://us-central1-aiplatform.googleapis.com/v1/projects/tunectl-test/locations/us-central1/tuningJobs"
     assert _violations(vertex, uri, body)[1] == []
+
+
+# Vertex AI v1 takes templateUri only from the Template Registry: an Artifact Registry KFP repository.
+_TEMPLATE_URI = re.compile(
+    r"^https://(?P<region>[a-z0-9-]+)-kfp\.pkg\.dev/(?P<project>[^/]+)/(?P<repo>[^/]+)"
+    r"/(?P<package>[^/]+)/(?P<ref>[A-Za-z0-9_.-]+|sha256:[0-9a-f]+)$"
+)
+
+
+@pytest.mark.parametrize("stack", sorted(SCHEDULES))
+def test_rlhf_template_uri_is_in_the_kfp_repository_the_stack_creates(stack: str) -> None:
+    resources, outputs = plan_stack_with_outputs(stack)
+    (repository,) = of_type(resources, "gcp:artifactregistry/repository:Repository")
+    repo = repository["inputs"]
+    assert repo["format"] == "KFP"
+    registry = f"https://{repo['location']}-kfp.pkg.dev/{repo['project']}/{repo['repositoryId']}"
+    assert outputs["template_registry"] == registry
+    rlhf = [
+        decoded_body(j)
+        for j in of_type(resources, "gcp:cloudscheduler/job:Job")
+        if SCHEDULES[stack][j["name"].removeprefix("schedule-")] == "pipelineJobs"
+    ]
+    assert rlhf
+    for body in rlhf:
+        match = _TEMPLATE_URI.match(body["templateUri"])
+        assert match, body["templateUri"]
+        assert body["templateUri"] == f"{registry}/rlhf-pipeline/latest"
+        assert match["region"] == body["runtimeConfig"]["parameterValues"]["location"]
+
+
+def test_the_uploaded_template_is_named_like_the_schedules_package() -> None:
+    from infra.config import RLHF_TEMPLATE_PACKAGE, RLHF_TEMPLATE_TAG
+    from infra.rlhf_template import REGISTRY_URL
+
+    config = parse_config({"region": "us-central1"}, project="tunectl-test", stack="test")
+    assert REGISTRY_URL.match(config.template_registry_url)
+    assert config.rlhf_template_uri == (
+        f"{config.template_registry_url}/{RLHF_TEMPLATE_PACKAGE}/{RLHF_TEMPLATE_TAG}"
+    )
+
+
+def test_a_schedule_may_pin_its_own_template_uri() -> None:
+    pinned = "https://us-central1-kfp.pkg.dev/other-project/templates/rlhf-pipeline/sha256:0123abcd"
+    config = parse_config(
+        {
+            "region": "us-central1",
+            "schedules": {
+                "pinned": {
+                    "engine": "rlhf-pipeline",
+                    "cron": "0 1 * * *",
+                    "promptDataset": "p.jsonl",
+                    "preferenceDataset": "q.jsonl",
+                    "largeModelReference": "t5-small",
+                    "templateUri": pinned,
+                }
+            },
+        },
+        project="tunectl-test",
+        stack="test",
+    )
+    body = pipeline_job_body(config, "pinned", config.schedules["pinned"], "sa@x.iam.gserviceaccount.com")  # type: ignore[arg-type]
+    assert body["templateUri"] == pinned
+
+
+@pytest.mark.parametrize("stack", sorted(SCHEDULES))
+def test_rlhf_schedules_train_inside_the_stacks_residency(stack: str) -> None:
+    """The pipeline trains where its accelerator lives: the EU (tpu) stack's must be TPU."""
+    for job in of_type(example_plan(stack), "gcp:cloudscheduler/job:Job"):
+        body = decoded_body(job)
+        if "runtimeConfig" in body:
+            expected = {"gpu": "GPU", "tpu": "TPU"}[stack]
+            assert body["runtimeConfig"]["parameterValues"]["accelerator_type"] == expected

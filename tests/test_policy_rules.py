@@ -59,6 +59,16 @@ def datasets_bucket(**props: Any) -> dict[str, Any]:
     return bucket("p-tunectl-datasets", **{**defaults, **props})
 
 
+def rlhf_job(*, location: str, accelerator_type: str, region: str = "europe-west4") -> dict[str, Any]:
+    """A scheduler job sending a PipelineJob body for Google's RLHF pipeline."""
+    params = {"location": location, "accelerator_type": accelerator_type}
+    props = job(labels=GOOD_BODY["labels"], runtimeConfig={"parameterValues": params})
+    props["region"] = region
+    if region != "europe-west4":
+        props["httpTarget"]["uri"] = VERTEX_URI.replace("europe-west4", region)
+    return props
+
+
 def quota(
     value: str = "64", quota_id: str = "RestrictedImageTrainingTpuV3PodCoresPerProjectPerRegion", **props: Any
 ):
@@ -282,6 +292,107 @@ EXAMPLES = [
         {"role": "roles/iam.serviceAccountUser", "member": f"serviceAccount:{SCHEDULER_EMAIL}"},
         FAIL,
     ),
+    # 8: the other roles that let the holder act as an account
+    Example(
+        "iam-act-as-only-tuning-account",
+        "token creator project-wide",
+        "gcp:projects/iAMMember:IAMMember",
+        {"project": "p", "role": "roles/iam.serviceAccountTokenCreator", "member": "user:a@x.com"},
+        FAIL,
+    ),
+    Example(
+        "iam-act-as-only-tuning-account",
+        "workload identity user project-wide",
+        "gcp:projects/iAMBinding:IAMBinding",
+        {"project": "p", "role": "roles/iam.workloadIdentityUser", "members": ["user:a@x.com"]},
+        FAIL,
+    ),
+    Example(
+        "iam-act-as-only-tuning-account",
+        "token creator on the scheduler account",
+        "gcp:serviceaccount/iAMMember:IAMMember",
+        {
+            "serviceAccountId": SCHEDULER_EMAIL,
+            "role": "roles/iam.serviceAccountTokenCreator",
+            "member": "user:a@x.com",
+        },
+        FAIL,
+    ),
+    Example(
+        "iam-act-as-only-tuning-account",
+        "token creator on the tuning account",
+        "gcp:serviceaccount/iAMMember:IAMMember",
+        {
+            "serviceAccountId": TUNING,
+            "role": "roles/iam.serviceAccountTokenCreator",
+            "member": f"serviceAccount:{SCHEDULER_EMAIL}",
+        },
+        PASS,
+    ),
+    # 3: storage ACL resources
+    Example(
+        "iam-no-public-members",
+        "a bucket ACL entry for allUsers",
+        t.BUCKET_ACCESS_CONTROL,
+        {"bucket": "b", "role": "READER", "entity": "allUsers"},
+        FAIL,
+    ),
+    Example(
+        "iam-no-public-members",
+        "a bucket ACL entry for a named user",
+        t.BUCKET_ACCESS_CONTROL,
+        {"bucket": "b", "role": "READER", "entity": "user-ml@example.com"},
+        PASS,
+    ),
+    Example(
+        "iam-no-public-members",
+        "a default object ACL entry for allAuthenticatedUsers",
+        t.DEFAULT_OBJECT_ACCESS_CONTROL,
+        {"bucket": "b", "role": "READER", "entity": "allAuthenticatedUsers"},
+        FAIL,
+    ),
+    Example(
+        "iam-no-public-members",
+        "an object ACL entry for allUsers",
+        t.OBJECT_ACCESS_CONTROL,
+        {"bucket": "b", "object": "o", "role": "READER", "entity": "allUsers"},
+        FAIL,
+    ),
+    Example(
+        "iam-no-public-members",
+        "a bucket ACL with READER:allUsers",
+        t.BUCKET_ACL,
+        {"bucket": "b", "roleEntities": ["OWNER:project-owners-1", "READER:allUsers"]},
+        FAIL,
+    ),
+    Example(
+        "iam-no-public-members",
+        "a default object ACL with READER:allAuthenticatedUsers",
+        t.DEFAULT_OBJECT_ACL,
+        {"bucket": "b", "roleEntities": ["READER:allAuthenticatedUsers"]},
+        FAIL,
+    ),
+    Example(
+        "iam-no-public-members",
+        "an object ACL with READER:allUsers",
+        t.OBJECT_ACL,
+        {"bucket": "b", "object": "o", "roleEntities": ["READER:allUsers"]},
+        FAIL,
+    ),
+    Example(
+        "iam-no-public-members",
+        "a bucket ACL with the publicRead canned ACL",
+        t.BUCKET_ACL,
+        {"bucket": "b", "predefinedAcl": "publicRead"},
+        FAIL,
+    ),
+    Example(
+        "iam-no-public-members",
+        "a bucket ACL for project roles only",
+        t.BUCKET_ACL,
+        {"bucket": "b", "roleEntities": ["OWNER:project-owners-1", "READER:project-viewers-1"]},
+        PASS,
+    ),
     # 9
     Example(
         "scheduler-job-oauth-dedicated-account", "OAuth as the schedule account", t.SCHEDULER_JOB, job(), PASS
@@ -388,6 +499,100 @@ EXAMPLES = [
     ),
     Example(
         "location-eu-residency",
+        "an EU pipeline location but GPU training (us-central1)",
+        t.SCHEDULER_JOB,
+        rlhf_job(location="europe-west4", accelerator_type="GPU"),
+        FAIL,
+        {"euResidency": True},
+    ),
+    Example(
+        "location-eu-residency",
+        "an EU pipeline location with TPU training (europe-west4)",
+        t.SCHEDULER_JOB,
+        rlhf_job(location="europe-west4", accelerator_type="TPU"),
+        PASS,
+        {"euResidency": True},
+    ),
+    Example(
+        "location-allowed-region",
+        "GPU training when only europe-west4 is allowed",
+        t.SCHEDULER_JOB,
+        rlhf_job(location="europe-west4", accelerator_type="GPU"),
+        FAIL,
+        {"allowedRegions": ["europe-west4"]},
+    ),
+    Example(
+        "location-allowed-region",
+        "GPU training in us-central1 where it is allowed",
+        t.SCHEDULER_JOB,
+        rlhf_job(location="us-central1", accelerator_type="GPU", region="us-central1"),
+        PASS,
+        {"allowedRegions": ["us-central1"]},
+    ),
+    Example(
+        "location-allowed-region",
+        "an Artifact Registry repository in an allowed region",
+        t.ARTIFACT_REGISTRY_REPOSITORY,
+        {"repositoryId": "kfp", "format": "KFP", "location": "europe-west4"},
+        PASS,
+        {"allowedRegions": ["europe-west4", "EU"]},
+    ),
+    Example(
+        "location-allowed-region",
+        "an Artifact Registry repository elsewhere",
+        t.ARTIFACT_REGISTRY_REPOSITORY,
+        {"repositoryId": "kfp", "format": "KFP", "location": "us-east1"},
+        FAIL,
+        {"allowedRegions": ["europe-west4", "EU"]},
+    ),
+    Example(
+        "location-allowed-region",
+        "an Artifact Registry repository in the `europe` multi-region (= EU)",
+        t.ARTIFACT_REGISTRY_REPOSITORY,
+        {"repositoryId": "kfp", "format": "KFP", "location": "europe"},
+        PASS,
+        {"allowedRegions": ["europe-west4", "EU"]},
+    ),
+    Example(
+        "location-eu-residency",
+        "an Artifact Registry repository in the `us` multi-region",
+        t.ARTIFACT_REGISTRY_REPOSITORY,
+        {"repositoryId": "kfp", "format": "KFP", "location": "us"},
+        FAIL,
+        {"euResidency": True},
+    ),
+    Example(
+        "location-eu-residency",
+        "an Artifact Registry repository in London",
+        t.ARTIFACT_REGISTRY_REPOSITORY,
+        {"repositoryId": "kfp", "format": "KFP", "location": "europe-west2"},
+        FAIL,
+        {"euResidency": True},
+    ),
+    Example(
+        "location-eu-residency",
+        "a pipeline template from a US Artifact Registry",
+        t.SCHEDULER_JOB,
+        job(
+            labels=GOOD_BODY["labels"],
+            templateUri="https://us-central1-kfp.pkg.dev/p/tunectl-pipelines/rlhf-pipeline/latest",
+        ),
+        FAIL,
+        {"euResidency": True},
+    ),
+    Example(
+        "location-eu-residency",
+        "a pipeline template from the `europe` multi-region registry",
+        t.SCHEDULER_JOB,
+        job(
+            labels=GOOD_BODY["labels"],
+            templateUri="https://europe-kfp.pkg.dev/p/tunectl-pipelines/rlhf-pipeline/latest",
+        ),
+        PASS,
+        {"euResidency": True},
+    ),
+    Example(
+        "location-eu-residency",
         "a KMS key outside the EU",
         t.BUCKET,
         bucket(encryption={"defaultKmsKeyName": "projects/p/locations/us-east1/keyRings/r/cryptoKeys/k"}),
@@ -437,6 +642,22 @@ EXAMPLES = [
         quota(),
         FAIL,
         {"ceilings": {}},
+    ),
+    Example(
+        "quota-preference-within-ceiling",
+        "-1 (unlimited)",
+        t.QUOTA_PREFERENCE,
+        quota("-1"),
+        FAIL,
+        {"ceilings": {"*tpu*": 64}},
+    ),
+    Example(
+        "quota-preference-within-ceiling",
+        "zero",
+        t.QUOTA_PREFERENCE,
+        quota("0"),
+        PASS,
+        {"ceilings": {"*tpu*": 64}},
     ),
     Example("quota-preference-within-ceiling", "not a number", t.QUOTA_PREFERENCE, quota("lots"), FAIL),
     # 12
@@ -568,3 +789,17 @@ def test_pack_eu_table_covers_every_eu_region_the_stack_accepts() -> None:
 
     assert STACK_EU_REGIONS <= EU_REGIONS
     assert not {"europe-west2", "europe-west6"} & EU_REGIONS
+
+
+def test_unlimited_quota_message_says_what_minus_one_means() -> None:
+    rule = RULES_BY_ID["quota-preference-within-ceiling"]
+    assert isinstance(rule, ResourceRule)
+    [message] = rule.check(t.QUOTA_PREFERENCE, quota("-1"), {"ceilings": {"*tpu*": 64}})
+    assert "-1 means unlimited" in message and "64" in message
+
+
+def test_gpu_rlhf_body_reports_where_it_trains() -> None:
+    from policies.rules.location import locations_of
+
+    found = dict(locations_of(t.SCHEDULER_JOB, rlhf_job(location="europe-west4", accelerator_type="GPU")))
+    assert found["httpTarget.body.runtimeConfig.parameterValues.accelerator_type"] == "us-central1"

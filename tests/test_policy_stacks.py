@@ -3,6 +3,8 @@ with exactly the expected policies, and `tunectl infra plan` reports and exits a
 
 from __future__ import annotations
 
+import base64
+import copy
 import json
 from pathlib import Path
 
@@ -12,6 +14,8 @@ from infra.offline import plan_stack
 from ops.cli import run
 from policies import type_tokens as t
 from policies.offline import check_plan
+from policies.props import decode_json_body
+from policies.rules.location import locations_of
 from tests.infra_fixtures import example_plan, realistic_quota_infos
 from tests.policy_fixtures import BROKEN_TPU_VIOLATIONS, broken_tpu_plan
 
@@ -94,3 +98,33 @@ def test_infra_plan_rejects_a_bad_pack_config_with_status_2(
     err = capsys.readouterr().err
     assert status == 2
     assert "error[policy-config-invalid]" in err and "requireCmek" in err
+
+
+@pytest.mark.parametrize(("stack", "region"), [("gpu", "us-central1"), ("tpu", "europe-west4")])
+def test_example_rlhf_schedules_report_where_they_train(stack: str, region: str) -> None:
+    """Guards the accelerator check against a vacuous pass: the bodies carry `accelerator_type`."""
+    jobs = [r for r in example_plan(stack) if r["type"] == t.SCHEDULER_JOB]
+    trained = [
+        location
+        for job in jobs
+        for path, location in locations_of(job["type"], job["inputs"])
+        if path.endswith("parameterValues.accelerator_type")
+    ]
+    assert trained == [region]
+
+
+def test_an_eu_stack_scheduling_gpu_rlhf_fails_residency_and_regions() -> None:
+    """GPU RLHF trains in us-central1 even when the pipeline's `location` is europe-west4."""
+    resources = copy.deepcopy(example_plan("tpu"))
+    for resource in resources:
+        target = resource["inputs"].get("httpTarget") if resource["type"] == t.SCHEDULER_JOB else None
+        body = decode_json_body(target["body"]) if target else {}
+        params = body.get("runtimeConfig", {}).get("parameterValues", {})
+        if "accelerator_type" in params:
+            params["accelerator_type"] = "GPU"
+            target["body"] = base64.b64encode(json.dumps(body).encode()).decode()
+    found = {(v["policy"], v["resource"]) for v in check_plan("tpu", resources)}
+    assert found == {
+        ("location-eu-residency", "schedule-nightly-rlhf"),
+        ("location-allowed-region", "schedule-nightly-rlhf"),
+    }

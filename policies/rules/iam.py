@@ -13,16 +13,39 @@ from policies.props import as_list, is_mapping
 
 PUBLIC_PRINCIPALS = frozenset({"allUsers", "allAuthenticatedUsers"})
 PRIMITIVE_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
-# The predefined role that carries iam.serviceAccounts.actAs: whoever holds it can run jobs as the
-# account, so it is a privilege escalation unless scoped to the one account jobs must run as.
-ACT_AS_ROLES = frozenset({"roles/iam.serviceAccountUser"})
+# The predefined roles that let the holder act as a service account: serviceAccountUser carries
+# iam.serviceAccounts.actAs (run jobs as the account); serviceAccountTokenCreator mints the account's
+# access and ID tokens (impersonation, stronger than actAs); workloadIdentityUser lets a Kubernetes
+# or federated identity become the account. Each is a privilege escalation unless scoped to the one
+# account tuning jobs must run as; granted on the project, each covers every account in it.
+ACT_AS_ROLES = frozenset(
+    {
+        "roles/iam.serviceAccountUser",
+        "roles/iam.serviceAccountTokenCreator",
+        "roles/iam.workloadIdentityUser",
+    }
+)
+# Cloud Storage canned ACLs that open a bucket or object to everyone (`allUsers`) or to every
+# Google account (`allAuthenticatedUsers`).
+PUBLIC_CANNED_ACLS = frozenset({"publicRead", "publicReadWrite", "authenticatedRead"})
 
 
 # Where IAM principals and roles sit in the gcp provider's inputs: `member`/`members` on IAM
 # member/binding resources, `policyData` (JSON text) on IAM policy resources, and BigQuery's own
 # access entries (`accesses` on a Dataset, top level on a DatasetAccess). Reading only these keys
-# keeps a rule runnable during preview when unrelated inputs are still unknown.
-_PRINCIPAL_KEYS = ("member", "members", "iamMember", "specialGroup", "userByEmail", "groupByEmail", "domain")
+# keeps a rule runnable during preview when unrelated inputs are still unknown. Legacy Cloud Storage
+# ACL resources name the principal in `entity` (one entry) or `roleEntities` ("READER:allUsers").
+_PRINCIPAL_KEYS = (
+    "member",
+    "members",
+    "iamMember",
+    "specialGroup",
+    "userByEmail",
+    "groupByEmail",
+    "domain",
+    "entity",
+)
+_CANNED_ACL_KEYS = ("predefinedAcl", "defaultAcl")
 
 
 def _policy_bindings(props: Props) -> list[Any]:
@@ -58,12 +81,26 @@ def _granted_roles(props: Props) -> Iterator[tuple[str, str]]:
             yield f"{prefix}role", entry["role"]
 
 
-def check_no_public_members(_type: str, props: Props, _config: RuleConfig) -> list[str]:
-    return [
+def _acl_principals(props: Props) -> Iterator[tuple[str, str]]:
+    """The entity of each "ROLE:entity" pair of a storage ACL resource's `roleEntities`."""
+    for i, pair in enumerate(as_list(props.get("roleEntities"))):
+        if isinstance(pair, str):
+            yield f"roleEntities.{i}", pair.split(":", 1)[-1]
+
+
+def check_no_public_members(resource_type: str, props: Props, _config: RuleConfig) -> list[str]:
+    problems = [
         f"`{path}` grants access to `{value}`"
-        for path, value in _principals(props)
+        for path, value in (*_principals(props), *_acl_principals(props))
         if value in PUBLIC_PRINCIPALS
     ]
+    if resource_type in type_tokens.STORAGE_ACLS:
+        problems += [
+            f"`{key}` is the canned ACL `{props[key]}`, which grants access to everyone"
+            for key in _CANNED_ACL_KEYS
+            if props.get(key) in PUBLIC_CANNED_ACLS
+        ]
+    return problems
 
 
 def check_no_primitive_roles(_type: str, props: Props, _config: RuleConfig) -> list[str]:
@@ -115,8 +152,9 @@ def check_act_as_only_tuning_account(resource_type: str, props: Props, config: R
 NO_PUBLIC_MEMBERS = ResourceRule(
     id="iam-no-public-members",
     description=(
-        "No resource may grant access to `allUsers` or `allAuthenticatedUsers`. Grant roles to named "
-        "service accounts or groups instead."
+        "No resource may grant access to `allUsers` or `allAuthenticatedUsers`: IAM members, "
+        "bindings and policies, BigQuery access entries, and Cloud Storage ACL resources (`entity`, "
+        "`roleEntities`, public canned ACLs). Grant roles to named service accounts or groups instead."
     ),
     severity=Severity.critical,
     enforcement=Enforcement.mandatory,
@@ -149,9 +187,10 @@ NO_SERVICE_ACCOUNT_KEYS = ResourceRule(
 ACT_AS_ONLY_TUNING_ACCOUNT = ResourceRule(
     id="iam-act-as-only-tuning-account",
     description=(
-        "`roles/iam.serviceAccountUser` (actAs) may be granted only on the tuning service account, "
-        "never project-wide. Grant it with a `serviceaccount.IAMMember` on the account that tuning "
-        "jobs run as, or match that account in `tuningServiceAccountIds`."
+        "`roles/iam.serviceAccountUser` (actAs), `roles/iam.serviceAccountTokenCreator` "
+        "(impersonation) and `roles/iam.workloadIdentityUser` may be granted only on the tuning "
+        "service account, never project-wide. Grant them with a `serviceaccount.IAMMember` on the "
+        "account that tuning jobs run as, or match that account in `tuningServiceAccountIds`."
     ),
     severity=Severity.high,
     enforcement=Enforcement.mandatory,

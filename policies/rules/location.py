@@ -36,12 +36,26 @@ EU_REGIONS = frozenset(
 EU_MULTI_REGIONS = frozenset({"eu", "eur4"})  # EU multi-region; EUR4 = Netherlands + Finland
 _PATH_LOCATION = re.compile(r"(?:^|/)locations/([A-Za-z0-9-]+)(?:/|$)")
 _VERTEX_HOST_REGION = re.compile(r"^([a-z0-9-]+)-aiplatform\.googleapis\.com$")
+# Artifact Registry hosts: `<location>-kfp.pkg.dev` (pipeline templates), `<location>-docker.pkg.dev`.
+_ARTIFACT_REGISTRY_HOST = re.compile(r"^([a-z0-9-]+)-[a-z]+\.pkg\.dev$")
 # Locations that are not a place: global resources, and Pulumi's placeholder for "every location".
 _NOT_A_PLACE = frozenset({"global", "-"})
+# Where Google's RLHF pipeline trains for its `accelerator_type` parameter, whatever its `location`
+# says (google_cloud_pipeline_components/_implementation/llm/function_based.py, resolve_machine_spec:
+# TPU v3 pods in europe-west4, A100 80GB GPUs in us-central1).
+ACCELERATOR_TRAINING_REGIONS = {"GPU": "us-central1", "TPU": "europe-west4"}
+# Artifact Registry spells its multi-regions `europe`, `us`, `asia`; Cloud Storage and BigQuery spell
+# the same places `EU`, `US`, `ASIA`. Reported in the latter spelling, so one `allowedRegions` entry
+# covers both. (Artifact Registry's `europe` is EU member states only.)
+_ARTIFACT_REGISTRY_MULTI_REGIONS = {"europe": "eu", "us": "us", "asia": "asia"}
 
 
 def is_eu(location: str) -> bool:
     return location.lower() in EU_REGIONS | EU_MULTI_REGIONS
+
+
+def _artifact_registry_place(location: str) -> str:
+    return _ARTIFACT_REGISTRY_MULTI_REGIONS.get(location.lower(), location)
 
 
 def _from_strings(value: Any, prefix: str) -> Iterator[tuple[str, str]]:
@@ -52,9 +66,13 @@ def _from_strings(value: Any, prefix: str) -> Iterator[tuple[str, str]]:
         for match in _PATH_LOCATION.finditer(text):
             yield path, match.group(1)
         if text.startswith("https://"):
-            host = _VERTEX_HOST_REGION.match(urlsplit(text).hostname or "")
+            hostname = urlsplit(text).hostname or ""
+            host = _VERTEX_HOST_REGION.match(hostname)
             if host:
                 yield path, host.group(1)
+            registry = _ARTIFACT_REGISTRY_HOST.match(hostname)
+            if registry:
+                yield path, _artifact_registry_place(registry.group(1))
 
 
 def _places_nothing(resource_type: str) -> bool:
@@ -63,12 +81,23 @@ def _places_nothing(resource_type: str) -> bool:
     return "iam" in resource_type.lower() or resource_type == type_tokens.SERVICE_ACCOUNT
 
 
+def _training_regions(body: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    """The region a PipelineJob body's `accelerator_type` parameter trains in (RLHF pipeline)."""
+    path = "runtimeConfig.parameterValues.accelerator_type"
+    accelerator = dig(body, *path.split("."))
+    if isinstance(accelerator, str) and accelerator.upper() in ACCELERATOR_TRAINING_REGIONS:
+        yield f"{prefix}.{path}", ACCELERATOR_TRAINING_REGIONS[accelerator.upper()]
+
+
 def locations_of(resource_type: str, props: Props) -> list[tuple[str, str]]:
     """Every (property path, location) the resource pins data or compute to, lower-cased.
 
     Reads `location`/`region` properties at any depth, `.../locations/<x>/...` resource names (KMS
     keys, API paths), regional Vertex AI hosts, Pub/Sub persistence regions, and inside the JSON
-    body a scheduler job sends (a pipeline's `location` parameter decides where it trains).
+    body a scheduler job sends: a pipeline's `location` parameter, and the region its
+    `accelerator_type` parameter trains in (GPU: us-central1, TPU: europe-west4), which for Google's
+    RLHF pipeline wins over `location`; Artifact Registry hosts (`<location>-kfp.pkg.dev`, the
+    template a PipelineJob runs). Artifact Registry multi-regions are reported as `eu`/`us`/`asia`.
     """
     if _places_nothing(resource_type):
         return []
@@ -80,7 +109,14 @@ def locations_of(resource_type: str, props: Props) -> list[tuple[str, str]]:
             found.append(("messageStoragePolicy.allowedPersistenceRegions", region))
     if resource_type == type_tokens.SCHEDULER_JOB:
         with suppress(BodyError):  # labels-required reports an unreadable body
-            found.extend(_from_strings(decode_json_body(dig(props, "httpTarget", "body")), "httpTarget.body"))
+            job_body = decode_json_body(dig(props, "httpTarget", "body"))
+            found.extend(_from_strings(job_body, "httpTarget.body"))
+            found.extend(_training_regions(job_body, "httpTarget.body"))
+    if resource_type == type_tokens.ARTIFACT_REGISTRY_REPOSITORY:
+        found = [
+            (path, _artifact_registry_place(location) if path == "location" else location)
+            for path, location in found
+        ]
     unique = dict.fromkeys((path, location.lower()) for path, location in found)
     return [(path, location) for path, location in unique if location not in _NOT_A_PLACE]
 
@@ -107,8 +143,9 @@ def check_eu_residency(resource_type: str, props: Props, config: RuleConfig) -> 
 ALLOWED_REGION = ResourceRule(
     id="location-allowed-region",
     description=(
-        "Every regional resource (buckets, datasets, scheduler jobs and the API they call, quota "
-        "preferences, KMS keys) must be in one of the pack's `allowedRegions`. Move the resource, or "
+        "Every regional resource (buckets, datasets, Artifact Registry repositories, scheduler jobs, "
+        "the API they call and where the job they start trains, quota preferences, KMS keys) must be "
+        "in one of the pack's `allowedRegions`. Move the resource, or "
         "have the platform team add the region to the stack's pack config."
     ),
     severity=Severity.high,

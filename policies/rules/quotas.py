@@ -49,6 +49,12 @@ def check_within_ceiling(resource_type: str, props: Props, config: RuleConfig) -
     ceiling = ceiling_for(quota_id, ceilings)
     if ceiling is None:
         return [f"no ceiling is configured for `{quota_id}`; add it to the pack's `ceilings`"]
+    if preferred < 0:
+        # The API reads -1 as "unlimited"; a numeric comparison would let it through every ceiling.
+        return [
+            f"asks for {preferred} of `{quota_id}`: -1 means unlimited (any negative value is "
+            f"invalid), above the ceiling of {ceiling}"
+        ]
     if preferred > ceiling:
         return [f"asks for {preferred} of `{quota_id}`, above the ceiling of {ceiling}"]
     return []
@@ -69,8 +75,9 @@ WITHIN_CEILING = ResourceRule(
     id="quota-preference-within-ceiling",
     description=(
         "A quota preference may not ask for more than the ceiling the platform team set for its quota "
-        "id (`ceilings`, exact ids or globs; the tightest match wins). Lower `quota_config."
-        "preferred_value`, or agree a higher ceiling in the stack's pack config."
+        "id (`ceilings`, exact ids or globs; the tightest match wins); -1 (unlimited) exceeds every "
+        "ceiling. Lower `quota_config.preferred_value`, or agree a higher ceiling in the stack's pack "
+        "config."
     ),
     severity=Severity.high,
     enforcement=Enforcement.mandatory,
