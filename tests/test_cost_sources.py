@@ -101,6 +101,17 @@ def test_unparsable_rows_are_counted_per_file_and_column(tmp_path: Path) -> None
     assert all(s["source"].endswith("billing-export.jsonl") for s in body["skipped"])
 
 
+def test_a_credit_amount_that_does_not_parse_skips_the_row_instead_of_reading_zero(tmp_path: Path) -> None:
+    path = write_sample(tmp_path, "ndjson")
+    lines = path.read_text().splitlines()
+    row = json.loads(lines[0])
+    row["credits"] = [{"name": "promo", "amount": "minus ten", "type": "PROMOTION"}]
+    path.write_text("\n".join([json.dumps(row), *lines[1:]]) + "\n")
+    body = _result([path], tmp_path)
+    assert [(s["column"], s["rows"]) for s in body["skipped"]] == [("credits.amount", 1)]
+    assert body["skipped_rows"] == 1
+
+
 def test_empty_label_arrays_and_null_credits_are_ordinary_rows(tmp_path: Path) -> None:
     rows = sample_export.ExportRows()
     rows.add(

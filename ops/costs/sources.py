@@ -168,6 +168,16 @@ def _typed(get: Callable[[str], str]) -> tuple[list[str], str]:
             f"AND TRY_CAST({raw} AS {sql_type}) IS NULL "
             f"THEN {_sql_string(name)}"
         )
+    # A credit whose amount does not parse would otherwise be read as a NULL amount inside a list
+    # that casts fine, and vanish from the sum: compare how many amounts the JSON has with how many
+    # survive the cast.
+    credits_raw, credits_type = get("credits"), _NESTED_TYPES["credits"]
+    problems.append(
+        f"WHEN json_type({credits_raw}) = 'ARRAY' AND "
+        f"len(list_filter(json_extract({credits_raw}, '$[*].amount'), lambda x: json_type(x) <> 'NULL')) "
+        f"<> len(list_filter(TRY_CAST({credits_raw} AS {credits_type}), lambda c: c.amount IS NOT NULL)) "
+        "THEN 'credits.amount'"
+    )
     for name, sql_type in _SCALAR_TYPES.items():
         raw = f"({get(name)} ->> '$')"
         columns.append(f"TRY_CAST({raw} AS {sql_type}) AS {name}")
