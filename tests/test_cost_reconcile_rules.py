@@ -160,6 +160,17 @@ def test_corrections_and_identical_rows_all_count_because_the_export_is_append_o
     assert to_jsonable(first.as_json())["runs"] == to_jsonable(run(tmp_path, rows).as_json())["runs"]
 
 
+def test_vertex_ai_is_its_service_id_or_its_description(tmp_path: Path) -> None:
+    rows = ExportRows()
+    rows.add((None, "Vertex AI"), PREDICT, "2026-10-05T10:00:00", "4")  # no id, Vertex by description
+    rows.add((None, None), TPU, "2026-10-05T10:00:00", "6", labels={"tunectl-run-id": "r1"})  # any service
+    rows.add((None, "Cloud Storage"), PREDICT, "2026-10-05T10:00:00", "9")  # neither: out of scope
+    result = run(tmp_path, rows)
+    assert result.unattributed["USD"].net == Decimal(4)
+    assert [(r.run_key, str(r.money.net)) for r in result.runs] == [("tunectl-run-id=r1", "6.000000000")]
+    assert result.skipped == []
+
+
 GEM_1_WINDOW = InferenceCandidate(
     "gem-1",
     "tunectl-demo",

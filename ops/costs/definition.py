@@ -23,7 +23,9 @@ from typing import Any, Protocol
 from ops.costs.model import VERTEX_AI_SERVICE_DESCRIPTION, VERTEX_AI_SERVICE_ID, ReconcileSpec
 
 # Columns a row needs to be counted; a row missing any of them is skipped and counted per column.
-REQUIRED_VALUES: tuple[str, ...] = ("cost", "currency", "usage_start_time", "usage_end_time", "service.id")
+# Not service.id: a run-keyed row counts whatever its service, and Vertex AI is its id *or* its
+# description.
+REQUIRED_VALUES: tuple[str, ...] = ("cost", "currency", "usage_start_time", "usage_end_time")
 
 
 class Dialect(Protocol):
