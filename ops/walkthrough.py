@@ -31,6 +31,29 @@ CLS = "samples/sarcasm-classification"
 GEN = "samples/sarcasm-generation"
 GEM = "samples/sarcasm-generation-gemini"
 PREF = "samples/sarcasm-preference"
+# Each run is planned, then preflighted, with the same arguments; each cost step reads the same export.
+ARTICLE_RLHF_RUN = (
+    "--train",
+    f"{PREF}/train.jsonl",
+    "--engine",
+    "rlhf-pipeline",
+    "--accelerator",
+    "tpu",
+    "--steps",
+    "300",
+)
+GEMINI_RUN = (
+    "--train", f"{GEM}/train.jsonl", "--validation", f"{GEM}/validation.jsonl",
+    "--engine", "gemini", "--base-model", "gemini-2.5-flash", "--epochs", "3",
+)  # fmt: skip
+COST_SOURCE = (
+    "--billing-export",
+    "out/billing-export.parquet",
+    "--runs-file",
+    "out/billing-export.runs.json",
+    "--month",
+    "2026-10",
+)
 
 STEPS: tuple[Step, ...] = (
     Step("Show the resolved settings and where each came from", ("config", "show")),
@@ -115,68 +138,20 @@ STEPS: tuple[Step, ...] = (
     # ML operator: plan and preflight
     Step(
         "Plan the article's RLHF run: 300 steps on a TPU v3 pod",
-        (
-            "plan",
-            "--train",
-            f"{PREF}/train.jsonl",
-            "--engine",
-            "rlhf-pipeline",
-            "--accelerator",
-            "tpu",
-            "--steps",
-            "300",
-        ),
+        ("plan", *ARTICLE_RLHF_RUN),
     ),
     Step(
         "Plan a Gemini tuning run (JSON)",
-        (
-            "plan",
-            "--train",
-            f"{GEM}/train.jsonl",
-            "--validation",
-            f"{GEM}/validation.jsonl",
-            "--engine",
-            "gemini",
-            "--base-model",
-            "gemini-2.5-flash",
-            "--epochs",
-            "3",
-            "--format",
-            "json",
-        ),
+        ("plan", *GEMINI_RUN, "--format", "json"),
         stdout_to="plan-gemini.json",
     ),
     Step(
         "Preflight offline: what can be checked without a project, and the unknowns",
-        (
-            "preflight",
-            "--train",
-            f"{PREF}/train.jsonl",
-            "--engine",
-            "rlhf-pipeline",
-            "--accelerator",
-            "tpu",
-            "--steps",
-            "300",
-        ),
+        ("preflight", *ARTICLE_RLHF_RUN),
     ),
     Step(
         "Preflight a Gemini run (JSON)",
-        (
-            "preflight",
-            "--train",
-            f"{GEM}/train.jsonl",
-            "--validation",
-            f"{GEM}/validation.jsonl",
-            "--engine",
-            "gemini",
-            "--base-model",
-            "gemini-2.5-flash",
-            "--epochs",
-            "3",
-            "--format",
-            "json",
-        ),
+        ("preflight", *GEMINI_RUN, "--format", "json"),
         stdout_to="preflight-gemini.json",
     ),
     # ML operator: launch requests, built and shown but not sent
@@ -242,46 +217,15 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "Reconcile billed cost per run against the estimates",
-        (
-            "cost",
-            "reconcile",
-            "--billing-export",
-            "out/billing-export.parquet",
-            "--runs-file",
-            "out/billing-export.runs.json",
-            "--month",
-            "2026-10",
-        ),
+        ("cost", "reconcile", *COST_SOURCE),
     ),
     Step(
         "Write the finance report (one self-contained HTML file with charts)",
-        (
-            "cost",
-            "report",
-            "--billing-export",
-            "out/billing-export.parquet",
-            "--runs-file",
-            "out/billing-export.runs.json",
-            "--month",
-            "2026-10",
-            "-o",
-            "out/cost-report.html",
-        ),
+        ("cost", "report", *COST_SOURCE, "-o", "out/cost-report.html"),
     ),
     Step(
         "The same reconciliation as CSV for spreadsheets",
-        (
-            "cost",
-            "reconcile",
-            "--billing-export",
-            "out/billing-export.parquet",
-            "--runs-file",
-            "out/billing-export.runs.json",
-            "--month",
-            "2026-10",
-            "--format",
-            "csv",
-        ),
+        ("cost", "reconcile", *COST_SOURCE, "--format", "csv"),
         stdout_to="cost-reconcile.csv",
     ),
     Step("The dated price table behind every estimate", ("pricing", "show")),
