@@ -113,7 +113,7 @@ def convert_file(
     problems: list[str] = []
     examples = 0
     with atomic_open(Path(dst), "wb", encoding=None) as out:
-        for lineno, raw in iter_lines(source.blocks()):
+        for lineno, raw in iter_lines(source.line_chunks()):
             line = raw[len(BOM) :] if lineno == 1 and raw.startswith(BOM) else raw
             if not line.strip():
                 problems.append(f"line {lineno}: blank line")

@@ -60,6 +60,10 @@ def duplicates(keys: np.ndarray[Any, Any], lines: np.ndarray[Any, Any]) -> list[
 
     if len(keys) < 2:
         return []
+    # Most files have no repeats: an unstable sort proves that in a third of the stable argsort's time.
+    sorted_keys = np.sort(keys)
+    if not np.any(sorted_keys[1:] == sorted_keys[:-1]):
+        return []
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     starts = np.empty(len(ordered), dtype=bool)
@@ -74,9 +78,11 @@ def duplicate_issues(
     exact: np.ndarray[Any, Any], normalized: np.ndarray[Any, Any], lines: np.ndarray[Any, Any]
 ) -> tuple[list[Issue], int, int]:
     """Exact repeats, then repeats up to whitespace and case that are not exact; and their counts."""
-    exact_dups = duplicates(exact, lines)
+    near_or_exact = duplicates(normalized, lines)
+    # An exact repeat is a repeat up to whitespace and case too: without those there are none.
+    exact_dups = duplicates(exact, lines) if near_or_exact else []
     exact_lines = {ln for ln, _ in exact_dups}
-    near_dups = [(ln, orig) for ln, orig in duplicates(normalized, lines) if ln not in exact_lines]
+    near_dups = [(ln, orig) for ln, orig in near_or_exact if ln not in exact_lines]
     issues: list[Issue] = [
         (ln, None, "duplicate-example", f"repeats line {orig} exactly") for ln, orig in exact_dups
     ]
@@ -149,7 +155,7 @@ def class_issues(
         shown = ", ".join(repr(c) for c in classes.classes)
         issues.extend(
             (ln, None, "output-not-in-classes", f"output {label!r} is not one of the classes ({shown})")
-            for ln, label in lines_with_outputs(source.blocks(), layout, outside)
+            for ln, label in lines_with_outputs(source.line_chunks(), layout, outside)
         )
     if (message := imbalance(counts)) is not None:
         issues.append((None, None, "class-imbalance", message))

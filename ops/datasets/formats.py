@@ -9,12 +9,14 @@ checks that the two agree on every file of the malformed corpus.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import msgspec
+
+from ops.datasets._fastscan import text_chars, turns_chars
 
 # --- names -----------------------------------------------------------------------------------------
 
@@ -307,18 +309,18 @@ def inspect_palm_preference(ex: PalmPreference) -> Inspected:
     return view, _NONE
 
 
+def _no_blank_part(turns: Sequence[Turn | SystemInstruction]) -> None:
+    """Every part's text must hold more than whitespace (as the slow path's schema checks it)."""
+    _no_blank([p.text for t in turns for p in t.parts])
+
+
 def _gemini_turns(ex: GeminiSupervised | GeminiPreference) -> tuple[list[str], list[str]]:
-    """(texts, roles); the system instruction, when present, is the first text."""
-    texts: list[str] = []
-    roles: list[str] = []
-    for turn in ex.contents:
-        roles.append(turn.role)
-        parts = turn.parts
-        texts.append(parts[0].text if len(parts) == 1 else "".join([p.text for p in parts]))
+    """(texts, roles): a text per turn; the system instruction, when present, is the first text."""
+    turns: list[Turn | SystemInstruction] = list(ex.contents)
     if ex.systemInstruction is not None:
-        texts.insert(0, _turn_text(ex.systemInstruction))
-    _no_blank(texts)
-    return texts, roles
+        turns.insert(0, ex.systemInstruction)
+    _no_blank_part(turns)
+    return [_turn_text(t) for t in turns], [t.role for t in ex.contents]
 
 
 def inspect_gemini_supervised(ex: GeminiSupervised) -> Inspected:
@@ -333,7 +335,8 @@ def inspect_gemini_preference(ex: GeminiPreference) -> Inspected:
     texts, roles = _gemini_turns(ex)
     problems = _roles_problems(roles, last="user")
     completions = ex.completions
-    answers = _no_blank([_turn_text(c.completion) for c in completions])
+    _no_blank_part([c.completion for c in completions])
+    answers = [_turn_text(c.completion) for c in completions]
     scores = [c.score for c in completions]
     if len(completions) != 2 or sorted(scores) != [0, 1]:
         shown = ", ".join(str(s) for s in scores)
@@ -385,23 +388,17 @@ def fast_palm_preference(ex: PalmPreference) -> Fast:
 
 def fast_gemini_supervised(ex: GeminiSupervised) -> Fast:
     contents = ex.contents
-    texts = [t.parts[0].text if len(t.parts) == 1 else _turn_text(t) for t in contents]
-    roles: list[str] = [t.role for t in contents]
+    chars, alternating = turns_chars(contents)
     system = ex.systemInstruction
-    system_chars = 0
-    if system is not None:
-        text = _turn_text(system)
-        if text.isspace():
-            raise BlankText
-        system_chars = len(text)
-    if any(map(str.isspace, texts)):
+    system_chars = 0 if system is None else text_chars(system.parts)
+    if chars < 0 or system_chars < 0:
         raise BlankText
-    n = len(roles)
-    problems = _NONE if roles == _ALTERNATING[:n] and n % 2 == 0 else _roles_problems(roles, last="model")
-    if roles[-1] == "model":
-        output = texts[-1]
-        return system_chars + sum(map(len, texts)) - len(output), len(output), output, problems
-    return system_chars + sum(map(len, texts)), 0, None, problems
+    problems = _NONE if alternating else _roles_problems([t.role for t in contents], last="model")
+    last = contents[-1]
+    if last.role == "model":
+        output = _turn_text(last)
+        return system_chars + chars - len(output), len(output), output, problems
+    return system_chars + chars, 0, None, problems
 
 
 def fast_gemini_preference(ex: GeminiPreference) -> Fast:

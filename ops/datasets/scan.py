@@ -3,8 +3,10 @@
 A line takes the fast path when msgspec decodes it straight into the file's format Struct (types,
 roles and non-empty texts checked in C); only lines that fail it are decoded again with the `json`
 module (for exact line/column positions) and walked with the format's schema to name every problem.
-Per example the scanner keeps only fixed-size numbers (line, two 64-bit hashes, two token counts), so
-memory grows by ~28 bytes per example, never with the size of the texts.
+The rest of the per-line work that Python was slow at is in C (`_fastscan.c`): both duplicate keys of
+every line of a chunk in one pass, and the Gemini turn walk. Per example the scanner keeps only
+fixed-size numbers (line, two 64-bit keys, two token counts), so memory grows by ~28 bytes per
+example, never with the size of the texts.
 
 Ranges are independent: `validate` runs one scanner per CPU over line-aligned ranges of a local
 file and adds the line offsets afterwards.
@@ -22,6 +24,7 @@ from typing import Any
 
 import msgspec
 
+from ops.datasets._fastscan import block_keys, line_keys
 from ops.datasets.formats import (
     FAST,
     INSPECT,
@@ -36,14 +39,13 @@ from ops.datasets.formats import (
 from ops.datasets.tokens import EstimateTokenCounter, TokenCounter
 
 BOM = b"\xef\xbb\xbf"
-_INLINE_WHITESPACE = b" \t\r\x0b\x0c"  # every ASCII whitespace byte but the newline
-_ASCII_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 MAX_LABELS = 64  # more distinct outputs than this and the set is not a classification set
 MAX_LABEL_CHARS = 64  # a longer output is generated text, not a class label
 PROMPT_SAMPLES = 200  # prompts kept to look for a class list written in them
 _COUNT_BATCH = 128
 
 Issue = tuple[int | None, int | None, str, str]  # (line, column, code, message)
+Chunk = bytes | memoryview  # whole lines, from Source.line_chunks
 
 
 @dataclass(frozen=True)
@@ -66,26 +68,6 @@ class RangeResult:
     labels: dict[str, int] | None = field(default_factory=dict)
     prompts: list[str] = field(default_factory=list)
     layout: Layout | None = None
-
-
-def normalize_block(text: bytes) -> bytes:
-    """Lines with ASCII letters lower-cased and whitespace removed (spaces and tabs between JSON tokens
-    and in texts, and the JSON escapes \\n, \\t, \\r inside texts); newlines are kept."""
-    text = text.translate(_ASCII_LOWER, _INLINE_WHITESPACE)
-    if b"\\" in text:
-        text = text.replace(b"\\n", b"").replace(b"\\t", b"").replace(b"\\r", b"")
-    return text
-
-
-def exact_key(line: bytes) -> int:
-    """Duplicates are byte-identical lines (after trailing whitespace such as a CR)."""
-    return hash(line.rstrip())
-
-
-def normalized_key(line: bytes) -> int:
-    """Catches copies that differ only in spacing, line breaks or ASCII case (see normalize_block).
-    Keys are 64-bit hashes: a false match among n examples has probability ~n^2/2^65 (3e-8 at 1M)."""
-    return hash(normalize_block(line))
 
 
 def _reject_constant(name: str) -> Any:
@@ -120,7 +102,7 @@ def _lone_surrogate(text: str) -> int | None:
 
 
 class Scanner:
-    """Scans lines of one range; `scan(blocks)` returns its RangeResult."""
+    """Scans lines of one range; `scan(chunks)` returns its RangeResult."""
 
     def __init__(self, options: ScanOptions, counter: TokenCounter) -> None:
         self.options = options
@@ -133,88 +115,123 @@ class Scanner:
 
     def _set_layout(self, layout: Layout | None) -> None:
         self.result.layout = layout
-        self._decode = msgspec.json.Decoder(STRUCTS[layout]).decode if layout else None
+        decoder = msgspec.json.Decoder(STRUCTS[layout] if layout else Any)
+        self._decode = decoder.decode
+        self._decode_lines = decoder.decode_lines
 
     # -- the hot loop ---------------------------------------------------------------------------------
 
-    def scan(self, blocks: Iterable[bytes]) -> RangeResult:
+    def scan(self, chunks: Iterable[Chunk]) -> RangeResult:
         # Nothing the scan allocates forms cycles; the collector would only re-walk live objects.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return self._scan(blocks)
+            return self._scan(chunks)
         finally:
             if collecting:
                 gc.enable()
 
-    def _scan(self, blocks: Iterable[bytes]) -> RangeResult:
+    def _scan(self, chunks: Iterable[Chunk]) -> RangeResult:
         result = self.result
         lineno = 0
-        for chunk in whole_line_chunks(blocks):
-            lines = chunk.split(b"\n")
-            # Normalising a whole chunk at once costs a third less than line by line; newlines
-            # survive it, so the normalised lines pair up with the lines.
-            normalized = normalize_block(chunk).split(b"\n")
-            if chunk.endswith(b"\n"):
-                lines.pop()
-                normalized.pop()
-            lineno = self._lines(lines, lineno, normalized)
+        for chunk in chunks:
+            lineno = self._chunk(chunk, lineno)
         self._flush_counts()
         result.lines = lineno
         return result
 
-    def _lines(self, lines: list[bytes], lineno: int, normalized: list[bytes]) -> int:
-        decode = self._decode
+    def _decoded(self, chunk: Chunk, braced: bool, lines: int) -> tuple[list[Any], list[bytes] | None]:
+        """The chunk's examples, one per line (None where a line does not decode), and its lines if
+        they had to be split.
+
+        A chunk whose lines all start with '{' and end with '}' is decoded in one call, which saves
+        splitting it and a call per line. That call reads values separated by any whitespace, yet
+        each value is exactly one line: JSON strings cannot hold a raw newline, and '}' followed by
+        '{' is valid nowhere inside a value, so no value spans a line break; and as many values as
+        lines leaves one per line."""
+        if braced:
+            try:
+                examples = self._decode_lines(chunk)
+            except (msgspec.DecodeError, UnicodeDecodeError):
+                pass  # a line is bad: decode them one by one to find it
+            else:
+                if len(examples) == lines:
+                    return examples, None
+        split = split_lines(chunk)
+        decode = self._decode_or_none
+        return [decode(line) for line in split], split
+
+    def _decode_or_none(self, line: bytes) -> Any:
+        try:
+            return self._decode(line)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            return None
+
+    def _chunk(self, chunk: Chunk, lineno: int) -> int:
         layout = self.result.layout
-        if decode is None or layout is None:
-            for line in lines:
+        if layout is None:
+            for line in split_lines(chunk):
                 lineno += 1
                 self._slow(lineno, line)
             return lineno
         if self.estimate is None:
-            return self._lines_counted(lines, lineno, decode, layout)
-        # The hot loop: everything it touches is bound to a local first.
+            return self._lines_counted(split_lines(chunk), lineno, layout)
+        exact, normalized, braced = block_keys(chunk)
+        examples, lines = self._decoded(chunk, braced, len(exact) // 8)
+        # The hot loop: everything it touches is bound to a local first. Line numbers and keys of
+        # good examples are recorded in runs (`_record_run`), not one by one.
         result = self.result
         fast = FAST[layout]
         per = self.estimate
         limit = self._limit if self._limit is not None else 1 << 62
         issues = result.issues
-        add_line = result.example_lines.append
         add_in = result.input_tokens.append
         add_out = result.output_tokens.append
-        add_exact = result.exact_keys.append
-        add_normalized = result.normalized_keys.append
-        examples = 0
-        for line, line_key in zip(lines, normalized, strict=True):
+        first = lineno + 1
+        run = 0  # index of the first good example whose line and keys are not recorded yet
+        good = 0
+        for index, example in enumerate(examples):
             lineno += 1
-            try:
-                example = decode(line)
-                chars_in, chars_out, output, problems = fast(example)
-            except (msgspec.DecodeError, UnicodeDecodeError, BlankText):
-                self._slow(lineno, line)
+            if example is not None:
+                try:
+                    chars_in, chars_out, output, problems = fast(example)
+                except BlankText:
+                    example = None
+            if example is None:  # the slow path names what is wrong with the line
+                self._record_run(first, run, index, exact, normalized)
+                run = index + 1
+                if lines is None:
+                    lines = split_lines(chunk)
+                self._slow(lineno, lines[index])
                 continue
-            examples += 1
+            good += 1
             if problems:
                 issues.extend((lineno, None, code, message) for code, message in problems)
             tokens_in = -(-chars_in // per)
             tokens_out = -(-chars_out // per)
             if tokens_in + tokens_out > limit:
                 self._check_tokens(lineno, tokens_in, tokens_out)
-            add_line(lineno)
             add_in(tokens_in)
             add_out(tokens_out)
-            add_exact(hash(line.rstrip()))
-            add_normalized(hash(line_key))
             if output is not None and result.labels is not None:
                 self._count_label(output)
                 if len(result.prompts) < PROMPT_SAMPLES:
                     result.prompts.append(INSPECT[layout](example)[0].prompt[:4000])
-        result.examples += examples
+        self._record_run(first, run, len(examples), exact, normalized)
+        result.examples += good
         return lineno
 
-    def _lines_counted(self, lines: list[bytes], lineno: int, decode: Any, layout: Layout) -> int:
+    def _record_run(self, first: int, start: int, stop: int, exact: bytes, normalized: bytes) -> None:
+        """Line numbers and keys of the chunk's examples start..stop-1 (all good), at once."""
+        result = self.result
+        result.example_lines.extend(range(first + start, first + stop))
+        result.exact_keys.frombytes(memoryview(exact)[start * 8 : stop * 8])
+        result.normalized_keys.frombytes(memoryview(normalized)[start * 8 : stop * 8])
+
+    def _lines_counted(self, lines: list[bytes], lineno: int, layout: Layout) -> int:
         """Lines for an exact (remote) counter: slow anyway, so the plain per-example path."""
         inspect = INSPECT[layout]
+        decode = self._decode
         issues = self.result.issues
         for line in lines:
             lineno += 1
@@ -246,8 +263,9 @@ class Scanner:
             if len(self._pending) >= _COUNT_BATCH:
                 self._flush_counts()
         result.example_lines.append(lineno)
-        result.exact_keys.append(exact_key(line))
-        result.normalized_keys.append(normalized_key(line))
+        exact, normalized = line_keys(line)
+        result.exact_keys.append(exact)
+        result.normalized_keys.append(normalized)
         output = view.output
         if output is not None and result.labels is not None:
             self._count_label(output)
@@ -375,51 +393,34 @@ class Scanner:
         issues.extend((lineno, None, code, message) for code, message in problems)
 
 
-def scan_blocks(blocks: Iterable[bytes], options: ScanOptions, counter: TokenCounter) -> RangeResult:
-    return Scanner(options, counter).scan(blocks)
+def scan_chunks(chunks: Iterable[Chunk], options: ScanOptions, counter: TokenCounter) -> RangeResult:
+    """Scan Source.line_chunks (of the whole file or of a line-aligned range)."""
+    return Scanner(options, counter).scan(chunks)
 
 
-def whole_line_chunks(blocks: Iterable[bytes]) -> Iterator[bytes]:
-    """The bytes regrouped into chunks that end just after a newline (the last one may not).
-
-    A line longer than a block is gathered in a list and joined once, not re-copied per block."""
-    pending: list[bytes] = []
-    for block in blocks:
-        cut = block.rfind(b"\n") + 1
-        if cut == 0:
-            if block:
-                pending.append(block)
-            continue
-        if pending:
-            pending.append(block[:cut])
-            yield b"".join(pending)
-            pending = []
-        else:
-            yield block if cut == len(block) else block[:cut]
-        if cut < len(block):
-            pending.append(block[cut:])
-    if pending:
-        yield b"".join(pending)
+def split_lines(chunk: Chunk) -> list[bytes]:
+    """The lines of a chunk, without their newlines (a final newline ends a line; it starts none)."""
+    lines = bytes(chunk).split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return lines
 
 
-def iter_lines(blocks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
-    """(line number, line bytes without the newline), streaming."""
+def iter_lines(chunks: Iterable[Chunk]) -> Iterator[tuple[int, bytes]]:
+    """(line number, line bytes without the newline), streaming, from Source.line_chunks."""
     lineno = 0
-    for chunk in whole_line_chunks(blocks):
-        lines = chunk.split(b"\n")
-        if chunk.endswith(b"\n"):
-            lines.pop()
-        for line in lines:
+    for chunk in chunks:
+        for line in split_lines(chunk):
             lineno += 1
             yield lineno, line
 
 
-def lines_with_outputs(blocks: Iterable[bytes], layout: Layout, outputs: set[str]) -> list[tuple[int, str]]:
+def lines_with_outputs(chunks: Iterable[Chunk], layout: Layout, outputs: set[str]) -> list[tuple[int, str]]:
     """Second pass for the classification check: the lines whose (stripped) output is in `outputs`."""
     decode = msgspec.json.Decoder(STRUCTS[layout]).decode
     inspect = INSPECT[layout]
     found = []
-    for lineno, line in iter_lines(blocks):
+    for lineno, line in iter_lines(chunks):
         try:
             view, _ = inspect(decode(line[len(BOM) :] if lineno == 1 and line.startswith(BOM) else line))
         except (msgspec.DecodeError, UnicodeDecodeError, BlankText):

@@ -73,7 +73,7 @@ def split_file(
     names: dict[str, int] = {}
     label_of = array("H")
     bad: list[int] = []
-    for lineno, raw in iter_lines(source.blocks()):
+    for lineno, raw in iter_lines(source.line_chunks()):
         line = raw[len(BOM) :] if lineno == 1 and raw.startswith(BOM) else raw
         try:
             view, _ = inspect(decode(line))
@@ -118,7 +118,7 @@ def split_file(
     with contextlib.ExitStack() as stack:
         train = stack.enter_context(atomic_open(Path(train_out), "wb", encoding=None))
         valid = stack.enter_context(atomic_open(Path(validation_out), "wb", encoding=None))
-        for position, (lineno, raw) in enumerate(iter_lines(source.blocks())):
+        for position, (lineno, raw) in enumerate(iter_lines(source.line_chunks())):
             line = raw[len(BOM) :] if lineno == 1 and raw.startswith(BOM) else raw
             side = chosen[position]
             (valid if side else train).write(line.rstrip(b"\r") + b"\n")

@@ -25,7 +25,7 @@ from ops.datasets.cross import (
 )
 from ops.datasets.formats import Kind, Layout, detect_layout
 from ops.datasets.limits import ModelLimits, model_limits
-from ops.datasets.scan import BOM, RangeResult, ScanOptions, iter_lines, scan_blocks
+from ops.datasets.scan import BOM, RangeResult, ScanOptions, iter_lines, scan_chunks
 from ops.datasets.source import Source, line_aligned_ranges, open_source
 from ops.datasets.tokens import EstimateTokenCounter, TokenCounter, counter_description
 from ops.errors import TunectlError
@@ -63,7 +63,7 @@ class FileReport:
 
 def find_layout(source: Source) -> tuple[Layout | None, int | None]:
     """The format of the file's first recognisable example, and its line."""
-    for lineno, line in iter_lines(source.blocks(0, min(source.size, 8 << 20))):
+    for lineno, line in iter_lines(source.line_chunks(0, min(source.size, 8 << 20))):
         if lineno > _HEAD_LINES:
             break
         try:
@@ -76,7 +76,7 @@ def find_layout(source: Source) -> tuple[Layout | None, int | None]:
 
 
 def _scan_range(source: Source, start: int, end: int, options: ScanOptions) -> RangeResult:
-    return scan_blocks(source.blocks(start, end), options, EstimateTokenCounter())
+    return scan_chunks(source.line_chunks(start, end), options, EstimateTokenCounter())
 
 
 def _scan(source: Source, options: ScanOptions, counter: TokenCounter, workers: int) -> list[RangeResult]:
@@ -87,7 +87,7 @@ def _scan(source: Source, options: ScanOptions, counter: TokenCounter, workers: 
         and isinstance(counter, EstimateTokenCounter)
     )
     if not parallel:
-        return [scan_blocks(source.blocks(), options, counter)]
+        return [scan_chunks(source.line_chunks(), options, counter)]
     ranges = line_aligned_ranges(source, workers)
     jobs = [
         (source, start, end, ScanOptions(options.layout, options.max_tokens_per_example, start == 0))
