@@ -416,8 +416,11 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "ops.datasets._fastscan",
-    "The dataset scanner's C fast path (see _fastscan.c).", -1, methods,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "ops.datasets._fastscan",
+    .m_doc = "The dataset scanner's C fast path (see _fastscan.c).",
+    .m_size = -1,
+    .m_methods = methods,
 };
 
 PyMODINIT_FUNC PyInit__fastscan(void) {
