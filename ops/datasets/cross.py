@@ -16,6 +16,7 @@ from ops.datasets.scan import Issue, RangeResult, lines_with_outputs
 if TYPE_CHECKING:
     import numpy as np
 
+    from ops.datasets.keys import KeyStore
     from ops.datasets.limits import ModelLimits
     from ops.datasets.source import Source
 
@@ -26,8 +27,7 @@ class TrainingKeys:
 
     path: str
     layout: Layout | None
-    normalized: np.ndarray[Any, Any]
-    lines: np.ndarray[Any, Any]
+    keys: KeyStore
     classes: ClassSet | None = None
 
 
@@ -74,15 +74,18 @@ def duplicates(keys: np.ndarray[Any, Any], lines: np.ndarray[Any, Any]) -> list[
     return sorted(zip(lines[order[repeats]].tolist(), lines[order[first[repeats]]].tolist(), strict=True))
 
 
-def duplicate_issues(
-    exact: np.ndarray[Any, Any], normalized: np.ndarray[Any, Any], lines: np.ndarray[Any, Any]
-) -> tuple[list[Issue], int, int]:
-    """Exact repeats, then repeats up to whitespace and case that are not exact; and their counts."""
-    near_or_exact = duplicates(normalized, lines)
-    # An exact repeat is a repeat up to whitespace and case too: without those there are none.
-    exact_dups = duplicates(exact, lines) if near_or_exact else []
-    exact_lines = {ln for ln, _ in exact_dups}
-    near_dups = [(ln, orig) for ln, orig in near_or_exact if ln not in exact_lines]
+def duplicate_issues(store: KeyStore) -> tuple[list[Issue], int, int]:
+    """Exact repeats, then repeats up to whitespace and case that are not exact; and their counts.
+    Repeats share a partition of the key store, so each partition is searched on its own."""
+    exact_dups: list[tuple[int, int]] = []
+    near_dups: list[tuple[int, int]] = []
+    for lines, exact, normalized in store.partitions():
+        near_or_exact = duplicates(normalized, lines)
+        # An exact repeat is a repeat up to whitespace and case too: without those there are none.
+        exact_here = duplicates(exact, lines) if near_or_exact else []
+        exact_lines = {ln for ln, _ in exact_here}
+        exact_dups += exact_here
+        near_dups += [(ln, orig) for ln, orig in near_or_exact if ln not in exact_lines]
     issues: list[Issue] = [
         (ln, None, "duplicate-example", f"repeats line {orig} exactly") for ln, orig in exact_dups
     ]
@@ -93,24 +96,29 @@ def duplicate_issues(
     return issues, len(exact_dups), len(near_dups)
 
 
-def overlap_issues(
-    normalized: np.ndarray[Any, Any], lines: np.ndarray[Any, Any], training: Sequence[TrainingKeys]
-) -> tuple[list[Issue], int]:
-    """Validation examples that are also training examples (up to whitespace and case)."""
+def overlap_issues(store: KeyStore, training: Sequence[TrainingKeys]) -> tuple[list[Issue], int]:
+    """Validation examples that are also training examples (up to whitespace and case), partition by
+    partition of the key stores."""
     import numpy as np
 
     issues: list[Issue] = []
-    for train in training:
-        if len(train.normalized) == 0 or len(normalized) == 0:
+    if not training:
+        return issues, 0
+    for p, (lines, _, normalized) in enumerate(store.partitions()):
+        if len(normalized) == 0:
             continue
-        order = np.argsort(train.normalized, kind="stable")
-        sorted_keys = train.normalized[order]
-        at = np.searchsorted(sorted_keys, normalized).clip(max=len(sorted_keys) - 1)
-        for i in np.flatnonzero(sorted_keys[at] == normalized):
-            where = f"{train.path} line {int(train.lines[order[at[i]]])}"
-            issues.append(
-                (int(lines[i]), None, "train-validation-overlap", f"also in the training data ({where})")
-            )
+        for train in training:
+            train_lines, _, train_keys = train.keys.partition(p)
+            if len(train_keys) == 0:
+                continue
+            order = np.argsort(train_keys, kind="stable")
+            sorted_keys = train_keys[order]
+            at = np.searchsorted(sorted_keys, normalized).clip(max=len(sorted_keys) - 1)
+            for i in np.flatnonzero(sorted_keys[at] == normalized):
+                where = f"{train.path} line {int(train_lines[order[at[i]]])}"
+                issues.append(
+                    (int(lines[i]), None, "train-validation-overlap", f"also in the training data ({where})")
+                )
     return issues, len(issues)
 
 

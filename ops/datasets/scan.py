@@ -5,8 +5,9 @@ roles and non-empty texts checked in C); only lines that fail it are decoded aga
 module (for exact line/column positions) and walked with the format's schema to name every problem.
 The rest of the per-line work that Python was slow at is in C (`_fastscan.c`): both duplicate keys of
 every line of a chunk in one pass, and the Gemini turn walk. Per example the scanner keeps only
-fixed-size numbers (line, two 64-bit keys, two token counts), so memory grows by ~28 bytes per
-example, never with the size of the texts.
+fixed-size numbers (line, two 64-bit keys, two token counts), ~28 bytes, and every SPILL_EXAMPLES
+it hands them on: the line and keys to the key store on disk (`keys.py`), the token counts to
+histograms. So memory stays flat whatever the number of examples or the size of the texts.
 
 Ranges are independent: `validate` runs one scanner per CPU over line-aligned ranges of a local
 file and adds the line offsets afterwards.
@@ -18,6 +19,7 @@ import gc
 import json
 import re
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +38,7 @@ from ops.datasets.formats import (
     detect_layout,
     walk,
 )
+from ops.datasets.keys import KeyWriter
 from ops.datasets.tokens import EstimateTokenCounter, TokenCounter
 
 BOM = b"\xef\xbb\xbf"
@@ -43,6 +46,7 @@ MAX_LABELS = 64  # more distinct outputs than this and the set is not a classifi
 MAX_LABEL_CHARS = 64  # a longer output is generated text, not a class label
 PROMPT_SAMPLES = 200  # prompts kept to look for a class list written in them
 _COUNT_BATCH = 128
+SPILL_EXAMPLES = 1 << 18  # examples held before their records go to the key store (~7 MB)
 
 Issue = tuple[int | None, int | None, str, str]  # (line, column, code, message)
 Chunk = bytes | memoryview  # whole lines, from Source.line_chunks
@@ -60,11 +64,11 @@ class RangeResult:
     lines: int = 0
     examples: int = 0
     issues: list[Issue] = field(default_factory=list)
-    example_lines: array[int] = field(default_factory=lambda: array("I"))
-    exact_keys: array[int] = field(default_factory=lambda: array("q"))
-    normalized_keys: array[int] = field(default_factory=lambda: array("q"))
-    input_tokens: array[int] = field(default_factory=lambda: array("I"))
-    output_tokens: array[int] = field(default_factory=lambda: array("I"))
+    well_formed: int = 0  # examples with a record in the key store
+    # How many examples have each token count: exact percentiles, in memory that grows with the
+    # number of distinct counts, not of examples.
+    input_counts: Counter[int] = field(default_factory=Counter)
+    output_counts: Counter[int] = field(default_factory=Counter)
     labels: dict[str, int] | None = field(default_factory=dict)
     prompts: list[str] = field(default_factory=list)
     layout: Layout | None = None
@@ -104,13 +108,20 @@ def _lone_surrogate(text: str) -> int | None:
 class Scanner:
     """Scans lines of one range; `scan(chunks)` returns its RangeResult."""
 
-    def __init__(self, options: ScanOptions, counter: TokenCounter) -> None:
+    def __init__(self, options: ScanOptions, counter: TokenCounter, keys: KeyWriter) -> None:
         self.options = options
         self.counter = counter
         self.estimate = counter.chars_per_token if isinstance(counter, EstimateTokenCounter) else None
         self.result = RangeResult(layout=options.layout)
         self._limit = options.max_tokens_per_example
         self._pending: list[tuple[int, ExampleView]] = []  # examples waiting for an exact counter
+        # Per example, until the next spill: token counts, then lines and keys for the key store.
+        self._tokens_in: array[int] = array("I")
+        self._tokens_out: array[int] = array("I")
+        self._lines: array[int] = array("I")
+        self._exact: array[int] = array("q")
+        self._normalized: array[int] = array("q")
+        self._keys = keys
         self._set_layout(options.layout)
 
     def _set_layout(self, layout: Layout | None) -> None:
@@ -136,9 +147,23 @@ class Scanner:
         lineno = 0
         for chunk in chunks:
             lineno = self._chunk(chunk, lineno)
-        self._flush_counts()
+            if len(self._lines) >= SPILL_EXAMPLES:
+                self._spill()
+        self._spill()
         result.lines = lineno
         return result
+
+    def _spill(self) -> None:
+        """Hand the examples so far to the key store and the token histograms: the scan's memory
+        stays flat, however many examples the file holds."""
+        self._flush_counts()
+        result = self.result
+        result.input_counts.update(self._tokens_in)
+        result.output_counts.update(self._tokens_out)
+        result.well_formed += len(self._lines)
+        self._keys.write(self._lines, self._exact, self._normalized)
+        for values in (self._tokens_in, self._tokens_out, self._lines, self._exact, self._normalized):
+            del values[:]
 
     def _decoded(self, chunk: Chunk, braced: bool, lines: int) -> tuple[list[Any], list[bytes] | None]:
         """The chunk's examples, one per line (None where a line does not decode), and its lines if
@@ -185,8 +210,8 @@ class Scanner:
         per = self.estimate
         limit = self._limit if self._limit is not None else 1 << 62
         issues = result.issues
-        add_in = result.input_tokens.append
-        add_out = result.output_tokens.append
+        add_in = self._tokens_in.append
+        add_out = self._tokens_out.append
         first = lineno + 1
         run = 0  # index of the first good example whose line and keys are not recorded yet
         good = 0
@@ -223,10 +248,9 @@ class Scanner:
 
     def _record_run(self, first: int, start: int, stop: int, exact: bytes, normalized: bytes) -> None:
         """Line numbers and keys of the chunk's examples start..stop-1 (all good), at once."""
-        result = self.result
-        result.example_lines.extend(range(first + start, first + stop))
-        result.exact_keys.frombytes(memoryview(exact)[start * 8 : stop * 8])
-        result.normalized_keys.frombytes(memoryview(normalized)[start * 8 : stop * 8])
+        self._lines.extend(range(first + start, first + stop))
+        self._exact.frombytes(memoryview(exact)[start * 8 : stop * 8])
+        self._normalized.frombytes(memoryview(normalized)[start * 8 : stop * 8])
 
     def _lines_counted(self, lines: list[bytes], lineno: int, layout: Layout) -> int:
         """Lines for an exact (remote) counter: slow anyway, so the plain per-example path."""
@@ -254,18 +278,18 @@ class Scanner:
             tokens_out = -(-sum(map(len, view.output_texts)) // per)
             if self._limit is not None and tokens_in + tokens_out > self._limit:
                 self._check_tokens(lineno, tokens_in, tokens_out)
-            result.input_tokens.append(tokens_in)
-            result.output_tokens.append(tokens_out)
+            self._tokens_in.append(tokens_in)
+            self._tokens_out.append(tokens_out)
         else:
-            result.input_tokens.append(0)
-            result.output_tokens.append(0)
+            self._tokens_in.append(0)
+            self._tokens_out.append(0)
             self._pending.append((lineno, view))
             if len(self._pending) >= _COUNT_BATCH:
                 self._flush_counts()
-        result.example_lines.append(lineno)
+        self._lines.append(lineno)
         exact, normalized = line_keys(line)
-        result.exact_keys.append(exact)
-        result.normalized_keys.append(normalized)
+        self._exact.append(exact)
+        self._normalized.append(normalized)
         output = view.output
         if output is not None and result.labels is not None:
             self._count_label(output)
@@ -305,12 +329,11 @@ class Scanner:
             texts.append("\n".join(view.input_texts))
             texts.append("\n".join(view.output_texts))
         counts = self.counter.count(texts)
-        result = self.result
-        base = len(result.input_tokens) - len(self._pending)
+        base = len(self._tokens_in) - len(self._pending)
         for i, (lineno, _) in enumerate(self._pending):
             tokens_in, tokens_out = counts[2 * i], counts[2 * i + 1]
-            result.input_tokens[base + i] = tokens_in
-            result.output_tokens[base + i] = tokens_out
+            self._tokens_in[base + i] = tokens_in
+            self._tokens_out[base + i] = tokens_out
             self._check_tokens(lineno, tokens_in, tokens_out)
         self._pending.clear()
 
@@ -393,9 +416,12 @@ class Scanner:
         issues.extend((lineno, None, code, message) for code, message in problems)
 
 
-def scan_chunks(chunks: Iterable[Chunk], options: ScanOptions, counter: TokenCounter) -> RangeResult:
-    """Scan Source.line_chunks (of the whole file or of a line-aligned range)."""
-    return Scanner(options, counter).scan(chunks)
+def scan_chunks(
+    chunks: Iterable[Chunk], options: ScanOptions, counter: TokenCounter, keys: KeyWriter
+) -> RangeResult:
+    """Scan Source.line_chunks (of the whole file or of a line-aligned range); the examples'
+    records go to `keys`."""
+    return Scanner(options, counter, keys).scan(chunks)
 
 
 def split_lines(chunk: Chunk) -> list[bytes]:

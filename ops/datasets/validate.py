@@ -7,11 +7,15 @@ scanned in one streaming pass.
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
+import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ops.datasets.checks import CHECKS, Severity
@@ -24,6 +28,7 @@ from ops.datasets.cross import (
     overlap_issues,
 )
 from ops.datasets.formats import Kind, Layout, detect_layout
+from ops.datasets.keys import KeyStore, KeyWriter
 from ops.datasets.limits import ModelLimits, model_limits
 from ops.datasets.scan import BOM, RangeResult, ScanOptions, iter_lines, scan_chunks
 from ops.datasets.source import Source, line_aligned_ranges, open_source
@@ -31,8 +36,6 @@ from ops.datasets.tokens import EstimateTokenCounter, TokenCounter, counter_desc
 from ops.errors import TunectlError
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from ops.settings import Settings
 
 PARALLEL_MIN_BYTES = 32 << 20
@@ -75,44 +78,52 @@ def find_layout(source: Source) -> tuple[Layout | None, int | None]:
     return None, None
 
 
-def _scan_range(source: Source, start: int, end: int, options: ScanOptions) -> RangeResult:
-    return scan_chunks(source.line_chunks(start, end), options, EstimateTokenCounter())
+def _scan_range(source: Source, start: int, end: int, options: ScanOptions, keys: KeyWriter) -> RangeResult:
+    return scan_chunks(source.line_chunks(start, end), options, EstimateTokenCounter(), keys)
 
 
-def _scan(source: Source, options: ScanOptions, counter: TokenCounter, workers: int) -> list[RangeResult]:
+def _scan(
+    source: Source, options: ScanOptions, counter: TokenCounter, workers: int, directory: Path
+) -> tuple[list[RangeResult], KeyStore]:
+    """The ranges' results in file order, and the key store they wrote to `directory`."""
     parallel = (
         workers > 1
         and source.local_path is not None
         and source.size >= PARALLEL_MIN_BYTES
         and isinstance(counter, EstimateTokenCounter)
     )
+    ranges = line_aligned_ranges(source, workers) if parallel else [(0, source.size)]
+    writers = [KeyWriter(directory, str(start)) for start, _ in ranges]
     if not parallel:
-        return [scan_chunks(source.line_chunks(), options, counter)]
-    ranges = line_aligned_ranges(source, workers)
-    jobs = [
-        (source, start, end, ScanOptions(options.layout, options.max_tokens_per_example, start == 0))
-        for start, end in ranges
-    ]
-    # fork: workers share the parent's str-hash secret, so their duplicate keys are comparable.
-    with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
-        return pool.starmap(_scan_range, jobs)
+        parts = [scan_chunks(source.line_chunks(), options, counter, writers[0])]
+    else:
+        limit = options.max_tokens_per_example
+        jobs = [
+            (source, start, end, ScanOptions(options.layout, limit, start == 0), keys)
+            for (start, end), keys in zip(ranges, writers, strict=True)
+        ]
+        import numpy  # noqa: F401  (the workers write keys with it: imported once, before the fork)
+
+        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+            parts = pool.starmap(_scan_range, jobs)
+    offsets = itertools.accumulate((part.lines for part in parts[:-1]), initial=0)
+    store = KeyStore(directory, tuple(zip((w.name for w in writers), offsets, strict=True)))
+    return parts, store
 
 
 def _merge(parts: list[RangeResult]) -> RangeResult:
-    """Join range results in order (consuming `parts`, so no range is held twice in memory)."""
+    """Join range results in order (consuming `parts`)."""
     merged = parts.pop(0)
     offset = merged.lines
     while parts:
         part = parts.pop(0)
         merged.examples += part.examples
+        merged.well_formed += part.well_formed
         merged.issues.extend(
             (None if ln is None else ln + offset, col, code, msg) for ln, col, code, msg in part.issues
         )
-        merged.example_lines.extend(n + offset for n in part.example_lines)
-        merged.exact_keys.extend(part.exact_keys)
-        merged.normalized_keys.extend(part.normalized_keys)
-        merged.input_tokens.extend(part.input_tokens)
-        merged.output_tokens.extend(part.output_tokens)
+        merged.input_counts.update(part.input_counts)
+        merged.output_counts.update(part.output_counts)
         if merged.labels is not None and part.labels is not None:
             for label, n in part.labels.items():
                 merged.labels[label] = merged.labels.get(label, 0) + n
@@ -124,23 +135,27 @@ def _merge(parts: list[RangeResult]) -> RangeResult:
     return merged
 
 
-def _distribution(values: np.ndarray[Any, Any]) -> dict[str, int]:
-    import numpy as np
-
-    if len(values) == 0:
+def _distribution(counts: Counter[int]) -> dict[str, int]:
+    """Nearest-rank percentiles of a histogram of token counts (count -> examples)."""
+    n = counts.total()
+    if n == 0:
         return {"p5": 0, "p50": 0, "p95": 0, "max": 0, "total": 0}
-    ordered = np.sort(values)
-    n = len(ordered)
+    ordered = sorted(counts.items())
 
-    def rank(q: int) -> int:  # nearest-rank percentile
-        return int(ordered[max(0, -(-q * n // 100) - 1)])
+    def rank(q: int) -> int:
+        wanted, seen = max(1, -(-q * n // 100)), 0
+        for value, examples in ordered:
+            seen += examples
+            if seen >= wanted:
+                return value
+        raise AssertionError("unreachable: the ranks stop at n")
 
     return {
         "p5": rank(5),
         "p50": rank(50),
         "p95": rank(95),
-        "max": int(ordered[-1]),
-        "total": int(values.sum()),
+        "max": ordered[-1][0],
+        "total": sum(value * examples for value, examples in ordered),
     }
 
 
@@ -168,6 +183,7 @@ def _validate_one(
     training: Sequence[TrainingKeys],
     settings: Settings | None,
     workers: int,
+    keys_directory: Path,
     limits: ModelLimits | None = None,
 ) -> tuple[FileReport, TrainingKeys]:
     role = "validation" if training else "training"
@@ -178,16 +194,13 @@ def _validate_one(
     wanted = Kind(kind) if kind != "auto" else None
     issues = file_issues(source, limits, layout, first_line, wanted, training_kind)
 
-    scanned = _merge(_scan(source, ScanOptions(layout, limits.max_tokens_per_example), counter, workers))
-    import numpy as np  # after the scan: forked workers need not map numpy
-
+    options = ScanOptions(layout, limits.max_tokens_per_example)
+    parts, store = _scan(source, options, counter, workers, keys_directory)
+    scanned = _merge(parts)
     issues += scanned.issues
-    lines = np.frombuffer(scanned.example_lines, dtype=np.uint32)
-    normalized = np.frombuffer(scanned.normalized_keys, dtype=np.int64)
-    exact = np.frombuffer(scanned.exact_keys, dtype=np.int64)
-    found, n_exact, n_near = duplicate_issues(exact, normalized, lines)
+    found, n_exact, n_near = duplicate_issues(store)
     issues += found
-    found, overlaps = overlap_issues(normalized, lines, training)
+    found, overlaps = overlap_issues(store, training)
     issues += found
     issues += count_issues(scanned.examples, role, limits)
     found, classes, class_stats = class_issues(scanned, source, training)
@@ -196,20 +209,19 @@ def _validate_one(
     issues.sort(key=lambda i: (i[0] is not None, i[0] or 0, i[2]))
     errors = [Finding(*i) for i in issues if CHECKS[i[2]].severity is Severity.error]
     warnings = [Finding(*i) for i in issues if CHECKS[i[2]].severity is Severity.warning]
-    tokens_in = np.frombuffer(scanned.input_tokens, dtype=np.uint32).astype(np.int64)
-    tokens_out = np.frombuffer(scanned.output_tokens, dtype=np.uint32).astype(np.int64)
+    tokens_in, tokens_out = _distribution(scanned.input_counts), _distribution(scanned.output_counts)
     layout = scanned.layout
     stats: dict[str, Any] = {
         "role": role,
         "format": layout.value if layout else None,
         "size_bytes": source.size,
         "lines": scanned.lines,
-        "well_formed_examples": len(lines),
+        "well_formed_examples": scanned.well_formed,
         "token_counter": counter_description(counter),
         "tokens": {
-            "input": _distribution(tokens_in),
-            "output": _distribution(tokens_out),
-            "billable": int(tokens_in.sum() + tokens_out.sum()),
+            "input": tokens_in,
+            "output": tokens_out,
+            "billable": tokens_in["total"] + tokens_out["total"],
         },
         "duplicates": {"exact": n_exact, "near": n_near},
         "classification": class_stats,
@@ -227,7 +239,7 @@ def _validate_one(
         warnings=warnings,
         stats=stats,
     )
-    return report, TrainingKeys(source.display, layout, normalized, lines, classes)
+    return report, TrainingKeys(source.display, layout, store, classes)
 
 
 def validate_file(
@@ -290,29 +302,26 @@ def validate_files(
     n = workers or os.cpu_count() or 1
     reports: list[FileReport] = []
     keys: list[TrainingKeys] = []
-    for path in paths:
-        report, key = _validate_one(
-            path,
-            kind=kind,
-            base_model=base_model,
-            counter=chosen,
-            training=[],
-            settings=settings,
-            workers=n,
-            limits=limits,
-        )
-        reports.append(report)
-        keys.append(key)
-    if validation is not None:
-        report, _ = _validate_one(
-            validation,
-            kind=kind,
-            base_model=base_model,
-            counter=chosen,
-            training=keys,
-            settings=settings,
-            workers=n,
-            limits=limits,
-        )
-        reports.append(report)
+    # The key stores of every file live until the validation file has been compared with them.
+    with tempfile.TemporaryDirectory(prefix="tunectl-keys-") as root:
+        files = [(path, False) for path in paths]
+        if validation is not None:
+            files.append((validation, True))
+        for index, (path, is_validation) in enumerate(files):
+            directory = Path(root) / str(index)
+            directory.mkdir()
+            report, key = _validate_one(
+                path,
+                kind=kind,
+                base_model=base_model,
+                counter=chosen,
+                training=keys if is_validation else [],
+                settings=settings,
+                workers=n,
+                keys_directory=directory,
+                limits=limits,
+            )
+            reports.append(report)
+            if not is_validation:
+                keys.append(key)
     return reports

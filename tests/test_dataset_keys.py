@@ -1,0 +1,75 @@
+"""The key store (ops/datasets/keys.py): records spilled to partition files give the same findings
+as if every key had stayed in memory, whatever the spill size, the partitions and the workers."""
+
+from __future__ import annotations
+
+import random
+from array import array
+from pathlib import Path
+
+import pytest
+
+import ops.datasets.scan as scan_module
+import ops.datasets.validate as validate_module
+from ops.datasets import validate_files
+from ops.datasets.keys import PARTITIONS, KeyStore, KeyWriter
+from ops.output import to_jsonable
+from tests.dataset_fixtures import palm, write_jsonl
+
+
+def test_partitions_hold_every_record_once_in_line_order(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    lines = list(range(1, 2001))
+    normalized = [rng.getrandbits(64) - (1 << 63) for _ in lines]
+    exact = [rng.getrandbits(64) - (1 << 63) for _ in lines]
+    writers = [KeyWriter(tmp_path, "0"), KeyWriter(tmp_path, "1")]
+    for start in range(0, 1000, 300):  # several writes per range, as a scan spills
+        stop = min(start + 300, 1000)
+        for writer, base in zip(writers, (0, 1000), strict=True):
+            writer.write(
+                array("I", [line - base for line in lines[base + start : base + stop]]),
+                array("q", exact[base + start : base + stop]),
+                array("q", normalized[base + start : base + stop]),
+            )
+    store = KeyStore(tmp_path, (("0", 0), ("1", 1000)))
+    seen: list[tuple[int, int, int]] = []
+    for p, (got_lines, got_exact, got_normalized) in enumerate(store.partitions()):
+        assert list(got_lines) == sorted(got_lines)
+        assert all((key >> 60) & (PARTITIONS - 1) == p for key in got_normalized.tolist())
+        seen += zip(got_lines.tolist(), got_exact.tolist(), got_normalized.tolist(), strict=True)
+    assert sorted(seen) == list(zip(lines, exact, normalized, strict=True))
+
+
+def _dataset(tmp_path: Path) -> tuple[Path, Path]:
+    records: list[object] = [palm(i) for i in range(600)]
+    records[10] = palm(3)  # exact repeat of line 4
+    records[400] = {"input_text": "QUESTION 7", "output_text": "answer  7"}  # near repeat of line 8
+    records[599] = palm(250)  # exact repeat, far from line 251
+    records[300] = {"input_text": "no output"}
+    train = write_jsonl(tmp_path / "train.jsonl", records)
+    valid = write_jsonl(tmp_path / "valid.jsonl", [palm("v1"), palm(42), palm("v2"), palm(598)])
+    return train, valid
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_spilling_every_few_examples_changes_no_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    train, valid = _dataset(tmp_path)
+    expected = to_jsonable(validate_files([train], validation=valid, workers=1))
+    monkeypatch.setattr(scan_module, "SPILL_EXAMPLES", 7)
+    monkeypatch.setattr(validate_module, "PARALLEL_MIN_BYTES", 0)
+    assert to_jsonable(validate_files([train], validation=valid, workers=workers)) == expected
+    training, validation = validate_files([train], validation=valid, workers=workers)
+    assert [(f.line, f.code) for f in training.warnings] == [
+        (11, "duplicate-example"),
+        (401, "near-duplicate-example"),
+        (600, "duplicate-example"),
+    ]
+    assert [(f.line, f.code) for f in training.errors] == [(301, "missing-field")]
+    assert training.stats["well_formed_examples"] == 599
+    assert [(f.line, f.code) for f in validation.errors] == [
+        (2, "train-validation-overlap"),
+        (4, "train-validation-overlap"),
+    ]
+    assert "train.jsonl line 43" in validation.errors[0].message
