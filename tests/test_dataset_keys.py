@@ -73,3 +73,19 @@ def test_spilling_every_few_examples_changes_no_finding(
         (4, "train-validation-overlap"),
     ]
     assert "train.jsonl line 43" in validation.errors[0].message
+
+
+def test_no_room_for_the_key_store_is_a_diagnostic_naming_tmpdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tempfile
+
+    from ops.cli import run
+    from ops.errors import ExitStatus
+
+    path = write_jsonl(tmp_path / "d.jsonl", [palm(i) for i in range(20)])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no" / "such" / "directory"))
+    assert run(["dataset", "validate", str(path)]) == ExitStatus.USAGE
+    err = capsys.readouterr().err
+    assert "error[key-store-unwritable]" in err and "TMPDIR" in err
+    assert "Traceback" not in err and "internal" not in err

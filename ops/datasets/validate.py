@@ -300,28 +300,39 @@ def validate_files(
         raise TunectlError("bad-kind", f"--kind must be auto, supervised or preference, not {kind!r}")
     chosen: TokenCounter = counter or EstimateTokenCounter()
     n = workers or os.cpu_count() or 1
+    files = [(path, False) for path in paths]
+    if validation is not None:
+        files.append((validation, True))
     reports: list[FileReport] = []
     keys: list[TrainingKeys] = []
-    # The key stores of every file live until the validation file has been compared with them.
-    with tempfile.TemporaryDirectory(prefix="tunectl-keys-") as root:
-        files = [(path, False) for path in paths]
-        if validation is not None:
-            files.append((validation, True))
-        for index, (path, is_validation) in enumerate(files):
-            directory = Path(root) / str(index)
-            directory.mkdir()
-            report, key = _validate_one(
-                path,
-                kind=kind,
-                base_model=base_model,
-                counter=chosen,
-                training=keys if is_validation else [],
-                settings=settings,
-                workers=n,
-                keys_directory=directory,
-                limits=limits,
-            )
-            reports.append(report)
-            if not is_validation:
-                keys.append(key)
+    temporary = tempfile.gettempdir()
+    try:
+        # The key stores of every file live until the validation file has been compared with them.
+        with tempfile.TemporaryDirectory(prefix="tunectl-keys-") as root:
+            for index, (path, is_validation) in enumerate(files):
+                directory = Path(root) / str(index)
+                directory.mkdir()
+                report, key = _validate_one(
+                    path,
+                    kind=kind,
+                    base_model=base_model,
+                    counter=chosen,
+                    training=keys if is_validation else [],
+                    settings=settings,
+                    workers=n,
+                    keys_directory=directory,
+                    limits=limits,
+                )
+                reports.append(report)
+                if not is_validation:
+                    keys.append(key)
+    except OSError as exc:
+        if not str(exc.filename or "").startswith(temporary):
+            raise
+        raise TunectlError(
+            "key-store-unwritable",
+            f"cannot write the duplicate-key store under {temporary}: {exc.strerror}",
+            hint="the check keeps 20 bytes per example on disk there; point TMPDIR at a directory "
+            "with room, e.g. TMPDIR=/var/tmp",
+        ) from exc
     return reports
