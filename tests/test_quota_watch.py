@@ -102,3 +102,13 @@ def test_watch_without_a_preference_says_how_to_request_one(
     assert code == 2
     assert "error[quota-preference-missing]" in err
     assert "tunectl quota request a2-cpus" in err
+
+
+def test_a_grant_of_zero_is_not_granted_rather_than_partly(
+    cloud: Cloud, quotas: QuotasServer, quotas_client: Any
+) -> None:
+    quotas.seed_preference(cloud.project, PREF, TPU_ID, "europe-west4", 64, reconciling=True)
+    quotas.decide_after(PREF, ticks=1, granted=0)
+    result = _watch(cloud, quotas_client, timeout=3600)
+    assert (result.granted, result.timed_out) == (False, False)
+    assert result.preference.status is PreferenceStatus.not_granted

@@ -1,7 +1,8 @@
 """Reading a quota's state: the limit in force in a region, and where a preference stands.
 
 A QuotaPreference has no state field. `reconciling` true means Google is still deciding; otherwise
-the granted value against the preferred one says whether it was granted in full or in part.
+the granted value against the preferred one says whether it was granted in full, in part, or not at
+all (nothing granted: no value, or zero).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def preference_status(preference: QuotaPreference) -> PreferenceStatus:
     if "granted_value" not in preference.quota_config:
         return PreferenceStatus.not_granted
     granted = preference.quota_config.granted_value
+    if granted == 0 and preferred != 0:  # a denial where the limit was zero leaves it there
+        return PreferenceStatus.not_granted
     if preferred == UNLIMITED:
         return PreferenceStatus.granted if granted == UNLIMITED else PreferenceStatus.partly_granted
     if granted == UNLIMITED or granted >= preferred:
