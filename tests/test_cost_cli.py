@@ -165,6 +165,21 @@ def test_report_other_formats(sample, capsys, tmp_path: Path, fmt: str) -> None:
         assert {m["month"] for m in json.loads(text)["report"]["monthly"]} == {"2026-09", "2026-10"}
 
 
+def test_people_read_cents_and_machines_read_exact_amounts(sample, capsys, tmp_path: Path) -> None:
+    # The sample's GPU run has three -3.144 credits: -9.432 exactly.
+    texts = {}
+    for fmt in ("html", "md", "csv", "json"):
+        target = tmp_path / f"report.{fmt}"
+        args = ["cost", "report", "--billing-export", sample["export"], "--runs-file", sample["runs"]]
+        assert run([*args, "-o", str(target)]) == 0
+        texts[fmt] = target.read_text()
+    for fmt in ("html", "md"):
+        assert "-9.43" in texts[fmt] and "9.432" not in texts[fmt]
+        assert not re.search(r"\d\.\d{3,}\b(?!%)", re.sub(r"<[^>]*>", " ", texts[fmt]).replace("0.1.0", ""))
+    for fmt in ("csv", "json"):
+        assert "-9.432" in texts[fmt]
+
+
 def test_bad_flags_are_usage_errors_with_a_code(sample, capsys) -> None:
     assert (
         run(["cost", "reconcile", "--billing-export", sample["export"], "--month", "2026-13"])

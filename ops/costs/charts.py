@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
-from ops.costs.model import money_str
+from ops.costs.model import money_display
 
 WIDTH = 760
 LABEL_WIDTH = 230
@@ -28,7 +28,7 @@ class Bar:
 
 
 def _fmt(value: Decimal, currency: str) -> str:
-    return f"{money_str(value.quantize(Decimal('0.01')))} {currency}"
+    return f"{money_display(value)} {currency}"
 
 
 def _clip(text: str, limit: int = 34) -> str:

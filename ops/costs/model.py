@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 VERTEX_AI_SERVICE_ID = "C7E2-9256-1C43"
 VERTEX_AI_SERVICE_DESCRIPTION = "Vertex AI"
@@ -102,6 +102,12 @@ class Money:
             "credits": money_str(self.credits),
             "net": money_str(self.net),
         }
+
+
+def money_display(value: Decimal) -> str:
+    """Rounded to the cent (half up) with thousands separators, for the reports people read (HTML,
+    Markdown): 1,234.57. CSV and JSON carry `money_str`'s exact value."""
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
 
 
 def money_str(value: Decimal) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ops import __version__
 from ops.costs.charts import Bar, hbar_chart, vbar_chart
 from ops.costs.known_runs import SCHEDULE_LABEL
-from ops.costs.model import Money, Window, money_str
+from ops.costs.model import Money, Window, money_display, money_str
 from ops.costs.reconcile import Reconciliation, RunCost, credits_by_type, reconcile_costs
 from ops.output import to_jsonable
 
@@ -312,8 +312,13 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _money_cells(m: Money) -> list[str]:
+    return [m.currency, money_display(m.gross), money_display(m.credits), money_display(m.net)]
+
+
 def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
-    """The report's tables, shared by HTML and Markdown."""
+    """The report's tables, shared by HTML and Markdown (money rounded to the cent; CSV and JSON keep
+    it exact)."""
     r = data.result
     runs = [
         [
@@ -321,10 +326,10 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
             run.run_id,
             run.attribution,
             run.money.currency,
-            money_str(run.money.gross),
-            money_str(run.money.credits),
-            money_str(run.money.net),
-            money_str(run.known.estimate) if run.known and run.known.estimate is not None else "",
+            money_display(run.money.gross),
+            money_display(run.money.credits),
+            money_display(run.money.net),
+            money_display(run.known.estimate) if run.known and run.known.estimate is not None else "",
             _pct(run.variance_pct)
             + (
                 " ⚑"
@@ -341,7 +346,7 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
 
     def money_rows(grouped: dict[tuple[str, str], Money]) -> list[list[str]]:
         return [
-            [key, m.currency, money_str(m.gross), money_str(m.credits), money_str(m.net)]
+            [key, m.currency, money_display(m.gross), money_display(m.credits), money_display(m.net)]
             for (key, _), m in grouped.items()
         ]
 
@@ -367,8 +372,8 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
         (
             "Totals (runs + unattributed Vertex AI)",
             ["", *money_header],
-            [["unattributed Vertex AI", *list(m.as_dict().values())] for m in r.unattributed.values()]
-            + [["total", *list(m.as_dict().values())] for m in r.totals().values()],
+            [["unattributed Vertex AI", *_money_cells(m)] for m in r.unattributed.values()]
+            + [["total", *_money_cells(m)] for m in r.totals().values()],
         ),
         ("Net cost by month", ["month", *money_header], money_rows(data.trend)),
         ("Cost by base model", ["base model", *money_header], money_rows(data.by_base_model)),
@@ -381,12 +386,12 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
         (
             "Credits by type",
             ["type", "currency", "amount"],
-            [[kind, currency, money_str(amount)] for (kind, currency), amount in data.credits.items()],
+            [[kind, currency, money_display(amount)] for (kind, currency), amount in data.credits.items()],
         ),
         (
             "Orphans (billed run keys no known run carries)",
             ["run key", "currency", "net"],
-            [[o.run_key, o.money.currency, money_str(o.money.net)] for o in r.orphans],
+            [[o.run_key, o.money.currency, money_display(o.money.net)] for o in r.orphans],
         ),
         (
             "Not billed yet",
@@ -395,7 +400,7 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
                 [
                     k.run_id,
                     k.started.isoformat() if k.started else "",
-                    money_str(k.estimate) if k.estimate is not None else "",
+                    money_display(k.estimate) if k.estimate is not None else "",
                     k.estimate_currency or "",
                 ]
                 for k in r.not_yet_billed
@@ -533,10 +538,10 @@ def render_html(data: ReportData) -> str:
     cards = []
     for money in r.totals().values():
         cards.append(
-            f'<div class="card">Net {escape(money.currency)}<b>{escape(money_str(money.net))}</b></div>'
+            f'<div class="card">Net {escape(money.currency)}<b>{escape(money_display(money.net))}</b></div>'
         )
-        cards.append(f'<div class="card">Gross<b>{escape(money_str(money.gross))}</b></div>')
-        cards.append(f'<div class="card">Credits<b>{escape(money_str(money.credits))}</b></div>')
+        cards.append(f'<div class="card">Gross<b>{escape(money_display(money.gross))}</b></div>')
+        cards.append(f'<div class="card">Credits<b>{escape(money_display(money.credits))}</b></div>')
     cards.append(f'<div class="card">Coverage<b>{r.coverage_pct():.2f}%</b></div>')
     flagged = [
         run
@@ -576,8 +581,9 @@ def render_html(data: ReportData) -> str:
                 body.append(charts[name])
         body.append(_html_table(header, rows))
     body.append(
-        f"<footer>Generated by tunectl {escape(__version__)} from {escape(r.source)}. Money is exact "
-        "(decimal); amounts in different currencies are never added together. Charts are inline SVG; "
+        f"<footer>Generated by tunectl {escape(__version__)} from {escape(r.source)}. Money is summed "
+        "exactly (decimal) and shown rounded to the cent; the CSV and JSON reports carry the exact "
+        "amounts. Amounts in different currencies are never added together. Charts are inline SVG; "
         "this file needs no network.</footer>"
     )
     return (
