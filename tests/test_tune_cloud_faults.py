@@ -93,3 +93,15 @@ def test_unknown_job_is_a_not_found_that_names_it(tune: TuneCli) -> None:
 def test_unknown_run_id_says_where_it_looked(tune: TuneCli) -> None:
     status, _out, err = tune("tune", "status", "gem-doesnotexist")
     assert status == 2 and "error[run-not-found]" in err and "tune sync" in err
+
+
+def test_a_refused_label_filter_falls_back_to_matching_labels_here(
+    tune: TuneCli, cloud: Any, vertex_server: VertexServer
+) -> None:
+    status, first = tune.json(*GEMINI)
+    assert status == 0
+    listing = "aiplatform.projects.locations.tuningJobs.list"
+    cloud.faults.inject(listing, 400, on_call=cloud.faults.calls[listing] + 1)
+    status, again = tune.json(*GEMINI)
+    assert status == 0 and again["outcome"] == "existing" and again["run_id"] == first["run_id"]
+    assert len(vertex_server.tuning_jobs) == 1

@@ -74,11 +74,22 @@ class LabelledJobs:
         raise NotImplementedError
 
     def find(self, run_id: str) -> JobView | None:
-        jobs = [j for j in self._list(label_filter(run_id)) if j.run_id == run_id]
+        jobs = [j for j in self._labelled(label_filter(run_id)) if j.run_id == run_id]
         return jobs[0] if jobs else None
 
     def list_ours(self) -> list[JobView]:
-        return [j for j in self._list(label_filter()) if j.run_id]
+        return [j for j in self._labelled(label_filter()) if j.run_id]
+
+    def _labelled(self, filter: str) -> list[JobView]:
+        """Jobs the label filter selects. Should the API refuse the filter (400), every job of the
+        region is listed instead: the callers match the labels themselves, so a lookup that guards a
+        create never fails for want of a filter."""
+        try:
+            return self._list(filter)
+        except TunectlError as exc:
+            if exc.code != "cloud-bad-request":
+                raise
+            return self._list("")
 
 
 def _definitely_not_created(exc: BaseException) -> bool:
