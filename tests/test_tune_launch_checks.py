@@ -76,3 +76,15 @@ def test_ctrl_c_stops_waiting_and_leaves_the_job_running(
     assert status == 130 and "the job keeps running" in err
     (job,) = vertex_server.tuning_jobs.values()
     assert job["state"] == "JOB_STATE_QUEUED"  # not cancelled
+
+
+def test_a_cmek_key_outside_the_job_region_is_refused_before_sending(tune: TuneCli, cloud: Any) -> None:
+    key = "projects/tunectl-test/locations/europe-west4/keyRings/tuning/cryptoKeys/datasets"
+    status, _out, err = tune(*GEMINI, "--train", TRAIN, "--region", "us-central1", "--kms-key", key)
+    assert status == 2 and "error[kms-key-region]" in err and "europe-west4" in err
+    status, _out, err = tune(*GEMINI, "--train", TRAIN, "--kms-key", "datasets-key", "--dry-run")
+    assert status == 2 and "error[kms-key-invalid]" in err
+    assert cloud.faults.calls == {}
+    in_region = ("--region", "europe-west4", "--kms-key", key, "--dry-run")
+    status, result = tune.json(*GEMINI, "--train", TRAIN, *in_region)
+    assert status == 0 and result["outcome"] == "dry-run"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -78,6 +79,31 @@ def _region(request: LaunchRequest, settings: Settings, stack: StackOutputs) -> 
     return request.region or stack.region or settings.region
 
 
+_KMS_KEY = re.compile(r"projects/[^/]+/locations/([^/]+)/keyRings/[^/]+/cryptoKeys/[^/]+")
+
+
+def _check_kms_key(key: str | None, region: str) -> None:
+    """Vertex AI takes a CMEK key only from the job's own region, and says so only after the
+    datasets are up: check it before anything is sent."""
+    if key is None:
+        return
+    match = _KMS_KEY.fullmatch(key)
+    if match is None:
+        raise TunectlError(
+            "kms-key-invalid",
+            f"{key!r} is not a Cloud KMS key name",
+            where="--kms-key or the stack output kms_key",
+            hint="projects/PROJECT/locations/REGION/keyRings/RING/cryptoKeys/KEY",
+        )
+    if match.group(1) != region:
+        raise TunectlError(
+            "kms-key-region",
+            f"the CMEK key is in {match.group(1)}; a tuning job in {region} needs a key in {region}",
+            where="--kms-key or the stack output kms_key",
+            hint=f"create the key ring in {region}, or launch in {match.group(1)} (--region)",
+        )
+
+
 def _resolve_request(request: LaunchRequest) -> LaunchRequest:
     if not request.base_model:
         hint = (
@@ -124,6 +150,7 @@ def launch(settings: Settings, ledger: Ledger, request: LaunchRequest) -> Launch
         project = PLACEHOLDER_PROJECT
         placeholders.append(f"project ({PLACEHOLDER_PROJECT})")
     region = _region(request, settings, stack)
+    _check_kms_key(request.kms_key or stack.kms_key, region)
 
     with tempfile.TemporaryDirectory(prefix="tunectl-launch-") as tmp:
         prepared = prepare.prepare_datasets(request, settings, Path(tmp))
