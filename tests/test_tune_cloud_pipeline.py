@@ -70,3 +70,14 @@ def test_relaunching_a_pipeline_run_finds_it(tune: TuneCli, vertex_server: Verte
     again = tune.json(*args)[1]
     assert (first["outcome"], again["outcome"]) == ("created", "existing")
     assert len(vertex_server.pipeline_jobs) == 1
+
+
+def test_predict_on_a_pipeline_run_says_it_is_gemini_only(tune: TuneCli) -> None:
+    status, result = tune.json(
+        "tune", "launch", "--engine", "rlhf-pipeline", "--accelerator", "tpu",
+        "--base-model", "t5-small", "--train", str(PREFERENCE / "train.jsonl"), "--skip-preflight",
+    )  # fmt: skip
+    assert status == 0, result
+    for command in (("predict", "--prompt", "hi"), ("evaluate", "--eval", str(PREFERENCE / "eval.jsonl"))):
+        status, _out, err = tune("tune", command[0], result["run_id"], *command[1:])
+        assert status == 2 and "error[predict-not-supported]" in err and "endpoint" in err
