@@ -302,6 +302,13 @@ EXAMPLES = [
     ),
     Example(
         "iam-act-as-only-tuning-account",
+        "OpenID token creator project-wide",
+        "gcp:projects/iAMMember:IAMMember",
+        {"project": "p", "role": "roles/iam.serviceAccountOpenIdTokenCreator", "member": "user:a@x.com"},
+        FAIL,
+    ),
+    Example(
+        "iam-act-as-only-tuning-account",
         "workload identity user project-wide",
         "gcp:projects/iAMBinding:IAMBinding",
         {"project": "p", "role": "roles/iam.workloadIdentityUser", "members": ["user:a@x.com"]},

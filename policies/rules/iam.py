@@ -15,13 +15,16 @@ PUBLIC_PRINCIPALS = frozenset({"allUsers", "allAuthenticatedUsers"})
 PRIMITIVE_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
 # The predefined roles that let the holder act as a service account: serviceAccountUser carries
 # iam.serviceAccounts.actAs (run jobs as the account); serviceAccountTokenCreator mints the account's
-# access and ID tokens (impersonation, stronger than actAs); workloadIdentityUser lets a Kubernetes
-# or federated identity become the account. Each is a privilege escalation unless scoped to the one
+# access and ID tokens (impersonation, stronger than actAs); serviceAccountOpenIdTokenCreator mints
+# its OpenID Connect ID tokens (it can call Cloud Run, Cloud Functions and any service that trusts
+# the account's identity); workloadIdentityUser lets a Kubernetes or federated identity become the
+# account. Each is a privilege escalation unless scoped to the one
 # account tuning jobs must run as; granted on the project, each covers every account in it.
 ACT_AS_ROLES = frozenset(
     {
         "roles/iam.serviceAccountUser",
         "roles/iam.serviceAccountTokenCreator",
+        "roles/iam.serviceAccountOpenIdTokenCreator",
         "roles/iam.workloadIdentityUser",
     }
 )
@@ -188,7 +191,8 @@ ACT_AS_ONLY_TUNING_ACCOUNT = ResourceRule(
     id="iam-act-as-only-tuning-account",
     description=(
         "`roles/iam.serviceAccountUser` (actAs), `roles/iam.serviceAccountTokenCreator` "
-        "(impersonation) and `roles/iam.workloadIdentityUser` may be granted only on the tuning "
+        "(impersonation), `roles/iam.serviceAccountOpenIdTokenCreator` (ID tokens) and "
+        "`roles/iam.workloadIdentityUser` may be granted only on the tuning "
         "service account, never project-wide. Grant them with a `serviceaccount.IAMMember` on the "
         "account that tuning jobs run as, or match that account in `tuningServiceAccountIds`."
     ),
