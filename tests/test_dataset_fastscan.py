@@ -4,6 +4,7 @@ computes, on both of its code paths (SIMD and byte by byte), and the scanner's u
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -199,3 +200,35 @@ def test_pages_released_while_scanning_change_nothing(
     monkeypatch.setattr(source_module, "RELEASE_BYTES", 1)
     assert to_jsonable(validate_file(path, workers=1)) == expected
     assert [(f.line, f.code) for f in validate_file(path, workers=1).errors] == [(121, "missing-field")]
+
+
+_line_kinds = st.sampled_from(
+    [
+        json.dumps(palm(1)),
+        json.dumps(palm(2)),
+        json.dumps({"input_text": "QUESTION 1", "output_text": "answer  1"}),
+        json.dumps(palm(1)) + " " + json.dumps(palm(3)),  # braced, two objects
+        '{"input_text": "a", "output_text": 3}',
+        '{"input_text": "}{", "output_text": "x"}',
+        '{"input_text": " ", "output_text": "x"}',
+        "{",
+        "",
+        "[1]",
+        '{"input_text": "q\\n", "output_text": "a"}\r',
+        "\ufeff" + json.dumps(palm(4)),
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(picked=st.lists(_line_kinds, min_size=1, max_size=25))
+def test_one_call_and_line_by_line_decoding_agree_on_any_mix_of_lines(
+    simd: bool, picked: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "d.jsonl"
+        path.write_bytes("\n".join(picked).encode() + b"\n")
+        one_call = to_jsonable(validate_file(path, workers=1))
+        with monkeypatch.context() as patched:
+            _all_lines_unbraced(patched)
+            assert to_jsonable(validate_file(path, workers=1)) == one_call
