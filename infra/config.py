@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from infra.regions import EU_MULTI_REGION, EU_REGIONS, US_MULTI_REGION, VERTEX_REGIONS, in_eu
-from ops.quota_catalog import tracked_quotas
 from ops.quotas.naming import CLI_PREFIX
+from ops.quotas.tracked import tracked_quotas
 from ops.tuning.labels import label_problem
 
 NAMESPACE = "tunectl"  # the Pulumi project name: config keys are `tunectl:<key>`

@@ -27,7 +27,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
 from infra.config import NAMESPACE, ConfigError, config_keys
 from ops.errors import TunectlError
-from ops.quota_catalog import SERVICE, tracked_quotas
+from ops.quotas.tracked import SERVICE, tracked_quotas
 
 with warnings.catch_warnings():
     # Importing pulumi_gcp's storage and bigquery packages warns about the SDK's own deprecated

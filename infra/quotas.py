@@ -15,8 +15,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import NAMESPACE, ConfigError, EnvironmentConfig
-from ops.quota_catalog import SERVICE, preference_id, tracked_quotas
 from ops.quotas.naming import MANAGED_BY, STACK
+from ops.quotas.tracked import SERVICE, preference_id, tracked_quotas
 
 QuotaInfoLookup = Callable[[str], Sequence[Any]]
 

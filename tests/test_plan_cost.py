@@ -10,8 +10,8 @@ import pytest
 
 from ops.cli import run
 from ops.errors import ExitStatus, TunectlError
-from ops.planning import plan_from_counts, plan_run
-from ops.pricing import load_price_table
+from ops.planning.plan import plan_from_counts, plan_run
+from ops.planning.prices import load_price_table
 from tests import dataset_fixtures
 from tests.dataset_fixtures import palm, preference, write_jsonl
 

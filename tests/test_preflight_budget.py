@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ops.budget_headroom import BudgetScope, Spend, current_period, spend_not_configured
-from ops.preflight import CheckStatus, budget_check
+from ops.preflight.budget import BudgetScope, Spend, current_period, spend_not_configured
+from ops.preflight.gate import CheckStatus, budget_check
 from tests.cloud.budgets import BILLING_ACCOUNT, PROJECT_NUMBERS, BudgetsServer
 from tests.cloud.harness import Cloud
 
@@ -96,7 +96,7 @@ def test_without_a_billing_account_budgets_are_unknown(cloud: Cloud) -> None:
 def test_budget_periods_follow_the_calendar(
     cloud: Cloud, budgets: BudgetsServer, budgets_client: Any
 ) -> None:
-    from ops.budget_headroom import list_budgets
+    from ops.preflight.budget import list_budgets
 
     budgets.add_budget("q", 1, period="QUARTER")
     budgets.add_budget("y", 1, period="YEAR")

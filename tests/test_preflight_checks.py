@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ops.budget_headroom import BudgetScope, Spend
-from ops.preflight import CheckStatus, PreflightReport, run_preflight
+from ops.preflight.budget import BudgetScope, Spend
+from ops.preflight.gate import CheckStatus, PreflightReport, run_preflight
 from tests.cloud.budgets import BILLING_ACCOUNT, BudgetsServer
 from tests.cloud.harness import Cloud
 from tests.cloud.quotas import A2_CPU_ID, A100_ID, TPU_ID, TUNING_JOBS_ID, QuotasServer

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from ops.budget_headroom import BudgetScope, SpendUnknown
-from ops.budget_spend import export_spend, period_bounds
 from ops.costs.engines import DuckDBEngine
 from ops.costs.model import VERTEX_AI_SERVICE_ID
 from ops.costs.sample_export import PROJECT, render_export, sample_rows
+from ops.preflight.budget import BudgetScope, SpendUnknown
+from ops.preflight.spend import export_spend, period_bounds
 
 OCTOBER = (date(2026, 10, 1), date(2026, 10, 31))
 

@@ -11,7 +11,7 @@ import pytest
 
 from ops.cli import run
 from ops.costs.price_refresh import build_price_table, fetch_vertex_skus
-from ops.pricing import load_price_table
+from ops.planning.prices import load_price_table
 
 
 def test_refresh_derives_tuning_and_pipeline_prices_from_the_catalog(cloud, catalog_client) -> None:

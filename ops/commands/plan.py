@@ -32,7 +32,7 @@ def plan(
     """Plan a run: examples, billable tokens, batch size, steps, duration and cost, with every
     assumption's date and source. The dataset is validated first; an invalid one exits 1."""
     from ops.commands.common import get_settings
-    from ops.planning import plan_run
+    from ops.planning.plan import plan_run
 
     remote = train.startswith("gs://") or bool(validation and validation.startswith("gs://"))
     result = plan_run(

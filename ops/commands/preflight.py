@@ -14,7 +14,7 @@ from ops.tuning.spec import Accelerator, Engine
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ops.preflight import PreflightReport
+    from ops.preflight.gate import PreflightReport
 
 
 def _render(console: Console, report: PreflightReport) -> None:
@@ -64,7 +64,7 @@ def preflight(
     Exit 0 on go, 1 on no-go. Without a project, quota and budget are unknown (with the reason) and the
     dataset, region and cost are still checked.
     """
-    from ops.preflight import run_preflight
+    from ops.preflight.gate import run_preflight
 
     report = run_preflight(
         get_settings(ctx),

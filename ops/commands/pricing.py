@@ -17,7 +17,7 @@ app = group("Show and refresh the dated price table.")
 def show(fmt: FormatOption = OutputFormat.text) -> None:
     """The price table in effect: built-in figures overlaid by the last refresh, each with date and source."""
     from ops.output import emit
-    from ops.pricing import entry_as_dict, load_price_table
+    from ops.planning.prices import entry_as_dict, load_price_table
 
     table = load_price_table()
     data = {"tables": table.tables, "entries": [entry_as_dict(e) for e in table.entries.values()]}
@@ -60,7 +60,7 @@ def refresh(
     from ops.clients import catalog_client
     from ops.costs.price_refresh import build_price_table, fetch_vertex_skus
     from ops.output import emit, note, warn
-    from ops.pricing import load_price_table, refreshed_table_path
+    from ops.planning.prices import load_price_table, refreshed_table_path
 
     settings = get_settings(ctx)
     skus = fetch_vertex_skus(catalog_client(settings), currency=currency.upper())

@@ -147,9 +147,8 @@ def launch(
 ) -> None:
     """Validate, upload and launch a tuning run (idempotent: the same run is found, not launched twice)."""
     from ops.tuning.labels import parse_label_flags
-    from ops.tuning.launch import LaunchRequest
     from ops.tuning.launch import launch as launch_run
-    from ops.tuning.spec import Hyperparameters
+    from ops.tuning.spec import Hyperparameters, LaunchRequest
 
     if epochs is not None and steps is not None:
         raise TunectlError("epochs-and-steps", "give --epochs or --steps, not both", where="--steps")

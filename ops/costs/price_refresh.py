@@ -1,6 +1,6 @@
 """`tunectl pricing refresh`: Vertex AI SKUs from the Cloud Billing Catalog API into a dated price table.
 
-The table has the `tunectl-prices/1` format of `ops/pricing.py` (which `plan` reads, preferring the
+The table has the `tunectl-prices/1` format of `ops/planning/prices.py` (which `plan` reads, preferring the
 refreshed table over the built-in one, entry by entry). Entries are derived from catalog SKUs:
 
 - `gemini-tuning:<base model>`: "Gemini 2.5 Flash Tuning ..." SKUs, priced per token (usage unit

@@ -10,7 +10,7 @@ and reported as unresolved when the project has no such quota.
 from __future__ import annotations
 
 from ops.errors import TunectlError
-from ops.quota_catalog import SERVICE, TrackedQuota, tracked_quotas
+from ops.quotas.tracked import SERVICE, TrackedQuota, tracked_quotas
 
 CONCURRENT_TUNING_JOBS = TrackedQuota(
     key="concurrent-tuning-jobs",

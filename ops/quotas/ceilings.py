@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ops.errors import ExitStatus, TunectlError
-from ops.policy_config import rule_config
+from ops.preflight.policy import rule_config
 
 if TYPE_CHECKING:
     from ops.settings import Settings

@@ -1,7 +1,7 @@
 """Who owns a quota preference: tunectl, the Pulumi stack, or someone else (the console).
 
 Google keeps one preference per quota and set of dimensions, so tunectl and the stack must never both
-write the same one. Both name preferences with `ops.quota_catalog.preference_id`: the stack with its
+write the same one. Both name preferences with `ops.quotas.tracked.preference_id`: the stack with its
 `resource_prefix` (default `tunectl`), tunectl with `tunectl-cli`. A preference is the stack's when
 its id is listed in the stack outputs (`quota_preferences`), carries a `managed-by: pulumi-stack`
 annotation, or has the id the default stack prefix gives; set `stack_outputs` to recognize a stack
@@ -14,7 +14,7 @@ import json
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from ops.quota_catalog import preference_id
+from ops.quotas.tracked import preference_id
 
 if TYPE_CHECKING:
     from google.cloud.cloudquotas_v1 import QuotaPreference

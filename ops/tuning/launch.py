@@ -17,10 +17,9 @@ from ops.tuning.jobs import JobView
 from ops.tuning.labels import RUN_ID_LABEL, run_labels
 from ops.tuning.runs import record_from_job
 from ops.tuning.spec import (
-    Accelerator,
     DatasetRef,
     Engine,
-    Hyperparameters,
+    LaunchRequest,
     LaunchSpec,
     Method,
     pipeline_region,
@@ -32,27 +31,6 @@ if TYPE_CHECKING:
     from ops.settings import Settings
 
 PLACEHOLDER_PROJECT = "PROJECT_ID"
-
-
-@dataclass(frozen=True)
-class LaunchRequest:
-    """What the user asked for on the command line."""
-
-    train: str
-    engine: Engine
-    method: Method = Method.supervised
-    validation: str | None = None
-    prompts: str | None = None
-    base_model: str | None = None
-    hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
-    accelerator: Accelerator | None = None
-    region: str | None = None
-    display_name: str | None = None
-    user_labels: dict[str, str] = field(default_factory=dict)
-    kms_key: str | None = None
-    force: bool = False
-    dry_run: bool = False
-    skip_preflight: bool = False
 
 
 @dataclass

@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ops.errors import ExitStatus, TunectlError
-from ops.tuning.spec import Engine, Hyperparameters
+from ops.tuning.spec import Engine, Hyperparameters, LaunchRequest
 from ops.tuning.upload import sha256_file
 
 if TYPE_CHECKING:
     from ops.datasets.validate import FileReport
     from ops.settings import Settings
-    from ops.tuning.launch import LaunchRequest
 
 
 @dataclass(frozen=True)
@@ -201,13 +200,13 @@ def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> l
 def plan_launch(
     request: LaunchRequest, prepared: list[Prepared], settings: Settings
 ) -> tuple[Hyperparameters, dict[str, Any]]:
-    """The plan (ops.planning, issue 6) for exactly what will be launched, and its cost estimate.
+    """The plan (ops.planning.plan, issue 6) for exactly what will be launched, and its cost estimate.
 
     The rlhf pipeline counts steps: --epochs (1 when neither is given) becomes the plan's total steps
     at the accelerator's batch size, so the run launched is the run that was priced.
     """
-    from ops.planning import plan_run
-    from ops.pricing import load_price_table
+    from ops.planning.plan import plan_run
+    from ops.planning.prices import load_price_table
 
     hp = request.hyperparameters
     by_role = {p.role: p for p in prepared}
@@ -248,8 +247,8 @@ def plan_launch(
 def run_preflight(
     settings: Settings, request: LaunchRequest, region: str, prepared: list[Prepared]
 ) -> dict[str, Any]:
-    """Go/no-go (ops.preflight, issue 8); a no-go stops the launch before anything is uploaded."""
-    from ops.preflight import run_preflight as preflight
+    """Go/no-go (ops.preflight.gate, issue 8); a no-go stops the launch before anything is uploaded."""
+    from ops.preflight.gate import run_preflight as preflight
 
     report = preflight(
         settings,

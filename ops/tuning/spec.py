@@ -111,3 +111,24 @@ def pipeline_region(accelerator: Accelerator, requested: str | None) -> str:
             hint=f"drop --region, or pick --accelerator {'tpu' if accelerator is Accelerator.gpu else 'gpu'}",
         )
     return region
+
+
+@dataclass(frozen=True)
+class LaunchRequest:
+    """What the user asked for on the command line."""
+
+    train: str
+    engine: Engine
+    method: Method = Method.supervised
+    validation: str | None = None
+    prompts: str | None = None
+    base_model: str | None = None
+    hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
+    accelerator: Accelerator | None = None
+    region: str | None = None
+    display_name: str | None = None
+    user_labels: dict[str, str] = field(default_factory=dict)
+    kms_key: str | None = None
+    force: bool = False
+    dry_run: bool = False
+    skip_preflight: bool = False

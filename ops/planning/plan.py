@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from ops.errors import ExitStatus, TunectlError
-from ops.pricing import PriceEntry, PriceTable, load_price_table
+from ops.planning.prices import PriceEntry, PriceTable, load_price_table
 
 if TYPE_CHECKING:
     from ops.datasets.tokens import TokenCounter

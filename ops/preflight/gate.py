@@ -15,12 +15,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from ops.budget_spend import BUDGET_TIMEZONE
 from ops.errors import TunectlError
+from ops.preflight.spend import BUDGET_TIMEZONE
 
 if TYPE_CHECKING:
-    from ops.budget_headroom import SpendLookup
     from ops.datasets import FileReport
+    from ops.preflight.budget import SpendLookup
     from ops.settings import Settings
 
 
@@ -239,7 +239,7 @@ def count_active_tuning_jobs(settings: Settings, region: str) -> int:
 def budget_check(
     settings: Settings, estimate: Decimal | None, currency: str | None, spend_lookup: SpendLookup, today: date
 ) -> PreflightCheck:
-    from ops.budget_headroom import headroom_of, list_budgets
+    from ops.preflight.budget import headroom_of, list_budgets
 
     name = "budget headroom"
     if not settings.project:
@@ -293,7 +293,7 @@ def region_check(
     settings: Settings, engine: str, accelerator: str | None, region: str, requested: str | None
 ) -> PreflightCheck:
     """The pack's `allowedRegions` and `euResidency`, read from the same config the stack's pack uses."""
-    from ops.policy_config import rule_config
+    from ops.preflight.policy import rule_config
     from policies.rules.location import ALLOWED_REGION, EU_RESIDENCY, is_eu
 
     name = "region"
@@ -375,8 +375,8 @@ def cost_check(
     steps: int | None,
     reports: list[FileReport],
 ) -> tuple[PreflightCheck, CostEstimate | None]:
-    """The plan's estimate (ops.planning, issue 6); the budget check compares it with the headroom."""
-    from ops.planning import plan_run
+    """The plan's estimate (ops.planning.plan, issue 6); the budget check compares it with the headroom."""
+    from ops.planning.plan import plan_run
 
     name = "cost estimate"
     if not reports or not all(r.valid for r in reports):
@@ -406,8 +406,8 @@ def cost_check(
 
 def default_spend_lookup(settings: Settings) -> SpendLookup:
     """Spend from the billing export when `billing_table` is set; otherwise spend is unknown, said so."""
-    from ops.budget_headroom import spend_not_configured
-    from ops.budget_spend import spend_from_settings
+    from ops.preflight.budget import spend_not_configured
+    from ops.preflight.spend import spend_from_settings
 
     return spend_from_settings(settings) or spend_not_configured
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ops.budget_headroom import BudgetScope, Spend, SpendLookup, SpendUnknown
+from ops.preflight.budget import BudgetScope, Spend, SpendLookup, SpendUnknown
 
 if TYPE_CHECKING:
     from ops.costs.engines import Engine
