@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ops.commands.common import DryRunOption, FormatOption, YesOption, get_settings, group
+from ops.commands.common import (
+    DryRunOption,
+    FormatOption,
+    YesOption,
+    confirm_or_refuse,
+    get_settings,
+    group,
+)
+from ops.commands.gate_options import AllowUnknownOption, MaxCostOption
 from ops.errors import ExitStatus, TunectlError
 from ops.output import OutputFormat, emit
 from ops.tuning.spec import Accelerator, Engine, Method
@@ -50,6 +58,53 @@ def _ledger(settings: Settings) -> Ledger:
 # --- launch ------------------------------------------------------------------------------------------
 
 
+def _render_plan(console: Console, result: LaunchResult) -> None:
+    plan = (result.estimate or {}).get("plan") or {}
+    cost = (
+        f"{result.estimate['amount']} {result.estimate.get('currency') or ''}"
+        if result.estimate and result.estimate.get("amount") is not None
+        else "unknown"
+    )
+    rows = [
+        ("run", result.run_id),
+        ("engine", result.engine),
+        ("region", result.region),
+        ("accelerator", plan.get("accelerator") or "chosen by Vertex AI"),
+        ("examples", plan.get("examples")),
+        ("billable tokens", plan.get("billable_tokens")),
+        ("total steps", plan.get("total_steps") or "chosen by Vertex AI"),
+        ("estimated cost", cost),
+    ]
+    for name, value in rows:
+        console.print(f"{name:>16}: {value if value is not None else '-'}", highlight=False, markup=False)
+
+
+def _render_gate(console: Console, result: LaunchResult) -> None:
+    from ops.commands.preflight import VERDICT_COLOURS
+
+    if result.preflight is None:
+        console.print("preflight: [yellow]skipped[/yellow] (--skip-preflight; recorded in the ledger)")
+        return
+    from rich.table import Table
+
+    marks = {"ok": "[green]ok[/green]", "no": "[red]no[/red]", "unknown": "[yellow]unknown[/yellow]"}
+    table = Table("check", "status", "reason", title="preflight")
+    for check in result.preflight["checks"]:
+        waived = " (waived)" if check.name in result.preflight["waived"] else ""
+        table.add_row(check.name, marks[check.status.value] + waived, check.reason)
+    console.print(table)
+    verdict = result.preflight["verdict"]
+    console.print(f"verdict: [{VERDICT_COLOURS[verdict]}]{verdict}[/{VERDICT_COLOURS[verdict]}]")
+    for name in result.preflight["waived"]:
+        console.print(f"  waived on purpose (recorded in the ledger): {name}", highlight=False)
+
+
+def _render_before_launch(console: Console, result: LaunchResult) -> None:
+    """What the user agrees to: the plan, then the preflight table."""
+    _render_plan(console, result)
+    _render_gate(console, result)
+
+
 def _render_launch(console: Console, result: LaunchResult) -> None:
     import json
 
@@ -72,6 +127,16 @@ def _render_launch(console: Console, result: LaunchResult) -> None:
         for upload in result.uploads:
             verb = "uploaded" if upload["uploaded"] else "already present, not uploaded"
             console.print(f"  {upload['role']}: {upload['uri']} ({upload['bytes']} bytes, {verb})")
+        for name in result.cancelled_duplicates:
+            console.print(
+                f"[yellow]cancelled duplicate job[/yellow] {name}: another launch of this run created it; "
+                "the oldest job is kept",
+                highlight=False,
+            )
+        if result.gate and result.gate.get("skipped"):
+            console.print("preflight was skipped (--skip-preflight); the ledger records it")
+    for note_text in result.notes:
+        console.print(f"[yellow]note:[/yellow] {note_text}", highlight=False)
     for placeholder in result.placeholders:
         console.print(
             f"[yellow]placeholder:[/yellow] {placeholder} is not configured; the request shows a stand-in"
@@ -83,6 +148,7 @@ def _render_launch(console: Console, result: LaunchResult) -> None:
             "estimated cost: unknown (`tunectl plan` with the same options lists the missing figure)"
         )
     if result.dry_run:
+        _render_gate(console, result)
         console.print(f"{result.request['method']} {result.request['url']}")
         # Plain text, never wrapped or cropped: this is what would go over the wire.
         body = json.dumps(result.request["body"], indent=2, ensure_ascii=False)
@@ -140,12 +206,23 @@ def launch(
         bool, typer.Option("--force", help="launch again even if this exact run exists")
     ] = False,
     skip_preflight: Annotated[
-        bool, typer.Option("--skip-preflight", help="do not run preflight first")
+        bool, typer.Option("--skip-preflight", help="do not run preflight first (printed and recorded)")
     ] = False,
+    allow_unknown: AllowUnknownOption = None,
+    max_cost: MaxCostOption = None,
+    allow_unknown_model: Annotated[
+        bool,
+        typer.Option("--allow-unknown-model", help="launch a base model the catalog does not list"),
+    ] = False,
+    yes: YesOption = False,
     dry_run: DryRunOption = False,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
-    """Validate, upload and launch a tuning run (idempotent: the same run is found, not launched twice)."""
+    """Validate, plan and preflight a tuning run, show them, ask, then upload and launch it.
+
+    Idempotent: the same run is found, not launched twice. Anything but a go verdict stops before
+    the upload (exit 1); --yes skips the question, which a script without a terminal must pass.
+    """
     from ops.tuning.labels import parse_label_flags
     from ops.tuning.launch import launch as launch_run
     from ops.tuning.spec import Hyperparameters, LaunchRequest
@@ -177,9 +254,21 @@ def launch(
         force=force,
         dry_run=dry_run,
         skip_preflight=skip_preflight,
+        allow_unknown=tuple(kind.value for kind in allow_unknown or ()),
+        max_cost=max_cost,
+        allow_unknown_model=allow_unknown_model,
     )
+
+    def confirm(pending: LaunchResult) -> None:
+        from ops.output import stderr_console
+
+        _render_before_launch(stderr_console(), pending)
+        question = f"Launch run {pending.run_id} ({pending.engine}, {pending.region})?"
+        if not confirm_or_refuse(question, yes=yes, what=f"launching run {pending.run_id}"):
+            raise typer.Abort()  # nothing was uploaded or launched
+
     with _ledger(settings) as ledger:
-        result = launch_run(settings, ledger, request)
+        result = launch_run(settings, ledger, request, confirm)
     emit(result, fmt, lambda console: _render_launch(console, result))
 
 
@@ -456,14 +545,9 @@ def cancel(
             emit(request, fmt, lambda console: console.print(f"dry run: nothing was sent.\nPOST {url}"))
             return
         else:
-            if not yes:
-                if not sys.stdin.isatty():
-                    raise TunectlError(
-                        "confirmation-needed",
-                        f"cancelling {job.name} needs confirmation",
-                        hint="pass --yes to cancel without asking",
-                    )
-                typer.confirm(f"Cancel run {record.run_id} ({job.name}, {job.state})?", abort=True, err=True)
+            question = f"Cancel run {record.run_id} ({job.name}, {job.state})?"
+            if not confirm_or_refuse(question, yes=yes, what=f"cancelling {job.name}"):
+                raise typer.Abort()
             try:
                 backend.cancel(job.name)
             except TunectlError as exc:

@@ -60,6 +60,8 @@ class JobBackend(Protocol):
 
     def find(self, run_id: str) -> JobView | None: ...
 
+    def find_all(self, run_id: str) -> list[JobView]: ...
+
     def list_ours(self) -> list[JobView]: ...
 
     def get(self, name: str) -> JobView: ...
@@ -74,8 +76,12 @@ class LabelledJobs:
         raise NotImplementedError
 
     def find(self, run_id: str) -> JobView | None:
-        jobs = [j for j in self._labelled(label_filter(run_id)) if j.run_id == run_id]
+        jobs = self.find_all(run_id)
         return jobs[0] if jobs else None
+
+    def find_all(self, run_id: str) -> list[JobView]:
+        """Every job labelled with `run_id` (more than one only if launches raced)."""
+        return [j for j in self._labelled(label_filter(run_id)) if j.run_id == run_id]
 
     def list_ours(self) -> list[JobView]:
         return [j for j in self._labelled(label_filter()) if j.run_id]

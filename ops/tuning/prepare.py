@@ -18,6 +18,8 @@ from ops.tuning.upload import sha256_file
 
 if TYPE_CHECKING:
     from ops.datasets.validate import FileReport
+    from ops.preflight.gate import PreflightReport
+    from ops.preflight.max_cost import MaxCost
     from ops.settings import Settings
 
 
@@ -244,30 +246,51 @@ def plan_launch(
     return hp, estimate
 
 
-def run_preflight(
-    settings: Settings, request: LaunchRequest, region: str, prepared: list[Prepared]
-) -> dict[str, Any]:
-    """Go/no-go (ops.preflight.gate, issue 8); a no-go stops the launch before anything is uploaded."""
-    from ops.preflight.gate import run_preflight as preflight
+def gate(
+    settings: Settings,
+    request: LaunchRequest,
+    region: str,
+    prepared: list[Prepared],
+    max_cost: MaxCost | None,
+) -> PreflightReport:
+    """Go/no-go (ops.preflight.gate) for exactly this launch; read-only, so a dry run calls it too."""
+    from ops.preflight.gate import run_preflight
 
-    report = preflight(
+    return run_preflight(
         settings,
         train=request.train,
         validation=request.validation,
         engine=request.engine.value,
         accelerator=request.accelerator.value if request.accelerator else None,
         region=region,
-        base_model=request.base_model if request.engine is Engine.gemini else None,
+        base_model=request.base_model,
         epochs=request.hyperparameters.epochs,
         steps=request.hyperparameters.steps,
+        allow_unknown=request.allow_unknown + (("model",) if request.allow_unknown_model else ()),
+        max_cost=max_cost,
         reports=source_reports(prepared),
     )
-    if not report.go:
-        failing = [f"{c.name}: {c.reason}" for c in report.checks if c.status != "ok"]
-        raise TunectlError(
-            "preflight-no-go",
-            "preflight says no-go, so nothing was launched: " + "; ".join(failing),
-            hint="fix what it names, or pass --skip-preflight to launch anyway",
-            status=ExitStatus.CHECK_FAILED,
-        )
-    return report.as_dict()
+
+
+def enforce(report: PreflightReport) -> None:
+    """Anything but go stops the launch before anything is uploaded (exit 1)."""
+    if report.go:
+        return
+    failing = [f"{c.name}: {c.reason}" for c in report.checks if c.status != "ok" and c in report.unknown] + [
+        f"{c.name}: {c.reason}" for c in report.checks if c.status == "no"
+    ]
+    verdict = report.verdict.value
+    waivable = sorted({c.kind for c in report.unknown if c.kind})
+    hint = (
+        "fix what it names; --allow-unknown "
+        + " / ".join(waivable)
+        + " goes on past an unknown on purpose, --skip-preflight skips the checks"
+        if verdict == "unknown" and waivable
+        else "fix what it names, or pass --skip-preflight to launch anyway"
+    )
+    raise TunectlError(
+        f"preflight-{verdict}",
+        f"preflight says {verdict}, so nothing was launched: " + "; ".join(failing),
+        hint=hint,
+        status=ExitStatus.CHECK_FAILED,
+    )
