@@ -81,7 +81,8 @@ def test_preference_run_converts_the_articles_format_and_succeeds(
 ) -> None:
     status, result = tune.json(
         "tune", "launch", "--engine", "gemini", "--method", "preference", "--base-model", "gemini-3.5-flash",
-        "--train", str(PREFERENCE / "train.jsonl"), "--epochs", "1", "--beta", "0.2", "--skip-preflight", "--yes",
+        "--train", str(PREFERENCE / "train.jsonl"), "--epochs", "1", "--beta", "0.2",
+        "--skip-preflight", "--yes",
     )  # fmt: skip
     assert status == 0, result
     (job,) = vertex_server.tuning_jobs.values()
