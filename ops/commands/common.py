@@ -72,14 +72,19 @@ def not_available(group: str) -> TunectlError:
     )
 
 
+def interactive() -> bool:
+    """Is there a person at a terminal to answer a question?"""
+    import sys
+
+    return sys.stdin.isatty()
+
+
 def confirm_or_refuse(question: str, *, yes: bool, what: str) -> bool:
     """Ask before changing the cloud. `--yes` skips the question; with no terminal to ask on (a
     script, a pipe, CI) and no `--yes`, refuse: never read end-of-input as an answer."""
-    import sys
-
     if yes:
         return True
-    if not sys.stdin.isatty():
+    if not interactive():
         raise TunectlError(
             "confirmation-needed",
             f"{what} needs confirmation, and there is no terminal to ask on",
