@@ -69,13 +69,6 @@ def test_an_unknown_model_launches_only_with_allow_unknown_model(tune: TuneCli) 
     assert result["preflight"]["verdict"] != "go"
 
 
-def test_an_option_that_is_refused_never_reaches_the_run_id(tune: TuneCli) -> None:
-    status, plain = tune.json(*gemini("--dry-run", "--skip-preflight"))
-    assert status == 0
-    status, _out, _err = tune(*gemini("--dry-run", "--skip-preflight", "--beta", "0.5"))
-    assert status == 2  # refused, so there is no second run id that differs only by a dropped option
-
-
 def test_launch_without_a_terminal_or_yes_asks_for_confirmation_and_sends_nothing(
     tune: TuneCli, cloud: Any, vertex_server: Any, storage_server: Any
 ) -> None:

@@ -42,7 +42,10 @@ class ReportFormatChoice(StrEnum):
 RunArgument = Annotated[
     str, typer.Argument(help="run id (or a unique prefix of it), or the job's resource name")
 ]
-PollOption = Annotated[float, typer.Option("--poll-interval", help="seconds between status reads", min=0.0)]
+# A floor, not zero: a zero interval would hammer the API in a busy loop.
+PollOption = Annotated[
+    float, typer.Option("--poll-interval", help="seconds between status reads (at least 0.01)", min=0.01)
+]
 RegionsOption = Annotated[
     list[str] | None,
     typer.Option("--region", "-r", help="region to search (repeatable); default: every region the runs use"),
@@ -450,16 +453,24 @@ def wait(
     run: RunArgument,
     poll_interval: PollOption = 30.0,
     timeout: Annotated[
-        float | None, typer.Option("--timeout", help="give up after this many seconds (exit 1)")
+        float | None, typer.Option("--timeout", help="give up after this many seconds (exit 1)", min=0.0)
     ] = None,
+    cancel_on_timeout: Annotated[
+        bool,
+        typer.Option("--cancel-on-timeout", help="cancel the job when --timeout passes (it stops billing)"),
+    ] = False,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Follow a run until it ends: exit 0 when it succeeded, 1 when it failed or was cancelled.
 
-    Ctrl-C stops waiting and leaves the job running."""
+    Ctrl-C stops waiting and leaves the job running; so does --timeout, unless --cancel-on-timeout."""
     from ops.output import note, stderr_console
     from ops.tuning.runs import poll, record_from_job
 
+    if cancel_on_timeout and timeout is None:
+        raise TunectlError(
+            "cancel-on-timeout-needs-timeout", "--cancel-on-timeout needs --timeout", where="--timeout"
+        )
     settings = get_settings(ctx)
     with _ledger(settings) as ledger:
         record, backend, job = _refresh(settings, ledger, run)
@@ -487,9 +498,15 @@ def wait(
                 f"`tunectl tune wait {record.run_id}` resumes"
             )
             raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
+        cancelled = False
+        if cancel_on_timeout and not job.terminal:
+            note(f"{record.run_id}: still {job.state} after {timeout:g} s; cancelling {job.name}")
+            backend.cancel(job.name)
+            job = backend.get(job.name)
+            cancelled = True
         if job.run_id:
             record = ledger.merge(record_from_job(job))
-    data = _status_data(record, job)
+    data = _status_data(record, job) | {"cancelled_at_timeout": cancelled}
 
     def render(out: Console) -> None:
         line = (
