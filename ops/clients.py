@@ -185,3 +185,15 @@ def budgets_client(settings: Settings) -> BudgetServiceClient:
         transport="rest",
         client_options=_gapic_options(settings.budgets_endpoint),
     )
+
+
+def model_garden_client(settings: Settings) -> Any:
+    """Vertex AI's v1beta1 ModelGardenService (publisher models: `publishers.models.get/list`), the
+    only version with a list method; publisher models are global, on aiplatform.googleapis.com."""
+    from google.cloud.aiplatform_v1beta1 import ModelGardenServiceClient
+
+    return ModelGardenServiceClient(
+        credentials=_credentials(settings),
+        transport="rest",
+        client_options={"api_endpoint": settings.model_garden_endpoint or "aiplatform.googleapis.com"},
+    )

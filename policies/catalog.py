@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from policies.model import ResourceRule, Rule, StackRule
-from policies.rules import iam, labels, location, quotas, scheduler, stack, storage
+from policies.rules import iam, labels, location, models, quotas, scheduler, stack, storage
 
 RESOURCE_RULES: tuple[ResourceRule, ...] = (
     storage.UNIFORM_ACCESS,
@@ -16,6 +16,7 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
     iam.ACT_AS_ONLY_TUNING_ACCOUNT,
     scheduler.OAUTH_DEDICATED_ACCOUNT,
     scheduler.TARGETS_VERTEX_AI,
+    models.KNOWN_BASE_MODEL,
     location.ALLOWED_REGION,
     location.EU_RESIDENCY,
     quotas.JUSTIFIED,

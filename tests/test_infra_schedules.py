@@ -174,7 +174,7 @@ def test_cmek_reaches_the_tuning_job_body(vertex: DiscoveryContract) -> None:
                 "s1": {
                     "engine": "gemini",
                     "cron": "0 1 * * *",
-                    "baseModel": "m",
+                    "baseModel": "gemini-3.5-flash",
                     "trainingDataset": "t.jsonl",
                 }
             },

@@ -62,8 +62,18 @@ class Rule:
         )
 
 
+def refreshed_catalog_path() -> Path:
+    """Where `tunectl models refresh` writes the catalog it refreshed (next to the run ledger)."""
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "tunectl" / "catalog.json"
+
+
 def catalog_path() -> str | None:
-    return os.environ.get(CATALOG_ENV) or None
+    """TUNECTL_CATALOG, else the refreshed catalog if there is one, else the built-in (None)."""
+    if os.environ.get(CATALOG_ENV):
+        return os.environ[CATALOG_ENV]
+    refreshed = refreshed_catalog_path()
+    return str(refreshed) if refreshed.is_file() else None
 
 
 @cache
