@@ -91,7 +91,7 @@ def test_preference_run_converts_the_articles_format_and_succeeds(
     uploaded = storage_server.read_uri(spec["trainingDatasetUri"])
     assert uploaded is not None and b'"completions"' in uploaded.splitlines()[0]
     cloud.clock.tick(3)
-    status, waited = tune.json("tune", "wait", result["run_id"], "--poll-interval", "0")
+    status, waited = tune.json("tune", "wait", result["run_id"], "--poll-interval", "0.01")
     assert status == 0 and waited["tuned_model"]
 
 
@@ -147,7 +147,7 @@ def test_cancel_waits_until_the_job_is_cancelled(
     with Ticker(cloud):
         status, cancelled = tune.json("tune", "cancel", run_id, "--yes", "--poll-interval", "0.01")
     assert status == 0 and cancelled["state"] == "CANCELLED"
-    status, out, _err = tune("tune", "wait", run_id, "--poll-interval", "0")
+    status, out, _err = tune("tune", "wait", run_id, "--poll-interval", "0.01")
     assert status == 1 and "CANCELLED" in out
 
 

@@ -63,7 +63,10 @@ def preflight(
     ] = None,
     base_model: Annotated[
         str | None,
-        typer.Option("--base-model", help="base model, e.g. gemini-2.5-flash (gemini: needed for the cost)"),
+        typer.Option(
+            "--base-model",
+            help="base model, e.g. gemini-3.5-flash (`tunectl models list`; gemini: needed for the cost)",
+        ),
     ] = None,
     epochs: Annotated[
         int | None, typer.Option("--epochs", help="epochs to train (the plan's default: 1)", min=1)
