@@ -59,3 +59,21 @@ def test_a_non_utf8_eval_file_is_a_clear_error(tune: TuneCli, tmp_path: Path) ->
     with pytest.raises(TunectlError) as caught:
         read_prompts(bad)
     assert caught.value.code == "prompt-file-not-utf8" and "byte" in caught.value.message
+
+
+def test_status_shows_the_console_link_the_timeline_and_the_data_stats(tune: TuneCli, cloud: Any) -> None:
+    from tests.tune_fixtures import Ticker
+
+    run_id = _launched(tune)
+    with Ticker(cloud):
+        assert tune("tune", "wait", run_id, "--poll-interval", "0.01")[0] == 0
+    status, data = tune.json("tune", "status", run_id)
+    job_id = data["job_name"].rsplit("/", 1)[-1]
+    assert data["console_url"] == (
+        "https://console.cloud.google.com/vertex-ai/generative/language/locations/us-central1"
+        f"/tuning/tuningJob/{job_id}?project=tunectl-test"
+    )
+    assert [e["event"] for e in data["timeline"]] == ["created", "started", "ended SUCCEEDED"]
+    status, out, _err = tune("tune", "status", run_id)
+    assert status == 0 and "supervised_tuning_data_stats.tuning_dataset_example_count" in out
+    assert "data stats (reported by Vertex AI)" in out

@@ -345,10 +345,14 @@ def list_runs(
 
 
 def _status_data(record: RunRecord, job: JobView) -> dict[str, Any]:
+    from ops.tuning.watch import console_url, timeline
+
     return {
         "run_id": record.run_id,
         "engine": job.engine,
         "job_name": job.name,
+        "console_url": console_url(job.name),
+        "timeline": [{"event": event, "time": time} for event, time in timeline(job)],
         "state": job.state,
         "region": record.region,
         "base_model": job.base_model or record.base_model,
@@ -381,9 +385,23 @@ def _refresh(settings: Settings, ledger: Ledger, ref: str) -> tuple[RunRecord, A
     return record, backend, job
 
 
+def _render_stats(console: Console, job: JobView) -> None:
+    from rich.table import Table
+
+    from ops.tuning.watch import stat_rows
+
+    rows = stat_rows(job.stats)
+    if not rows:
+        return
+    table = Table("tuning data statistic", "value", title="data stats (reported by Vertex AI)")
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+
+
 @app.command("status")
 def status(ctx: typer.Context, run: RunArgument, fmt: FormatOption = OutputFormat.text) -> None:
-    """State, times, tuning data stats, tuned model and endpoint, and the error if it failed."""
+    """State, console link, timeline, tuning data stats, tuned model and endpoint, and the error."""
     settings = get_settings(ctx)
     with _ledger(settings) as ledger:
         record, _backend, job = _refresh(settings, ledger, run)
@@ -410,8 +428,11 @@ def status(ctx: typer.Context, run: RunArgument, fmt: FormatOption = OutputForma
             console.print(f"{'billing ids':>12}: {', '.join(data['billing_ids'])}", highlight=False)
         if data["estimate"]:
             console.print(f"{'estimate':>12}: {data['estimate']['amount']} {data['estimate']['currency']}")
-        for stats_key, value in sorted(job.stats.items()):
-            console.print(f"{'data stats':>12}: {stats_key}: {value}", highlight=False)
+        if data["console_url"]:
+            console.print(f"{'console':>12}: {data['console_url']}", highlight=False, soft_wrap=True)
+        for item in data["timeline"]:
+            console.print(f"{'timeline':>12}: {item['time']}  {item['event']}", highlight=False)
+        _render_stats(console, job)
 
     emit(data, fmt, render)
 
@@ -476,6 +497,10 @@ def wait(
         record, backend, job = _refresh(settings, ledger, run)
         console = stderr_console()
         last_state: list[str] = []
+        from ops.tuning.watch import console_url
+
+        if url := console_url(job.name):
+            note(f"{record.run_id}: follow it in the console: {url}")
 
         def show(current: JobView) -> None:
             if not last_state or last_state[-1] != current.state:
