@@ -365,6 +365,7 @@ def _status_data(record: RunRecord, job: JobView) -> dict[str, Any]:
         "billing_ids": record.billing_ids,
         "labels": job.labels,
         "tuning_data_stats": job.stats,
+        "preflight": record.preflight or None,  # how the launch passed its gate, as recorded
         "estimate": {
             "amount": record.estimate_amount,
             "currency": record.estimate_currency,
@@ -428,6 +429,12 @@ def status(ctx: typer.Context, run: RunArgument, fmt: FormatOption = OutputForma
             console.print(f"{'billing ids':>12}: {', '.join(data['billing_ids'])}", highlight=False)
         if data["estimate"]:
             console.print(f"{'estimate':>12}: {data['estimate']['amount']} {data['estimate']['currency']}")
+        if data["preflight"]:
+            gate = data["preflight"]
+            line = "skipped (--skip-preflight)" if gate.get("skipped") else gate.get("verdict", "?")
+            if gate.get("waived"):
+                line += f"; waived: {', '.join(gate['waived'])}"
+            console.print(f"{'preflight':>12}: {line}", highlight=False)
         if data["console_url"]:
             console.print(f"{'console':>12}: {data['console_url']}", highlight=False, soft_wrap=True)
         for item in data["timeline"]:
