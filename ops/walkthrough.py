@@ -39,6 +39,8 @@ ARTICLE_RLHF_RUN = (
     "rlhf-pipeline",
     "--accelerator",
     "tpu",
+    "--base-model",
+    "t5-large",
     "--steps",
     "300",
 )

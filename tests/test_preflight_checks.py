@@ -52,6 +52,7 @@ def rlhf(settings: Any, accelerator: str, **overrides: Any) -> PreflightReport:
         "train": PREFERENCES,
         "engine": "rlhf-pipeline",
         "accelerator": accelerator,
+        "base_model": "t5-small",
         "steps": 300,
         "spend_lookup": spent("100"),
         "today": date(2026, 1, 20),
@@ -257,7 +258,8 @@ def test_cli_exit_status_and_json(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     isolate_config(monkeypatch, tmp_path)
-    args = ("preflight", "--train", PREFERENCES, "--engine", "rlhf-pipeline", "--steps", "300")
+    args = ("preflight", "--train", PREFERENCES, "--engine", "rlhf-pipeline", "--base-model", "t5-small")
+    args += ("--steps", "300")
     status, data, _ = run_json(capsys, *args)
     assert (status, data["verdict"]) == (1, "no-go")
     assert {c["name"]: c["status"] for c in data["checks"]}["quota tpu-v3-pod-cores"] == "no"

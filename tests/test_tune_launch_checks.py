@@ -78,6 +78,8 @@ def test_waived_unknowns_launch_and_are_recorded(tune: TuneCli, vertex_server: V
         (record,) = ledger.runs()
     assert record.preflight["waived"] == ["budget headroom", "cost estimate"]
     assert record.preflight["verdict"] == "go"
+    status, shown = tune.json("tune", "status", result["run_id"])
+    assert shown["preflight"]["waived"] == ["budget headroom", "cost estimate"]
 
 
 def test_skip_preflight_is_recorded(tune: TuneCli) -> None:

@@ -453,15 +453,13 @@ def model_check(engine: str, base_model: str | None, accelerator: str | None) ->
     from ops.models.catalog import gemini_model, model_problem, rlhf_problem
 
     name = "model"
+    if base_model is None:
+        return PreflightCheck(name, CheckStatus.unknown, "no --base-model: the model cannot be checked")
     if engine == "rlhf-pipeline":
-        if base_model is None:
-            return PreflightCheck(name, CheckStatus.ok, "the pipeline's base model is chosen at launch")
         rule = rlhf_problem(base_model, accelerator or "tpu", cmek=False)
         if rule is not None:
             return PreflightCheck(name, CheckStatus.no, f"{rule.message} (source: {rule.source})")
         return PreflightCheck(name, CheckStatus.ok, f"{base_model} runs on {accelerator or 'tpu'}")
-    if base_model is None:
-        return PreflightCheck(name, CheckStatus.unknown, "no --base-model: the model cannot be checked")
     rule = model_problem(base_model)
     if rule is not None:
         status = CheckStatus.unknown if rule.code == "model-unknown" else CheckStatus.no

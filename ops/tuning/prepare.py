@@ -276,9 +276,8 @@ def enforce(report: PreflightReport) -> None:
     """Anything but go stops the launch before anything is uploaded (exit 1)."""
     if report.go:
         return
-    failing = [f"{c.name}: {c.reason}" for c in report.checks if c.status != "ok" and c in report.unknown] + [
-        f"{c.name}: {c.reason}" for c in report.checks if c.status == "no"
-    ]
+    blocking = [c for c in report.checks if c.status == "no"] + report.unknown
+    failing = [f"{c.name}: {c.reason}" for c in blocking]
     verdict = report.verdict.value
     waivable = sorted({c.kind for c in report.unknown if c.kind})
     hint = (
