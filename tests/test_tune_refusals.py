@@ -84,3 +84,11 @@ def test_dry_run_never_asks(tune: TuneCli) -> None:
     args = [a for a in gemini("--dry-run") if a != "--yes"]
     status, result = tune.json(*args)
     assert status == 0 and result["outcome"] == "dry-run" and result["preflight"]["verdict"] == "unknown"
+
+
+def test_the_plan_shown_before_asking_names_the_accelerator_steps_and_cost(tune: TuneCli) -> None:
+    args = [a for a in rlhf("--skip-preflight", "--steps", "30") if a != "--yes"]
+    status, _out, err = tune(*args)
+    assert status == 2 and "error[confirmation-needed]" in err
+    assert "tpu (TPU v3 pod, 64 cores, europe-west4)" in err
+    assert "total steps: 30" in err and "estimated cost: 8.28 USD" in err

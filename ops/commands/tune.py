@@ -72,10 +72,12 @@ def _render_plan(console: Console, result: LaunchResult) -> None:
         ("run", result.run_id),
         ("engine", result.engine),
         ("region", result.region),
-        ("accelerator", plan.get("accelerator") or "chosen by Vertex AI"),
+        ("accelerator", result.accelerator or "chosen by Vertex AI"),
         ("examples", plan.get("examples")),
         ("billable tokens", plan.get("billable_tokens")),
+        ("epochs", plan.get("epochs")),
         ("total steps", plan.get("total_steps") or "chosen by Vertex AI"),
+        ("estimated hours", plan.get("estimated_hours") or "unknown"),
         ("estimated cost", cost),
     ]
     for name, value in rows:

@@ -53,6 +53,7 @@ class LaunchResult:
     placeholders: list[str] = field(default_factory=list)
     preflight: dict[str, Any] | None = None
     gate: dict[str, Any] | None = None  # what the ledger records: verdict, waivers, or skipped
+    accelerator: str | None = None  # rlhf-pipeline: what the catalog says it trains on
     cancelled_duplicates: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -190,6 +191,7 @@ def launch(
             ],
             estimate=estimate,
             placeholders=placeholders,
+            accelerator=_accelerator_label(request),
         )
         if request.dry_run:
             # Read-only: the verdict is shown, never enforced (the exit status stays 0).
@@ -251,6 +253,15 @@ def launch(
             result.outcome, result.job = "created", job
             _record_created(ledger, spec, labels, job, estimate, gate_record)
             return result
+
+
+def _accelerator_label(request: LaunchRequest) -> str | None:
+    if request.accelerator is None:
+        return None
+    from ops.models.catalog import accelerator
+
+    row = accelerator(request.accelerator.value)
+    return f"{request.accelerator.value} ({row['machine']}, {row['region']})"
 
 
 def _record_created(
