@@ -66,7 +66,10 @@ def test_status_shows_the_console_link_the_timeline_and_the_data_stats(tune: Tun
 
     run_id = _launched(tune)
     with Ticker(cloud):
-        assert tune("tune", "wait", run_id, "--poll-interval", "0.01")[0] == 0
+        status, _out, err = tune("tune", "wait", run_id, "--poll-interval", "0.01")
+    # wait shows the console link first, then the state and the data stats as they change
+    assert status == 0 and "follow it in the console: https://console.cloud.google.com/" in err
+    assert f"{run_id}: data stats" in err
     status, data = tune.json("tune", "status", run_id)
     job_id = data["job_name"].rsplit("/", 1)[-1]
     assert data["console_url"] == (

@@ -511,10 +511,22 @@ def wait(
         if url := console_url(job.name):
             note(f"{record.run_id}: follow it in the console: {url}")
 
+        seen_stats: list[dict[str, Any]] = [{}]  # stats already there are shown once too
+
         def show(current: JobView) -> None:
             if not last_state or last_state[-1] != current.state:
                 note(f"{record.run_id}: {current.state} (elapsed {_elapsed(current.create_time)})")
                 last_state.append(current.state)
+            if current.stats and current.stats != seen_stats[-1]:
+                from ops.tuning.watch import stat_rows
+
+                rows = stat_rows(current.stats)
+                shown = "; ".join(f"{name.rsplit('.', 1)[-1]} {value}" for name, value in rows[:4])
+                note(
+                    f"{record.run_id}: data stats {shown}"
+                    + (f" (+{len(rows) - 4} more)" if len(rows) > 4 else "")
+                )
+                seen_stats.append(current.stats)
             status_line.update(f"{record.run_id}: {current.state}, elapsed {_elapsed(current.create_time)}")
 
         try:
@@ -563,7 +575,9 @@ def cancel(
     run: RunArgument,
     yes: YesOption = False,
     poll_interval: PollOption = 5.0,
-    timeout: Annotated[float, typer.Option("--timeout", help="seconds to wait for CANCELLED")] = 600.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="seconds to wait for CANCELLED", min=0.0)
+    ] = 600.0,
     dry_run: DryRunOption = False,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
