@@ -138,3 +138,16 @@ def test_a_locked_ledger_is_busy_not_broken(tune: TuneCli, monkeypatch: pytest.M
         holder.close()
     assert status == 2 and "error[ledger-busy]" in err and "retry" in err
     assert "move the file away" not in err
+
+
+def test_ctrl_c_after_the_create_names_the_job_and_how_to_record_it(
+    tune: TuneCli, vertex_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*_args: Any) -> Any:
+        raise KeyboardInterrupt  # the user presses Ctrl-C just after Vertex AI accepted the job
+
+    monkeypatch.setattr("ops.tuning.launch.keep_oldest", interrupted)
+    status, _out, err = tune(*LAUNCH[:-2])
+    (job,) = vertex_server.tuning_jobs.values()
+    assert status == 1 and "error[launch-not-recorded]" in err and job["name"] in err
+    assert "interrupted" in err and "tunectl tune sync" in err

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ops.errors import ExitStatus, TunectlError
 from ops.ledger import Ledger, RunRecord
 from ops.tuning import prepare
-from ops.tuning.jobs import JobView
+from ops.tuning.jobs import JobBackend, JobView
 from ops.tuning.labels import RUN_ID_LABEL, run_labels
 from ops.tuning.once import keep_oldest, run_lock
 from ops.tuning.rules import refuse_what_the_service_rejects
@@ -226,33 +226,49 @@ def launch(
                 confirm(result)
 
             result.uploads = _upload(settings, stack, prepared)
-            if spec.engine is Engine.gemini:
-                from ops.tuning.gemini import GeminiJobs
-
-                assert isinstance(backend, GeminiJobs)
-                job = backend.create(spec, labels, stack.service_account)
-            else:
-                from ops.tuning.pipeline import PipelineJobs
-
-                assert isinstance(backend, PipelineJobs) and pipeline_body is not None
-                job = backend.create(pipeline_body, run_id)
-                if job.billing_id is None:
-                    # Pipelines assigns the billing label when it accepts the job; read it back.
-                    job = backend.get(job.name)
+            job = _create(backend, spec, labels, stack, pipeline_body)
             try:
-                dedupe = keep_oldest(backend, run_id, job)
-            except TunectlError as exc:
-                result.notes.append(f"could not check for duplicate jobs of this run: {exc.message}")
-            else:
-                job = dedupe.kept
-                result.cancelled_duplicates = dedupe.cancelled
-                result.notes.extend(
-                    f"duplicate job {name} of this run could not be cancelled: cancel it yourself"
-                    for name in dedupe.failed
-                )
-            result.outcome, result.job = "created", job
-            _record_created(ledger, spec, labels, job, estimate, gate_record)
+                job = _keep_one(backend, job, result)
+                result.outcome, result.job = "created", job
+                _record_created(ledger, spec, labels, job, estimate, gate_record)
+            except KeyboardInterrupt as exc:  # the job exists and bills: say which, and how to record it
+                raise _not_recorded(ledger, job, run_id, "interrupted") from exc
             return result
+
+
+def _create(
+    backend: JobBackend,
+    spec: LaunchSpec,
+    labels: dict[str, str],
+    stack: StackOutputs,
+    pipeline_body: dict[str, Any] | None,
+) -> JobView:
+    if spec.engine is Engine.gemini:
+        from ops.tuning.gemini import GeminiJobs
+
+        assert isinstance(backend, GeminiJobs)
+        return backend.create(spec, labels, stack.service_account)
+    from ops.tuning.pipeline import PipelineJobs
+
+    assert isinstance(backend, PipelineJobs) and pipeline_body is not None
+    job = backend.create(pipeline_body, labels[RUN_ID_LABEL])
+    # Pipelines assigns the billing label when it accepts the job; read it back.
+    return job if job.billing_id is not None else backend.get(job.name)
+
+
+def _keep_one(backend: JobBackend, job: JobView, result: LaunchResult) -> JobView:
+    """After the create: one live job per run (the oldest), the others cancelled and named."""
+    try:
+        dedupe = keep_oldest(backend, result.run_id, job)
+    except TunectlError as exc:
+        result.notes.append(f"could not check for duplicate jobs of this run: {exc.message}")
+        return job
+    result.cancelled_duplicates = dedupe.cancelled
+    result.notes.extend(
+        f"duplicate job {name} of this run could not be cancelled: cancel it yourself"
+        for name in dedupe.failed
+    )
+    return dedupe.kept
 
 
 def _accelerator_label(request: LaunchRequest) -> str | None:
@@ -275,16 +291,19 @@ def _record_created(
     """The job exists and bills: a ledger that cannot take the record must not hide it."""
     try:
         _record(ledger, spec, labels, job, estimate, source="launch", preflight=gate_record)
-    except (TunectlError, sqlite3.Error, KeyboardInterrupt) as exc:
+    except (TunectlError, sqlite3.Error) as exc:
         reason = exc.message if isinstance(exc, TunectlError) else type(exc).__name__
-        raise TunectlError(
-            "launch-not-recorded",
-            f"job {job.name} was created for run {labels[RUN_ID_LABEL]}, but the ledger could not record "
-            f"it ({reason})",
-            where=str(ledger.path),
-            hint="`tunectl tune sync` records it from the API; do not launch again before that",
-            status=ExitStatus.CHECK_FAILED,
-        ) from exc
+        raise _not_recorded(ledger, job, labels[RUN_ID_LABEL], reason) from exc
+
+
+def _not_recorded(ledger: Ledger, job: JobView, run_id: str, reason: str) -> TunectlError:
+    return TunectlError(
+        "launch-not-recorded",
+        f"job {job.name} was created for run {run_id}, but the ledger could not record it ({reason})",
+        where=str(ledger.path),
+        hint="`tunectl tune sync` records it from the API; do not launch again before that",
+        status=ExitStatus.CHECK_FAILED,
+    )
 
 
 def _request(
