@@ -152,3 +152,30 @@ def test_a_bad_max_cost_is_a_usage_error(text: str) -> None:
     with pytest.raises(TunectlError) as caught:
         parse_max_cost(text)
     assert caught.value.code == "max-cost-invalid" and caught.value.status == 2
+
+
+@pytest.mark.parametrize(
+    ("ceiling", "status", "verdict"),
+    [("1000", 0, "ok"), ("0.01", 1, "no"), ("1000 EUR", 1, "unknown")],
+)
+def test_plan_max_cost_exits_1_above_the_ceiling_or_when_it_cannot_compare(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    ceiling: str,
+    status: int,
+    verdict: str,
+) -> None:
+    isolate_config(monkeypatch, tmp_path)
+    args = ("plan", "--train", TRAIN, "--engine", "gemini", "--base-model", "gemini-2.5-pro")
+    code, data, _ = run_json(capsys, *args, "--max-cost", ceiling)
+    assert (code, data["max_cost"]["status"]) == (status, verdict)
+
+
+def test_plan_warns_about_a_model_launch_would_refuse(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    isolate_config(monkeypatch, tmp_path)
+    args = ("plan", "--train", TRAIN, "--engine", "gemini", "--base-model", "gemini-2.5-flash")
+    code, _data, err = run_json(capsys, *args)
+    assert code == 0 and "retired for tuning on 2026-10-16" in err and "model-retired" in err
