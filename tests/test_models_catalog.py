@@ -105,3 +105,12 @@ def test_refresh_that_cannot_reach_the_api_is_a_cloud_error(
     status, _out, err = run_cli(capsys, "models", "refresh")
     assert status == 3 and "error[cloud-permission-denied]" in err
     assert not (cli / "data" / "tunectl" / "catalog.json").exists()
+
+
+def test_plan_prices_a_model_by_the_catalogs_price_key() -> None:
+    from ops.planning.prices import load_price_table
+
+    prices = load_price_table()
+    pinned = prices.tuning_per_million_tokens("gemini-2.5-pro-001")
+    assert pinned is not None and pinned.id == gemini_models()["gemini-2.5-pro"].price_key
+    assert prices.tuning_per_million_tokens("gemini-3.5-flash") is None  # no published price yet
