@@ -114,3 +114,14 @@ def test_plan_prices_a_model_by_the_catalogs_price_key() -> None:
     pinned = prices.tuning_per_million_tokens("gemini-2.5-pro-001")
     assert pinned is not None and pinned.id == gemini_models()["gemini-2.5-pro"].price_key
     assert prices.tuning_per_million_tokens("gemini-3.5-flash") is None  # no published price yet
+
+
+def test_a_broken_refreshed_catalog_is_a_clear_usage_error(
+    cli: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = cli / "data" / "tunectl" / "catalog.json"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("{not json", encoding="utf-8")
+    status, _out, err = run_cli(capsys, "models", "list")
+    assert status == 2 and "error[catalog-unreadable]" in err and str(broken) in err
+    assert "built-in catalog" in err

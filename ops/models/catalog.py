@@ -76,6 +76,9 @@ def catalog_path() -> str | None:
     return str(refreshed) if refreshed.is_file() else None
 
 
+_REFETCH = "delete it to use the built-in catalog, or run `tunectl models refresh` again"
+
+
 @cache
 def _load(path: str | None) -> dict[str, Any]:
     try:
@@ -86,10 +89,10 @@ def _load(path: str | None) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(text)
     except (OSError, ValueError) as exc:
         raise TunectlError(
-            "catalog-unreadable", f"the model catalog cannot be read: {exc}", where=path
+            "catalog-unreadable", f"the model catalog cannot be read: {exc}", where=path, hint=_REFETCH
         ) from exc
     if data.get("format") != "tunectl-catalog/1":
-        raise TunectlError("catalog-unreadable", "not a tunectl-catalog/1 file", where=path)
+        raise TunectlError("catalog-unreadable", "not a tunectl-catalog/1 file", where=path, hint=_REFETCH)
     return data
 
 
