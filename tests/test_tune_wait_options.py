@@ -80,3 +80,7 @@ def test_status_shows_the_console_link_the_timeline_and_the_data_stats(tune: Tun
     status, out, _err = tune("tune", "status", run_id)
     assert status == 0 and "supervised_tuning_data_stats.tuning_dataset_example_count" in out
     assert "data stats (reported by Vertex AI)" in out
+    training = data["training"]
+    assert training["experiment"].startswith("projects/tunectl-test/locations/us-central1/metadataStores/")
+    assert [(c["epoch"], c["step"]) for c in training["checkpoints"]] == [(1, 60)]
+    assert "checkpoints" in out and "Vertex AI Experiments" in out

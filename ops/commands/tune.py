@@ -271,6 +271,7 @@ def _status_data(record: RunRecord, job: JobView) -> dict[str, Any]:
         "billing_ids": record.billing_ids,
         "labels": job.labels,
         "tuning_data_stats": job.stats,
+        "training": job.metrics,
         "preflight": record.preflight or None,  # how the launch passed its gate, as recorded
         "estimate": {
             "amount": record.estimate_amount,
@@ -298,12 +299,26 @@ def _render_stats(console: Console, job: JobView) -> None:
     from ops.tuning.watch import stat_rows
 
     rows = stat_rows(job.stats)
-    if not rows:
-        return
-    table = Table("tuning data statistic", "value", title="data stats (reported by Vertex AI)")
-    for name, value in rows:
-        table.add_row(name, value)
-    console.print(table)
+    if rows:
+        table = Table("tuning data statistic", "value", title="data stats (reported by Vertex AI)")
+        for name, value in rows:
+            table.add_row(name, value)
+        console.print(table)
+    training = job.metrics
+    if training.get("experiment"):
+        console.print(
+            f"{'experiment':>12}: {training['experiment']} "
+            "(per-step training metrics, in Vertex AI Experiments)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if training.get("metrics_uri"):
+        console.print(f"{'metrics':>12}: {training['metrics_uri']}", highlight=False, soft_wrap=True)
+    if training.get("checkpoints"):
+        table = Table("checkpoint", "epoch", "step", title="checkpoints")
+        for point in training["checkpoints"]:
+            table.add_row(str(point["checkpoint_id"]), str(point["epoch"]), str(point["step"]))
+        console.print(table)
 
 
 @app.command("status")

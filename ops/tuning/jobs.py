@@ -43,6 +43,8 @@ class JobView:
     endpoint: str | None = None
     billing_id: str | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    # Where the job's training metrics live (experiment, metrics URI) and its checkpoints.
+    metrics: dict[str, Any] = field(default_factory=dict)
 
     @property
     def terminal(self) -> bool:

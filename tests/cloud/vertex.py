@@ -302,6 +302,17 @@ class VertexServer(ApiServer):
             characters = sum(len(t) for e in examples for t in _texts(e))
             tokens = sum(estimate_tokens(t) for e in examples for t in _texts(e))
             epochs = int(spec.get("hyperParameters", {}).get("epochCount", 1))
+            # One checkpoint per epoch, as Vertex AI keeps them (the last one is the default).
+            per_epoch = max(1, len(examples))
+            job["tunedModel"]["checkpoints"] = [
+                {
+                    "checkpointId": str(n),
+                    "epoch": str(n),
+                    "step": str(per_epoch * n),
+                    "endpoint": endpoint_name,
+                }
+                for n in range(1, epochs + 1)
+            ]
             job["tuningDataStats"] = {
                 "supervisedTuningDataStats": {
                     "tuningDatasetExampleCount": str(len(examples)),
