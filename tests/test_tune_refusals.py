@@ -39,6 +39,7 @@ CASES = {
     "beta-on-supervised": (gemini("--beta", "0.2"), "option-not-applicable", "--beta"),
     "kl-coeff-on-gemini": (gemini("--kl-coeff", "0.1"), "option-not-applicable", "--kl-coeff"),
     "adapter-on-rlhf": (rlhf("--adapter-size", "4"), "option-not-applicable", "--adapter-size"),
+    "prompts-on-gemini": (gemini("--prompts", PREFERENCES), "option-not-applicable", "--prompts"),
     "retired-model": (gemini(model="gemini-2.5-flash"), "model-retired", "2026-10-16"),
     "unknown-model": (gemini(model="gemini-9-ultra"), "model-unknown", "--allow-unknown-model"),
     "method-not-supported": (

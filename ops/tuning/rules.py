@@ -29,6 +29,13 @@ _ONLY_FOR = {
 
 
 def refuse_unsent_options(request: LaunchRequest) -> None:
+    if request.prompts is not None and request.engine is not Engine.rlhf_pipeline:
+        raise TunectlError(
+            "option-not-applicable",
+            "--prompts applies only to the rlhf-pipeline engine; this launch would not send it",
+            where="--prompts",
+            hint="drop --prompts",
+        )
     for attribute, (flag, applies_to, applies) in _ONLY_FOR.items():
         if getattr(request.hyperparameters, attribute) is not None and not applies(request):
             raise TunectlError(
