@@ -179,3 +179,22 @@ def test_plan_warns_about_a_model_launch_would_refuse(
     args = ("plan", "--train", TRAIN, "--engine", "gemini", "--base-model", "gemini-2.5-flash")
     code, _data, err = run_json(capsys, *args)
     assert code == 0 and "retired for tuning on 2026-10-16" in err and "model-retired" in err
+
+
+# Only a refusal here: ops.datasets retries a failing or hung gs:// read for over a minute (the storage
+# client's own retry policy) before it gives up, too slow for the suite; it ends unknown the same way.
+@pytest.mark.parametrize("fault", [403], ids=str)
+def test_a_dataset_that_cannot_be_read_is_unknown_and_cannot_be_waived(
+    cloud: Cloud, settings: Any, fault: Any
+) -> None:
+    from tests.cloud.storage import StorageServer
+
+    storage = cloud.get(StorageServer)
+    storage.create_bucket("tunectl-test-data")
+    storage.put_object("tunectl-test-data", "train.jsonl", Path(TRAIN).read_bytes())
+    uri = "gs://tunectl-test-data/train.jsonl"
+    assert _gemini(settings, train=uri).by_name("dataset").status == "ok"
+    cloud.faults.inject("storage.objects.get", fault, times=20, hang_seconds=0.1)
+    report = _gemini(settings, train=uri, allow_unknown=["quota", "budget", "cost", "model"])
+    assert report.by_name("dataset").status == "unknown"
+    assert report.verdict == "unknown"  # no --allow-unknown reaches the dataset
