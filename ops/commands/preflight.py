@@ -65,7 +65,7 @@ def preflight(
         str | None,
         typer.Option(
             "--base-model",
-            help="base model, e.g. gemini-3.5-flash (`tunectl models list`; gemini: needed for the cost)",
+            help="base model, e.g. gemini-3.5-flash or t5-large (`tunectl models list`); without it the model is unknown",
         ),
     ] = None,
     epochs: Annotated[
