@@ -65,7 +65,8 @@ def preflight(
         str | None,
         typer.Option(
             "--base-model",
-            help="base model, e.g. gemini-3.5-flash or t5-large (`tunectl models list`); without it the model is unknown",
+            help="base model, e.g. gemini-3.5-flash or t5-large (`tunectl models list`); "
+            "without it the model check is unknown",
         ),
     ] = None,
     epochs: Annotated[
