@@ -125,3 +125,13 @@ def test_a_broken_refreshed_catalog_is_a_clear_usage_error(
     status, _out, err = run_cli(capsys, "models", "list")
     assert status == 2 and "error[catalog-unreadable]" in err and str(broken) in err
     assert "built-in catalog" in err
+
+
+def test_a_refresh_of_an_older_built_in_catalog_is_ignored(
+    cli: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stale = cli / "data" / "tunectl" / "catalog.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text(json.dumps(raw_catalog() | {"version": "2026-01-01"}), encoding="utf-8")
+    status, data, _ = run_json(capsys, "models", "list")
+    assert status == 0 and data["catalog"] == "built-in"

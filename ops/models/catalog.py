@@ -69,11 +69,16 @@ def refreshed_catalog_path() -> Path:
 
 
 def catalog_path() -> str | None:
-    """TUNECTL_CATALOG, else the refreshed catalog if there is one, else the built-in (None)."""
+    """TUNECTL_CATALOG, else the refreshed catalog if it was refreshed from this tunectl's built-in
+    one (an upgrade's newer rows win over an older refresh), else the built-in (None)."""
     if os.environ.get(CATALOG_ENV):
         return os.environ[CATALOG_ENV]
     refreshed = refreshed_catalog_path()
-    return str(refreshed) if refreshed.is_file() else None
+    if not refreshed.is_file():
+        return None
+    if _load(str(refreshed)).get("version") != _load(None).get("version"):
+        return None
+    return str(refreshed)
 
 
 _REFETCH = "delete it to use the built-in catalog, or run `tunectl models refresh` again"
