@@ -34,23 +34,19 @@ def render_plan(console: Console, result: LaunchResult) -> None:
 
 
 def render_gate(console: Console, result: LaunchResult) -> None:
-    from ops.commands.preflight import VERDICT_COLOURS
+    from ops.commands.preflight import render_checks, render_verdict
+    from ops.preflight.gate import PreflightReport
 
     if result.preflight is None:
-        console.print("preflight: [yellow]skipped[/yellow] (--skip-preflight; recorded in the ledger)")
+        console.print("preflight: [yellow]skipped[/yellow] (--skip-preflight; the ledger records it)")
         return
-    from rich.table import Table
-
-    marks = {"ok": "[green]ok[/green]", "no": "[red]no[/red]", "unknown": "[yellow]unknown[/yellow]"}
-    table = Table("check", "status", "reason", title="preflight")
-    for check in result.preflight["checks"]:
-        waived = " (waived)" if check.name in result.preflight["waived"] else ""
-        table.add_row(check.name, marks[check.status.value] + waived, check.reason)
-    console.print(table)
-    verdict = result.preflight["verdict"]
-    console.print(f"verdict: [{VERDICT_COLOURS[verdict]}]{verdict}[/{VERDICT_COLOURS[verdict]}]")
-    for name in result.preflight["waived"]:
-        console.print(f"  waived on purpose (recorded in the ledger): {name}", highlight=False)
+    gate = result.preflight  # PreflightReport.as_dict(): rebuild the report to render it the same way
+    report = PreflightReport(
+        gate["engine"], gate["accelerator"], gate["region"], gate["project"], tuple(gate["checks"]),
+        tuple(gate["allow_unknown"]),
+    )  # fmt: skip
+    render_checks(console, report, title="preflight")
+    render_verdict(console, report)
 
 
 def render_before_launch(console: Console, result: LaunchResult) -> None:

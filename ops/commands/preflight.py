@@ -19,15 +19,22 @@ if TYPE_CHECKING:
 
 
 def _render(console: Console, report: PreflightReport) -> None:
+    where = f"project {report.project or '(none: offline)'}, {report.region}"
+    render_checks(console, report, title=f"preflight: {report.engine} in {where}")
+    render_verdict(console, report)
+
+
+def render_checks(console: Console, report: PreflightReport, *, title: str) -> None:
+    """One row per check (shared with `tune launch`): a waived unknown says so."""
     from rich.table import Table
 
     marks = {"ok": "[green]ok[/green]", "no": "[red]no[/red]", "unknown": "[yellow]unknown[/yellow]"}
-    where = f"project {report.project or '(none: offline)'}, {report.region}"
-    table = Table("check", "status", "reason", title=f"preflight: {report.engine} in {where}")
+    waived = {check.name for check in report.waived_checks}
+    table = Table("check", "status", "reason", title=title)
     for check in report.checks:
-        table.add_row(check.name, marks[check.status.value], check.reason)
+        note = " (waived)" if check.name in waived else ""
+        table.add_row(check.name, marks[check.status.value] + note, check.reason)
     console.print(table)
-    render_verdict(console, report)
 
 
 VERDICT_COLOURS = {"go": "green", "no-go": "red", "unknown": "yellow"}
