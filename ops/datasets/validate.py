@@ -25,7 +25,10 @@ from ops.datasets.cross import (
     count_issues,
     duplicate_issues,
     file_issues,
+    media_issues,
+    media_stats,
     overlap_issues,
+    spelling_name,
 )
 from ops.datasets.formats import Kind, Layout, detect_layout
 from ops.datasets.keys import KeyStore, KeyWriter
@@ -130,6 +133,12 @@ def _merge(parts: list[RangeResult]) -> RangeResult:
         else:
             merged.labels = None
         merged.prompts.extend(part.prompts[: max(0, 200 - len(merged.prompts))])
+        merged.spelling |= part.spelling
+        merged.multimodal += part.multimodal
+        merged.media_parts.update(part.media_parts)
+        merged.media_tokens += part.media_tokens
+        merged.media_unknown += part.media_unknown
+        merged.resolutions |= part.resolutions
         offset += part.lines
         merged.lines = offset
     return merged
@@ -162,12 +171,16 @@ def _distribution(counts: Counter[int]) -> dict[str, int]:
 def _limits_stats(limits: ModelLimits) -> dict[str, Any]:
     return {
         "base_model": limits.base_model,
+        "method": limits.method,
+        "known_model": limits.known,
         "entry": limits.entry,
         "max_tokens_per_example": limits.max_tokens_per_example,
         "max_file_bytes": limits.max_file_bytes,
         "min_training_examples": limits.min_training_examples,
         "max_training_examples": limits.max_training_examples,
         "max_validation_examples": limits.max_validation_examples,
+        "max_multimodal_training_examples": limits.max_multimodal_training_examples,
+        "max_validation_share": limits.max_validation_share,
         "source": limits.source,
         "checked": limits.checked,
         "table_version": limits.table_version,
@@ -188,8 +201,12 @@ def _validate_one(
 ) -> tuple[FileReport, TrainingKeys]:
     role = "validation" if training else "training"
     source = open_source(path_or_uri, settings=settings)
-    limits = limits or model_limits(base_model)
     layout, first_line = find_layout(source)
+    if limits is None:
+        # Gemini preference tuning has its own limits table (input + longest completion, 10M
+        # examples, the validation share); everything else is read against the supervised table.
+        method = "preference" if layout is Layout.gemini_preference else "supervised"
+        limits = model_limits(base_model, method=method)
     training_kind = next((t.layout.kind for t in training if t.layout is not None), None)
     wanted = Kind(kind) if kind != "auto" else None
     issues = file_issues(source, limits, layout, first_line, wanted, training_kind)
@@ -202,7 +219,15 @@ def _validate_one(
     issues += found
     found, overlaps = overlap_issues(store, training)
     issues += found
-    issues += count_issues(scanned.examples, role, limits)
+    trained = sum(t.examples for t in training)
+    issues += count_issues(scanned.examples, role, limits, training_examples=trained)
+    issues += media_issues(scanned, role, limits)
+    if base_model and not limits.known:
+        message = (
+            f"{base_model!r} is not in tunectl's limits table (version {limits.table_version}); "
+            f"the default limits ({limits.entry}) apply and may not be this model's"
+        )
+        issues.append((None, None, "unknown-model", message))
     found, classes, class_stats = class_issues(scanned, source, training)
     issues += found
 
@@ -222,7 +247,14 @@ def _validate_one(
             "input": tokens_in,
             "output": tokens_out,
             "billable": tokens_in["total"] + tokens_out["total"],
+            # Media at Google's documented rates (included in input), and media parts whose tokens
+            # cannot be known offline (whole audio/video files, PDF pages): billable is then a floor.
+            "media_estimated": scanned.media_tokens,
+            "media_unknown_parts": scanned.media_unknown,
+            "complete": scanned.media_unknown == 0,
         },
+        "field_spelling": spelling_name(scanned.spelling),
+        "media": media_stats(scanned),
         "duplicates": {"exact": n_exact, "near": n_near},
         "classification": class_stats,
         "limits": _limits_stats(limits),
@@ -239,7 +271,7 @@ def _validate_one(
         warnings=warnings,
         stats=stats,
     )
-    return report, TrainingKeys(source.display, layout, store, classes)
+    return report, TrainingKeys(source.display, layout, store, classes, scanned.examples)
 
 
 def validate_file(
@@ -296,8 +328,10 @@ def validate_files(
     limits: ModelLimits | None = None,
 ) -> list[FileReport]:
     """Validate training files, then (optionally) a validation file against all of them."""
-    if kind not in ("auto", "supervised", "preference"):
-        raise TunectlError("bad-kind", f"--kind must be auto, supervised or preference, not {kind!r}")
+    if kind not in ("auto", "supervised", "preference", "prompt"):
+        raise TunectlError(
+            "bad-kind", f"--kind must be auto, supervised, preference or prompt, not {kind!r}"
+        )
     chosen: TokenCounter = counter or EstimateTokenCounter()
     n = workers or os.cpu_count() or 1
     files = [(path, False) for path in paths]
