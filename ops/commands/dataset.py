@@ -23,6 +23,7 @@ class KindChoice(StrEnum):
     auto = "auto"
     supervised = "supervised"
     preference = "preference"
+    prompt = "prompt"
 
 
 class CounterChoice(StrEnum):
@@ -112,7 +113,7 @@ def stats(
 ) -> None:
     """Examples, token distributions (p5/p50/p95/max) for input and output, billable tokens."""
     from ops.datasets import validate_file
-    from ops.datasets.render import _tokens_line
+    from ops.datasets.render import _tokens_line, media_line, spelling_line
 
     report = validate_file(
         path,
@@ -131,6 +132,8 @@ def stats(
         "tokens": report.stats["tokens"],
         "billable_tokens": report.stats["tokens"]["billable"],
         "classification": report.stats["classification"],
+        "field_spelling": report.stats["field_spelling"],
+        "media": report.stats["media"],
     }
 
     def render(console: Any) -> None:
@@ -140,6 +143,9 @@ def stats(
             highlight=False,
         )
         console.print(_tokens_line(report.stats), markup=False, highlight=False)
+        for line in (media_line(report.stats), spelling_line(report.stats)):
+            if line is not None:
+                console.print(line, markup=False, highlight=False)
         console.print(f"counter method: {report.stats['token_counter']['method']}", markup=False)
         if report.errors:
             console.print(

@@ -264,7 +264,8 @@ class _Reader:
             if isinstance(role, str):
                 turns.append((role, texts))
         roles = [role for role, _ in turns]
-        if len(roles) == len(contents) and all(r in ("user", "model") for r in roles):
+        shapeless = any(code in SHAPE_CODES for code, _ in self.out.problems)
+        if not shapeless and len(roles) == len(contents):
             self.out.problems.extend(
                 _roles_problems(roles, last="user" if self.kind is Kind.preference else "model")
             )
