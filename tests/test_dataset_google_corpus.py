@@ -160,3 +160,47 @@ def test_media_tokens_use_documented_rates_and_unknown_lengths_say_so(
     run(["dataset", "validate", str(CORPUS / "pdf.jsonl")])
     out = capsys.readouterr().out
     assert "unknown length" in out and "billable is a floor" in out
+
+
+SHAPES_WITH_MEDIA_OR_CALLS = [
+    "image.jsonl",
+    "multiple-images.jsonl",
+    "pdf.jsonl",
+    "audio.jsonl",
+    "video-offsets.jsonl",
+    "function-call.jsonl",
+    "function-response-chat.jsonl",
+    "tools-parallel-calls.jsonl",
+    "system-instruction-snake.jsonl",
+]
+
+
+def test_split_keeps_non_text_parts_byte_for_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = [(CORPUS / name).read_text() for name in SHAPES_WITH_MEDIA_OR_CALLS]
+    source = tmp_path / "mixed.jsonl"
+    source.write_text("".join(lines))
+    train, valid = tmp_path / "t.jsonl", tmp_path / "v.jsonl"
+    status = run(
+        ["dataset", "split", str(source), "--validation-fraction", "0.3", "--train-out", str(train),
+         "--validation-out", str(valid)]
+    )
+    assert status == ExitStatus.OK, capsys.readouterr()
+    out_lines = train.read_text().splitlines(keepends=True) + valid.read_text().splitlines(keepends=True)
+    assert sorted(out_lines) == sorted(lines)
+
+
+def test_convert_to_gemini_keeps_non_text_parts_and_palm_refuses_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "mixed.jsonl"
+    source.write_text("".join((CORPUS / n).read_text() for n in SHAPES_WITH_MEDIA_OR_CALLS))
+    same = tmp_path / "same.jsonl"
+    assert run(["dataset", "convert", str(source), "--to", "gemini", "-o", str(same)]) == ExitStatus.OK
+    assert [json.loads(x) for x in same.read_text().splitlines()] == [
+        json.loads(x) for x in source.read_text().splitlines()
+    ]
+    capsys.readouterr()
+    palm = tmp_path / "palm.jsonl"
+    assert run(["dataset", "convert", str(source), "--to", "palm", "-o", str(palm)]) == ExitStatus.CHECK_FAILED
+    err = capsys.readouterr().err
+    assert "media or function parts" in err and not palm.exists()

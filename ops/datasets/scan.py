@@ -476,6 +476,24 @@ class Scanner:
         self._record(lineno, line, example.view, example.media_tokens)
 
 
+def well_formed_view(decode: Any, layout: Layout, line: bytes) -> ExampleView | None:
+    """The example of one line in the file's format, or None when it is not well-formed: the fast
+    Struct first, then (Gemini lines with other spellings or non-text parts) the general reader."""
+    try:
+        return INSPECT[layout](decode(line))[0]
+    except (msgspec.DecodeError, UnicodeDecodeError, BlankText):
+        if layout.style is not Style.gemini:
+            return None
+    try:
+        obj = msgspec.json.decode(line)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(obj, dict) or detect_layout(obj) is not layout:
+        return None
+    example = read_example(obj, layout.kind)
+    return None if any(code in SHAPE_CODES for code, _ in example.problems) else example.view
+
+
 def result_camel(result: RangeResult) -> bool:
     return bool(result.spelling & CAMEL)
 
@@ -508,12 +526,10 @@ def iter_lines(chunks: Iterable[Chunk]) -> Iterator[tuple[int, bytes]]:
 def lines_with_outputs(chunks: Iterable[Chunk], layout: Layout, outputs: set[str]) -> list[tuple[int, str]]:
     """Second pass for the classification check: the lines whose (stripped) output is in `outputs`."""
     decode = msgspec.json.Decoder(STRUCTS[layout]).decode
-    inspect = INSPECT[layout]
     found = []
     for lineno, line in iter_lines(chunks):
-        try:
-            view, _ = inspect(decode(line[len(BOM) :] if lineno == 1 and line.startswith(BOM) else line))
-        except (msgspec.DecodeError, UnicodeDecodeError, BlankText):
+        view = well_formed_view(decode, layout, line[len(BOM) :] if lineno == 1 and line.startswith(BOM) else line)
+        if view is None:
             continue
         if view.output is not None and view.output.strip() in outputs:
             found.append((lineno, view.output.strip()))
