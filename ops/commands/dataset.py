@@ -76,6 +76,14 @@ def validate(
         str | None, typer.Option("--validation", help="validation set, checked for size, kind and leakage")
     ] = None,
     counter: CounterOption = CounterChoice.estimate,
+    check_uris: Annotated[
+        bool,
+        typer.Option(
+            "--check-uris",
+            help="ask Cloud Storage that every gs:// media object exists, has its mimeType and fits "
+            "its size limit (one metadata read per object)",
+        ),
+    ] = False,
     per_code: Annotated[
         int, typer.Option("--max-per-code", help="findings shown per check in text output")
     ] = 5,
@@ -89,7 +97,8 @@ def validate(
     from ops.datasets import validate_files
     from ops.datasets.render import render_reports
 
-    settings = _settings_if_remote(ctx, [*paths, *([validation] if validation else [])])
+    remote = _settings_if_remote(ctx, [*paths, *([validation] if validation else [])])
+    settings = get_settings(ctx) if check_uris else remote
     reports = validate_files(
         paths,
         kind=kind.value,
@@ -97,6 +106,7 @@ def validate(
         counter=make_counter(ctx, counter, base_model),
         validation=validation,
         settings=settings,
+        check_uris=check_uris,
     )
     emit({"files": reports}, fmt, lambda console: render_reports(console, reports, per_code=per_code))
     if not all(r.valid for r in reports):

@@ -15,6 +15,7 @@ file and adds the line offsets afterwards.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import re
@@ -42,6 +43,7 @@ from ops.datasets.formats import (
 )
 from ops.datasets.gemini import CAMEL, SHAPE_CODES, GeminiExample, read_example
 from ops.datasets.keys import KeyWriter
+from ops.datasets.uris import MediaRef
 from ops.datasets.tokens import EstimateTokenCounter, TokenCounter
 
 BOM = b"\xef\xbb\xbf"
@@ -61,6 +63,7 @@ class ScanOptions:
     layout: Layout | None
     max_tokens_per_example: int | None
     at_file_start: bool = True
+    collect_media: bool = False  # --check-uris: keep every referenced object (once) and its line
 
 
 @dataclass
@@ -82,6 +85,7 @@ class RangeResult:
     media_tokens: int = 0  # estimated at Google's documented rates (in input_counts too)
     media_unknown: int = 0  # media parts whose tokens cannot be known offline
     resolutions: set[str] = field(default_factory=set)
+    media_refs: dict[str, MediaRef] = field(default_factory=dict)  # with ScanOptions.collect_media
 
 
 def _reject_constant(name: str) -> Any:
@@ -473,6 +477,15 @@ class Scanner:
             result.media_tokens += example.media_tokens
             result.media_unknown += example.media_unknown
             result.media_parts.update(m.modality.value for m in example.media)
+            if self.options.collect_media:
+                refs = result.media_refs
+                for m in example.media:
+                    seen = refs.get(m.uri)
+                    refs[m.uri] = (
+                        MediaRef(lineno, m.mime_type, m.modality)
+                        if seen is None
+                        else dataclasses.replace(seen, references=seen.references + 1)
+                    )
         self._record(lineno, line, example.view, example.media_tokens)
 
 

@@ -7,6 +7,7 @@ scanned in one streaming pass.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import multiprocessing
@@ -102,7 +103,7 @@ def _scan(
     else:
         limit = options.max_tokens_per_example
         jobs = [
-            (source, start, end, ScanOptions(options.layout, limit, start == 0), keys)
+            (source, start, end, ScanOptions(options.layout, limit, start == 0, options.collect_media), keys)
             for (start, end), keys in zip(ranges, writers, strict=True)
         ]
         import numpy  # noqa: F401  (the workers write keys with it: imported once, before the fork)
@@ -139,6 +140,13 @@ def _merge(parts: list[RangeResult]) -> RangeResult:
         merged.media_tokens += part.media_tokens
         merged.media_unknown += part.media_unknown
         merged.resolutions |= part.resolutions
+        for uri, ref in part.media_refs.items():
+            seen = merged.media_refs.get(uri)
+            merged.media_refs[uri] = (
+                dataclasses.replace(ref, line=ref.line + offset)
+                if seen is None
+                else dataclasses.replace(seen, references=seen.references + ref.references)
+            )
         offset += part.lines
         merged.lines = offset
     return merged
@@ -198,6 +206,7 @@ def _validate_one(
     workers: int,
     keys_directory: Path,
     limits: ModelLimits | None = None,
+    check_media: bool = False,
 ) -> tuple[FileReport, TrainingKeys]:
     role = "validation" if training else "training"
     source = open_source(path_or_uri, settings=settings)
@@ -211,10 +220,16 @@ def _validate_one(
     wanted = Kind(kind) if kind != "auto" else None
     issues = file_issues(source, limits, layout, first_line, wanted, training_kind)
 
-    options = ScanOptions(layout, limits.max_tokens_per_example)
+    options = ScanOptions(layout, limits.max_tokens_per_example, collect_media=check_media)
     parts, store = _scan(source, options, counter, workers, keys_directory)
     scanned = _merge(parts)
     issues += scanned.issues
+    if check_media and scanned.media_refs:
+        from ops.datasets.uris import check_uris_with_progress
+
+        if settings is None:
+            raise TunectlError("settings-needed", "--check-uris asks Cloud Storage: it needs a project")
+        issues += check_uris_with_progress(scanned.media_refs, settings)
     found, n_exact, n_near = duplicate_issues(store)
     issues += found
     found, overlaps = overlap_issues(store, training)
@@ -326,8 +341,10 @@ def validate_files(
     settings: Settings | None = None,
     workers: int | None = None,
     limits: ModelLimits | None = None,
+    check_uris: bool = False,
 ) -> list[FileReport]:
-    """Validate training files, then (optionally) a validation file against all of them."""
+    """Validate training files, then (optionally) a validation file against all of them.
+    `check_uris` asks Cloud Storage about every gs:// object the examples reference."""
     if kind not in ("auto", "supervised", "preference", "prompt"):
         raise TunectlError(
             "bad-kind", f"--kind must be auto, supervised, preference or prompt, not {kind!r}"
@@ -356,6 +373,7 @@ def validate_files(
                     workers=n,
                     keys_directory=directory,
                     limits=limits,
+                    check_media=check_uris,
                 )
                 reports.append(report)
                 if not is_validation:
