@@ -109,3 +109,4 @@ def test_check_uris_finds_missing_mistyped_and_oversized_objects(
     (missing,) = [f for f in report["errors"] if f["code"] == "media-not-found"]
     assert "2 example(s)" in missing["message"]
     assert cloud.faults.calls["storage.objects.get"] == 4  # one metadata read per distinct object
+

@@ -294,7 +294,8 @@ def _media_assumptions(plan: Plan, reports: list[FileReport]) -> None:
                 f"unknown for {unknown:,} part(s): audio/video without offsets and PDF pages cannot "
                 "be measured offline, so the cost is unknown",
                 None,
-                "count them with `--counter vertex` (Vertex AI CountTokens reads the media)",
+                "the length of a whole audio/video file or a PDF's page count is not in the dataset; "
+                "give video clips videoMetadata offsets, or plan with a known token count",
             )
         )
         plan.estimated_cost = None
