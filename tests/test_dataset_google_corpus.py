@@ -204,3 +204,15 @@ def test_convert_to_gemini_keeps_non_text_parts_and_palm_refuses_them(
     assert run(["dataset", "convert", str(source), "--to", "palm", "-o", str(palm)]) == ExitStatus.CHECK_FAILED
     err = capsys.readouterr().err
     assert "media or function parts" in err and not palm.exists()
+
+
+def test_plan_counts_media_and_says_unknown_when_it_cannot(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["plan", "--engine", "gemini", "--base-model", "gemini-3.5-flash", "--format", "json", "--train"]
+    run([*base, str(CORPUS / "image.jsonl")])
+    image = json.loads(capsys.readouterr().out)
+    assert image["billable_tokens"] >= 258
+    assert any(a["name"] == "media tokens" and "258" in a["value"] for a in image["assumptions"])
+    run([*base, str(CORPUS / "pdf.jsonl")])
+    pdf = json.loads(capsys.readouterr().out)
+    assert pdf["estimated_cost"] is None
+    assert any(a["name"] == "media tokens" and a["value"].startswith("unknown") for a in pdf["assumptions"])
