@@ -51,8 +51,8 @@ def test_readme_table_lists_every_file_with_its_verdict() -> None:
 
 
 def test_snake_and_camel_spellings_of_one_example_read_the_same() -> None:
-    from ops.datasets.gemini import read_example
     from ops.datasets.formats import Kind
+    from ops.datasets.gemini import read_example
 
     camel = json.loads((CORPUS / "function-response-chat.jsonl").read_text())
     snake = json.loads(
@@ -90,7 +90,9 @@ def test_preference_limit_is_input_plus_the_longest_completion(tmp_path: Path) -
 
     path = tmp_path / "p.jsonl"
     # 10 input tokens + 60 + 60: the sum (130) is over 100, input + longest (70) is not.
-    path.write_text(json.dumps(example("a" * 240, "b" * 240)) + "\n" + json.dumps(example("c" * 400, "d")) + "\n")
+    path.write_text(
+        json.dumps(example("a" * 240, "b" * 240)) + "\n" + json.dumps(example("c" * 400, "d")) + "\n"
+    )
     limits = dataclasses.replace(model_limits(None, method="preference"), max_tokens_per_example=100)
     report = validate_file(path, limits=limits, workers=1)
     assert [(e.line, e.code) for e in report.errors] == [(2, "too-many-tokens")]
@@ -108,7 +110,10 @@ def test_preference_validation_share_applies_above_the_threshold(tmp_path: Path)
         return json.dumps(
             {
                 "contents": [{"role": "user", "parts": [{"text": f"question {i}"}]}],
-                "completions": [{"score": 1, "completion": turn("yes")}, {"score": 0, "completion": turn("no")}],
+                "completions": [
+                    {"score": 1, "completion": turn("yes")},
+                    {"score": 0, "completion": turn("no")},
+                ],
             }
         )
 
@@ -181,8 +186,17 @@ def test_split_keeps_non_text_parts_byte_for_byte(tmp_path: Path, capsys: pytest
     source.write_text("".join(lines))
     train, valid = tmp_path / "t.jsonl", tmp_path / "v.jsonl"
     status = run(
-        ["dataset", "split", str(source), "--validation-fraction", "0.3", "--train-out", str(train),
-         "--validation-out", str(valid)]
+        [
+            "dataset",
+            "split",
+            str(source),
+            "--validation-fraction",
+            "0.3",
+            "--train-out",
+            str(train),
+            "--validation-out",
+            str(valid),
+        ]
     )
     assert status == ExitStatus.OK, capsys.readouterr()
     out_lines = train.read_text().splitlines(keepends=True) + valid.read_text().splitlines(keepends=True)
@@ -201,7 +215,9 @@ def test_convert_to_gemini_keeps_non_text_parts_and_palm_refuses_them(
     ]
     capsys.readouterr()
     palm = tmp_path / "palm.jsonl"
-    assert run(["dataset", "convert", str(source), "--to", "palm", "-o", str(palm)]) == ExitStatus.CHECK_FAILED
+    assert (
+        run(["dataset", "convert", str(source), "--to", "palm", "-o", str(palm)]) == ExitStatus.CHECK_FAILED
+    )
     err = capsys.readouterr().err
     assert "media or function parts" in err and not palm.exists()
 

@@ -49,7 +49,9 @@ def test_corpus_covers_every_check_code() -> None:
     the limit checks that need scaled limits are in tests/test_dataset_google_corpus.py."""
     google = json.loads((CORPUS.parent / "google" / "expected.json").read_text())
     covered = {
-        code for spec in [*EXPECTED.values(), *google.values()] for code in [*spec["errors"], *spec["warnings"]]
+        code
+        for spec in [*EXPECTED.values(), *google.values()]
+        for code in [*spec["errors"], *spec["warnings"]]
     }
     covered |= {"unknown-model", "too-many-multimodal-examples"}
     assert set(CHECKS) - covered == REMOTE_ONLY

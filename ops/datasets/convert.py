@@ -36,9 +36,7 @@ def _turn(role: str, text: str) -> dict[str, Any]:
 
 def _single_text(turn: dict[str, Any]) -> str:
     if any(set(part) != {"text"} for part in turn["parts"]):
-        raise NotConvertible(
-            "it has media or function parts, which the PaLM format (text only) cannot hold"
-        )
+        raise NotConvertible("it has media or function parts, which the PaLM format (text only) cannot hold")
     return "".join(part["text"] for part in turn["parts"])
 
 

@@ -123,9 +123,7 @@ def overlap_issues(store: KeyStore, training: Sequence[TrainingKeys]) -> tuple[l
     return issues, len(issues)
 
 
-def count_issues(
-    examples: int, role: str, limits: ModelLimits, *, training_examples: int = 0
-) -> list[Issue]:
+def count_issues(examples: int, role: str, limits: ModelLimits, *, training_examples: int = 0) -> list[Issue]:
     if examples == 0:
         return [(None, None, "empty-file", "the file holds no examples")]
     issues: list[Issue] = []

@@ -24,7 +24,9 @@ from ops.datasets.formats import ExampleView, Kind, Problem, _roles_problems, js
 from ops.datasets.media import MediaRules, Modality, media_rules
 
 # Problems that leave an example without a usable shape: it is not counted or keyed.
-SHAPE_CODES = frozenset({"wrong-type", "missing-field", "unknown-field", "empty-text", "duplicate-field", "bad-role"})
+SHAPE_CODES = frozenset(
+    {"wrong-type", "missing-field", "unknown-field", "empty-text", "duplicate-field", "bad-role"}
+)
 
 CAMEL, SNAKE = 1, 2  # spelling bits: which names a line used for fields with more than one word
 
@@ -36,14 +38,27 @@ def _snake(name: str) -> str:
 # Fields this module reads, by lowerCamel name; the snake_case twin is derived.
 _TOP = ("contents", "systemInstruction", "tools", "completions")
 _CONTENT = ("role", "parts")
-_PART = ("text", "fileData", "inlineData", "functionCall", "functionResponse", "videoMetadata", "mediaResolution")
+_PART = (
+    "text",
+    "fileData",
+    "inlineData",
+    "functionCall",
+    "functionResponse",
+    "videoMetadata",
+    "mediaResolution",
+)
 _FILE_DATA = ("mimeType", "fileUri", "displayName")
 _VIDEO = ("startOffset", "endOffset", "fps")
 _CALL = ("name", "args", "id")
 _RESPONSE = ("name", "response", "id")
 _TOOL = ("functionDeclarations",)
 _COMPLETION = ("score", "completion")
-_RESOLUTIONS = ("MEDIA_RESOLUTION_LOW", "MEDIA_RESOLUTION_MEDIUM", "MEDIA_RESOLUTION_HIGH", "MEDIA_RESOLUTION_ULTRA_HIGH")
+_RESOLUTIONS = (
+    "MEDIA_RESOLUTION_LOW",
+    "MEDIA_RESOLUTION_MEDIUM",
+    "MEDIA_RESOLUTION_HIGH",
+    "MEDIA_RESOLUTION_ULTRA_HIGH",
+)
 # Part members of the API that no tuning page documents: named, so the message can say so.
 _UNDOCUMENTED_PART = ("executableCode", "codeExecutionResult", "audioTranscription", "speechMetadata")
 _THOUGHT = ("thought", "thoughtSignature")
@@ -111,19 +126,17 @@ class _Reader:
     def problem(self, code: str, message: str) -> None:
         self.out.problems.append((code, message))
 
-    def fields(self, obj: Any, names: tuple[str, ...], path: str, *, extra: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    def fields(self, obj: Any, names: tuple[str, ...], path: str) -> dict[str, Any] | None:
         """The object's fields by lowerCamel name, whichever spelling it used; None if not an object.
         Reports unknown fields and a field given in both spellings."""
         if not isinstance(obj, dict):
             self.problem("wrong-type", f"{path} must be an object, not {_type(obj)}")
             return None
         found: dict[str, Any] = {}
-        known = {}
-        for name in (*names, *extra):
-            known[name] = name
-            snake = _snake(name)
-            if snake != name:
-                known[snake] = name
+        known: dict[str, str] = {}
+        for field_name in names:
+            known[field_name] = field_name
+            known[_snake(field_name)] = field_name
         for key, value in obj.items():
             name = known.get(key)
             if name is None:
@@ -153,7 +166,9 @@ class _Reader:
         top = self.fields(obj, names, "$")
         assert top is not None
         if self.kind is Kind.preference and "tools" in top:
-            self.problem("unknown-field", "$.tools: preference examples are text only; tools are for supervised data")
+            self.problem(
+                "unknown-field", "$.tools: preference examples are text only; tools are for supervised data"
+            )
             del top["tools"]
         declared = self.tools(top.get("tools"))
         system = top.get("systemInstruction")
@@ -298,16 +313,29 @@ class _Reader:
             found = self.fields(part, _PART, where)
             if found is None:
                 continue
-            data = [name for name in ("text", "fileData", "inlineData", "functionCall", "functionResponse") if name in found]
+            data = [
+                name
+                for name in ("text", "fileData", "inlineData", "functionCall", "functionResponse")
+                if name in found
+            ]
             if not data:
-                if not any(p[0] == "thought-part" and p[1].startswith(where + ".") for p in self.out.problems):
-                    self.problem("missing-field", f"{where} has no data: give text, fileData, functionCall or functionResponse")
+                if not any(
+                    p[0] == "thought-part" and p[1].startswith(where + ".") for p in self.out.problems
+                ):
+                    self.problem(
+                        "missing-field",
+                        f"{where} has no data: give text, fileData, functionCall or functionResponse",
+                    )
                 continue
             if len(data) > 1:
                 self.problem("wrong-type", f"{where} sets {' and '.join(data)}; a part holds exactly one")
                 continue
             kind = data[0]
-            allowed_here = ("text",) if system_instruction else ("text", "fileData", "inlineData", "functionCall", "functionResponse")
+            allowed_here = (
+                ("text",)
+                if system_instruction
+                else ("text", "fileData", "inlineData", "functionCall", "functionResponse")
+            )
             if kind not in allowed_here:
                 self.problem("wrong-type", f"{where}.{kind}: a system instruction holds text parts only")
                 continue
@@ -330,18 +358,34 @@ class _Reader:
             elif kind == "functionCall":
                 name = self.function_part(found["functionCall"], f"{where}.functionCall", _CALL, "args")
                 if role == "user":
-                    self.problem("misplaced-function-part", f"{where}.functionCall is in a user turn; the model makes function calls")
+                    self.problem(
+                        "misplaced-function-part",
+                        f"{where}.functionCall is in a user turn; the model makes function calls",
+                    )
                 if name is not None:
                     called.append(name)
                     if declared is not None and name not in declared:
-                        self.problem("undeclared-function", f"{where}.functionCall calls {name!r}, which $.tools does not declare")
+                        self.problem(
+                            "undeclared-function",
+                            f"{where}.functionCall calls {name!r}, which $.tools does not declare",
+                        )
                 texts.append(json_repr(found["functionCall"]))
             else:
-                name = self.function_part(found["functionResponse"], f"{where}.functionResponse", _RESPONSE, "response")
+                name = self.function_part(
+                    found["functionResponse"], f"{where}.functionResponse", _RESPONSE, "response"
+                )
                 if role == "model":
-                    self.problem("misplaced-function-part", f"{where}.functionResponse is in a model turn; it answers a call in the user turn that follows it")
+                    self.problem(
+                        "misplaced-function-part",
+                        f"{where}.functionResponse is in a model turn; it answers a call in the user "
+                        "turn that follows it",
+                    )
                 elif name is not None and name not in calls:
-                    self.problem("function-response-without-call", f"{where}.functionResponse answers {name!r}, which the previous model turn did not call")
+                    self.problem(
+                        "function-response-without-call",
+                        f"{where}.functionResponse answers {name!r}, which the previous model turn "
+                        "did not call",
+                    )
                 texts.append(json_repr(found["functionResponse"]))
             if "videoMetadata" in found and kind != "fileData":
                 self.problem("wrong-type", f"{where}.videoMetadata belongs to a fileData part")
@@ -417,8 +461,10 @@ class _Reader:
         if found is None:
             return None
         if modality is not None and modality is not Modality.video:
-            self.problem("wrong-type", f"{path}.videoMetadata is set on a {modality.value} part; it is for video")
-        offsets = []
+            self.problem(
+                "wrong-type", f"{path}.videoMetadata is set on a {modality.value} part; it is for video"
+            )
+        offsets: list[float | None] = []
         for name in ("startOffset", "endOffset"):
             got = found.get(name)
             if got is None:
@@ -437,7 +483,9 @@ class _Reader:
         start, end = offsets
         if start is not None and end is not None:
             if end <= start:
-                self.problem("bad-duration", f"{path}.videoMetadata ends ({end:g}s) before it starts ({start:g}s)")
+                self.problem(
+                    "bad-duration", f"{path}.videoMetadata ends ({end:g}s) before it starts ({start:g}s)"
+                )
                 return None
             return end - start
         return None
@@ -464,7 +512,9 @@ class _Reader:
         role = found.get("role")
         if role is not None and not isinstance(role, str):
             self.problem("wrong-type", f"{path}.role must be a string, not {_type(role)}")
-        return self.parts(found.get("parts"), f"{path}.parts", role, None, [], system_instruction=system_instruction)
+        return self.parts(
+            found.get("parts"), f"{path}.parts", role, None, [], system_instruction=system_instruction
+        )
 
     def completions(self, value: Any) -> None:
         if value is None:
@@ -511,7 +561,10 @@ def completion_problems(scores: list[Any], answers: list[str]) -> list[Problem]:
     if len(scores) != 2 or sorted(scores) != [0, 1]:
         shown = ", ".join(json_repr(s) for s in scores)
         problems.append(
-            ("bad-completion-scores", f"completions are scored [{shown}]; exactly two, one scored 1 and one 0")
+            (
+                "bad-completion-scores",
+                f"completions are scored [{shown}]; exactly two, one scored 1 and one 0",
+            )
         )
     if len(answers) == 2 and answers[0] == answers[1]:
         problems.append(("identical-candidates", "both completions are the same text"))
@@ -526,5 +579,3 @@ def read_example(obj: dict[str, Any], kind: Kind, rules: MediaRules | None = Non
 def uses_gemini_names(line: bytes) -> int:
     """Spelling bits of a line the fast path decoded: only `systemInstruction` has two words there."""
     return CAMEL if b'"systemInstruction"' in line else 0
-
-

@@ -43,8 +43,8 @@ from ops.datasets.formats import (
 )
 from ops.datasets.gemini import CAMEL, SHAPE_CODES, GeminiExample, read_example
 from ops.datasets.keys import KeyWriter
-from ops.datasets.uris import MediaRef
 from ops.datasets.tokens import EstimateTokenCounter, TokenCounter
+from ops.datasets.uris import MediaRef
 
 BOM = b"\xef\xbb\xbf"
 MAX_LABELS = 64  # more distinct outputs than this and the set is not a classification set
@@ -461,7 +461,6 @@ class Scanner:
                 self._record(lineno, line, view)
         issues.extend((lineno, None, code, message) for code, message in problems)
 
-
     def _gemini(self, lineno: int, line: bytes, obj: dict[str, Any], kind: Kind) -> None:
         """A Gemini line the fast path could not take (snake_case names, media, function calls,
         tools, or a problem): the general reader names its problems and counts it."""
@@ -541,7 +540,9 @@ def lines_with_outputs(chunks: Iterable[Chunk], layout: Layout, outputs: set[str
     decode = msgspec.json.Decoder(STRUCTS[layout]).decode
     found = []
     for lineno, line in iter_lines(chunks):
-        view = well_formed_view(decode, layout, line[len(BOM) :] if lineno == 1 and line.startswith(BOM) else line)
+        view = well_formed_view(
+            decode, layout, line[len(BOM) :] if lineno == 1 and line.startswith(BOM) else line
+        )
         if view is None:
             continue
         if view.output is not None and view.output.strip() in outputs:

@@ -53,9 +53,7 @@ def check_uris(
     def look(item: tuple[str, MediaRef]) -> list[Issue]:
         uri, ref = item
         bucket, name = _split(uri)
-        blob: Any = call_with_retry(
-            lambda: client.bucket(bucket).get_blob(name), what=f"looking up {uri}"
-        )
+        blob: Any = call_with_retry(lambda: client.bucket(bucket).get_blob(name), what=f"looking up {uri}")
         if progress is not None:
             progress(1)
         where = f"{uri} (referenced by {ref.references:,} example(s), first on this line)"

@@ -346,9 +346,7 @@ def validate_files(
     """Validate training files, then (optionally) a validation file against all of them.
     `check_uris` asks Cloud Storage about every gs:// object the examples reference."""
     if kind not in ("auto", "supervised", "preference", "prompt"):
-        raise TunectlError(
-            "bad-kind", f"--kind must be auto, supervised, preference or prompt, not {kind!r}"
-        )
+        raise TunectlError("bad-kind", f"--kind must be auto, supervised, preference or prompt, not {kind!r}")
     chosen: TokenCounter = counter or EstimateTokenCounter()
     n = workers or os.cpu_count() or 1
     files = [(path, False) for path in paths]
