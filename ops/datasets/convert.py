@@ -17,7 +17,7 @@ import msgspec
 from ops.atomic import atomic_open
 from ops.datasets.formats import STRUCTS, Layout, Style, detect_layout
 from ops.datasets.scan import BOM, iter_lines, well_formed_view
-from ops.datasets.source import open_source
+from ops.datasets.source import open_source, refuse_overwriting
 from ops.errors import ExitStatus, TunectlError
 
 if TYPE_CHECKING:
@@ -111,6 +111,7 @@ def convert_file(
 
     target = Style(to)
     source = open_source(src, settings=settings)
+    refuse_overwriting(source, {"--output": dst})
     layout, _ = find_layout(source)
     if layout is None:
         raise TunectlError("convert-unknown-format", f"{source.display} holds no example in a known format")

@@ -21,7 +21,7 @@ from ops.atomic import atomic_open
 from ops.datasets.classes import detect_classes
 from ops.datasets.formats import STRUCTS
 from ops.datasets.scan import BOM, MAX_LABEL_CHARS, MAX_LABELS, iter_lines, well_formed_view
-from ops.datasets.source import open_source
+from ops.datasets.source import open_source, refuse_overwriting
 from ops.errors import ExitStatus, TunectlError
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ def split_file(
     if not 0 < validation_fraction < 1:
         raise TunectlError("bad-fraction", "--validation-fraction must be between 0 and 1 (exclusive)")
     source = open_source(src, settings=settings)
+    refuse_overwriting(source, {"--train-out": train_out, "--validation-out": validation_out})
     layout, _ = find_layout(source)
     if layout is None:
         raise TunectlError("split-unknown-format", f"{source.display} holds no example in a known format")

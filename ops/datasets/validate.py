@@ -12,6 +12,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import signal
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
@@ -108,11 +109,17 @@ def _scan(
         ]
         import numpy  # noqa: F401  (the workers write keys with it: imported once, before the fork)
 
-        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+        # Workers ignore Ctrl-C: the parent alone handles it (exit 130, one line), and leaving the
+        # `with` block terminates them, so no worker prints a traceback.
+        with multiprocessing.get_context("fork").Pool(len(jobs), initializer=_ignore_interrupts) as pool:
             parts = pool.starmap(_scan_range, jobs)
     offsets = itertools.accumulate((part.lines for part in parts[:-1]), initial=0)
     store = KeyStore(directory, tuple(zip((w.name for w in writers), offsets, strict=True)))
     return parts, store
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _merge(parts: list[RangeResult]) -> RangeResult:
