@@ -17,6 +17,7 @@ The shape follows the generateContent request, as the tuning pages use it:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -254,20 +255,24 @@ class _Reader:
                     self.out.texts_in.append(json_repr(declaration))
         return names
 
+    def objects(self, value: Any, path: str, names: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(path, fields) of each object of a required, non-empty array."""
+        if value is None:
+            self.problem("missing-field", f"{path} is missing")
+        elif not isinstance(value, list):
+            self.problem("wrong-type", f"{path} must be an array, not {_type(value)}")
+        elif not value:
+            self.problem("missing-field", f"{path} is empty")
+        else:
+            for i, item in enumerate(value):
+                found = self.fields(item, names, f"{path}[{i}]")
+                if found is not None:
+                    yield f"{path}[{i}]", found
+
     def turns(self, contents: Any, declared: set[str] | None) -> list[tuple[str, list[str]]]:
-        if not isinstance(contents, list):
-            self.problem("wrong-type", f"$.contents must be an array, not {_type(contents)}")
-            return []
-        if not contents:
-            self.problem("missing-field", "$.contents is empty")
-            return []
         turns: list[tuple[str, list[str]]] = []
         calls: list[str] = []  # names the previous model turn called
-        for i, turn in enumerate(contents):
-            path = f"$.contents[{i}]"
-            found = self.fields(turn, _CONTENT, path)
-            if found is None:
-                continue
+        for path, found in self.objects(contents, "$.contents", _CONTENT):
             role = found.get("role")
             if role is None:
                 self.problem("missing-field", f"{path}.role is missing")
@@ -280,7 +285,7 @@ class _Reader:
                 turns.append((role, texts))
         roles = [role for role, _ in turns]
         shapeless = any(code in SHAPE_CODES for code, _ in self.out.problems)
-        if not shapeless and len(roles) == len(contents):
+        if not shapeless and roles:
             self.out.problems.extend(
                 _roles_problems(roles, last="user" if self.kind is Kind.preference else "model")
             )
@@ -517,19 +522,9 @@ class _Reader:
         )
 
     def completions(self, value: Any) -> None:
-        if value is None:
-            self.problem("missing-field", "$.completions is missing")
-            return
-        if not isinstance(value, list):
-            self.problem("wrong-type", f"$.completions must be an array, not {_type(value)}")
-            return
         scores: list[Any] = []
         answers: list[str] = []
-        for i, item in enumerate(value):
-            path = f"$.completions[{i}]"
-            found = self.fields(item, _COMPLETION, path)
-            if found is None:
-                continue
+        for path, found in self.objects(value, "$.completions", _COMPLETION):
             score = found.get("score")
             if score is None:
                 self.problem("missing-field", f"{path}.score is missing")
@@ -550,7 +545,8 @@ class _Reader:
             texts = self.parts(turn.get("parts"), f"{path}.completion.parts", "model", None, [])
             answers.append("".join(texts))
             self.out.texts_out.append("".join(texts))
-        problems = completion_problems(scores, answers) if len(scores) == len(value) else []
+        shaped = isinstance(value, list) and len(scores) == len(value)
+        problems = completion_problems(scores, answers) if shaped else []
         self.out.problems.extend(problems)
 
 
