@@ -39,6 +39,17 @@ class ModalityRules:
     checked: str
 
 
+@dataclass(frozen=True, slots=True)
+class MediaRef:
+    """An object the file references (for --check-uris): its first line, the example's MIME type,
+    and how many examples refer to it."""
+
+    line: int
+    mime_type: str
+    modality: Modality
+    references: int = 1
+
+
 @dataclass(frozen=True)
 class MediaRules:
     by_modality: dict[Modality, ModalityRules]

@@ -43,8 +43,8 @@ from ops.datasets.formats import (
 )
 from ops.datasets.gemini import CAMEL, SHAPE_CODES, GeminiExample, read_example
 from ops.datasets.keys import KeyWriter
+from ops.datasets.media import MediaRef
 from ops.datasets.tokens import EstimateTokenCounter, TokenCounter
-from ops.datasets.uris import MediaRef
 
 BOM = b"\xef\xbb\xbf"
 MAX_LABELS = 64  # more distinct outputs than this and the set is not a classification set

@@ -9,26 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ops.datasets.media import Modality, media_rules
+from ops.datasets.media import MediaRef, media_rules
 
 if TYPE_CHECKING:
-    from ops.datasets.scan import Issue
     from ops.settings import Settings
 
+Issue = tuple[int | None, int | None, str, str]  # as ops.datasets.scan.Issue
+
 PARALLEL = 8
-
-
-@dataclass(frozen=True, slots=True)
-class MediaRef:
-    """An object referenced by the file: its first line, the example's MIME type, how many refer."""
-
-    line: int
-    mime_type: str
-    modality: Modality
-    references: int = 1
 
 
 def _split(uri: str) -> tuple[str, str]:
