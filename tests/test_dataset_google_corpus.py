@@ -232,3 +232,17 @@ def test_plan_counts_media_and_says_unknown_when_it_cannot(capsys: pytest.Captur
     pdf = json.loads(capsys.readouterr().out)
     assert pdf["estimated_cost"] is None
     assert any(a["name"] == "media tokens" and a["value"].startswith("unknown") for a in pdf["assumptions"])
+
+
+def test_auto_tells_a_prompt_dataset_from_a_supervised_file_missing_an_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"input_text": "q1"}\n{"input_text": "q2", "output_text": "a2"}\n')
+    assert run(["dataset", "validate", str(broken), "-f", "json"]) == ExitStatus.CHECK_FAILED
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert report["kind"] == "supervised"
+    assert [(e["line"], e["code"]) for e in report["errors"]] == [(1, "missing-field")]
+    assert run(["dataset", "validate", str(CORPUS / "rlhf-prompt.jsonl"), "-f", "json"]) == ExitStatus.OK
+    (prompts,) = json.loads(capsys.readouterr().out)["files"]
+    assert prompts["kind"] == "prompt" and prompts["errors"] == []

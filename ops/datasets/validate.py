@@ -70,7 +70,10 @@ class FileReport:
 
 
 def find_layout(source: Source) -> tuple[Layout | None, int | None]:
-    """The format of the file's first recognisable example, and its line."""
+    """The format of the file's first recognisable example, and its line. A first example with
+    `input_text` alone is a prompt dataset only if no line of the head has an `output_text`: else it
+    is a supervised example missing its output (and is reported as one)."""
+    prompt_line = None
     for lineno, line in iter_lines(source.line_chunks(0, min(source.size, 8 << 20))):
         if lineno > _HEAD_LINES:
             break
@@ -78,9 +81,14 @@ def find_layout(source: Source) -> tuple[Layout | None, int | None]:
             obj = json.loads(line[len(BOM) :] if lineno == 1 and line.startswith(BOM) else line)
         except (ValueError, RecursionError):
             continue
-        if isinstance(obj, dict) and (found := detect_layout(obj)) is not None:
-            return found, lineno
-    return None, None
+        found = detect_layout(obj) if isinstance(obj, dict) else None
+        if found is Layout.palm_prompt:
+            prompt_line = prompt_line or lineno
+        elif found is Layout.palm_supervised and prompt_line is not None:
+            return found, prompt_line
+        elif found is not None:
+            return (Layout.palm_prompt, prompt_line) if prompt_line is not None else (found, lineno)
+    return (Layout.palm_prompt, prompt_line) if prompt_line is not None else (None, None)
 
 
 def _scan_range(source: Source, start: int, end: int, options: ScanOptions, keys: KeyWriter) -> RangeResult:
