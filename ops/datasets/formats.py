@@ -1,9 +1,11 @@
-"""The four dataset formats tunectl reads, how each is recognised, and what each must satisfy.
+"""The dataset formats tunectl reads, how each is recognised, and what each must satisfy.
 
-Supervised and preference data each come in the article's (PaLM/RLHF) style and in Gemini's style
-(DESIGN.md section 2). Each format is written twice, on purpose: as msgspec Structs, so a valid line
-is decoded and type-checked in C (the fast path), and as a small schema that a line failing the fast
-path is walked with to name every problem it has (the slow path). `tests/test_dataset_formats.py`
+Supervised and preference data each come in the article's (PaLM/RLHF) style and in Gemini's style;
+the RLHF pipeline's prompt dataset is `input_text` alone. Each format is written twice, on purpose:
+as msgspec Structs, so a valid text-only lowerCamel line is decoded and type-checked in C (the fast
+path), and as a schema that a line failing the fast path is walked with to name every problem it has
+(the slow path; for Gemini lines, the general reader of `gemini.py`, which also takes snake_case
+names, media, function calls and tools). `tests/test_dataset_formats.py`
 checks that the two agree on every file of the malformed corpus.
 """
 
