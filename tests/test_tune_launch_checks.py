@@ -118,3 +118,15 @@ def test_a_cmek_key_outside_the_job_region_is_refused_before_sending(tune: TuneC
     in_region = ("--region", "europe-west4", "--kms-key", key, "--dry-run")
     status, result = tune.json(*GEMINI, "--train", TRAIN, *in_region)
     assert status == 0 and result["outcome"] == "dry-run"
+
+
+def test_prompts_are_validated_as_a_prompt_dataset(tune: TuneCli, cloud: Any) -> None:
+    """--prompts takes the pipeline's input_text-only dataset; a supervised file there is refused
+    with the validator's wrong-kind finding, before anything is sent."""
+    preference = SAMPLES / "sarcasm-preference"
+    status, _out, err = tune(
+        "tune", "launch", "--engine", "rlhf-pipeline", "--accelerator", "gpu", "--base-model", "t5-small",
+        "--train", str(preference / "train.jsonl"), "--prompts", TRAIN, "--epochs", "1", "--skip-preflight",
+    )  # fmt: skip
+    assert status == 1 and "error[dataset-invalid]" in err and "wrong-kind" in err
+    assert cloud.faults.calls == {}

@@ -83,29 +83,12 @@ def _derive_prompts(preference: Path, out: Path) -> Path:
     return out
 
 
-def _check_prompts(path: Path) -> Path:
-    """The pipeline's prompt dataset: one `{"input_text": ...}` object per line."""
-    if not path.is_file():
-        raise TunectlError("dataset-not-found", f"{path} does not exist", where="--prompts")
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TunectlError("prompts-invalid", f"not JSON: {exc}", where=f"{path}:{number}") from exc
-            if (
-                not isinstance(obj, dict)
-                or not isinstance(obj.get("input_text"), str)
-                or not obj["input_text"].strip()
-            ):
-                raise TunectlError(
-                    "prompts-invalid",
-                    'each line of the prompt dataset must be {"input_text": "<non-empty text>"}',
-                    where=f"{path}:{number}",
-                )
-    return path
+def _check_prompts(prompts: str, settings: Settings) -> None:
+    """The pipeline's prompt dataset (`{"input_text": ...}` lines): every dataset check, as
+    `tunectl dataset validate --kind prompt` runs them."""
+    if not prompts.startswith("gs://") and not Path(prompts).is_file():
+        raise TunectlError("dataset-not-found", f"{prompts} does not exist", where="--prompts")
+    _validate(prompts, settings, "prompt", None)
 
 
 def _gcs_source(role: str, uri: str, settings: Settings) -> Prepared:
@@ -172,10 +155,11 @@ def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> l
     out = [train]
     if request.prompts:
         prompts = request.prompts
+        _check_prompts(prompts, settings)
         if prompts.startswith("gs://"):
             out.append(_gcs_source("prompt", prompts, settings))
         else:
-            path = _check_prompts(Path(prompts))
+            path = Path(prompts)
             out.append(Prepared("prompt", prompts, path, sha256_file(path), _count_lines(path)))
     elif train.local is not None:
         derived = _derive_prompts(train.local, tmp / "prompt.jsonl")
