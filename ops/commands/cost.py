@@ -140,13 +140,15 @@ def reconcile(
     from ops.costs.options import prepare
     from ops.costs.reconcile import reconcile_costs
     from ops.costs.report import reconcile_csv, render_reconcile_text
-    from ops.output import print_json, stdout_console
+    from ops.output import stdout_console
 
     inputs = _inputs(billing_export, bigquery_table, month, start, end, invoice_month, run_key, runs_file)
     engine, spec, known = prepare(inputs, get_settings(ctx))
     result = reconcile_costs(engine, spec, known, variance_threshold_pct=variance_threshold)
     if fmt is ReconcileFormat.json:
-        print_json(result.as_json())
+        import msgspec
+
+        sys.stdout.write(msgspec.json.format(result.json_text(), indent=2) + "\n")
     elif fmt is ReconcileFormat.csv:
         sys.stdout.write(reconcile_csv(result))
     else:

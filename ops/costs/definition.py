@@ -11,7 +11,8 @@ than BigQuery's `FROM t, UNNEST(labels)` shape (DESIGN.md section 5). BigQuery g
 over `UNNEST`, its documented idiom. Money is cast per row to DECIMAL(38,9) / NUMERIC (BigQuery's
 NUMERIC *is* 38 digits with 9 after the point), then summed exactly; Python only adds Decimals.
 
-The queries aggregate to a few rows per run, SKU and currency; `reconcile.py` assembles the answer.
+The queries aggregate to a few rows per run, SKU and currency (`GROUP_COLUMNS`); `assemble.py` turns
+those groups into runs, totals and JSON in DuckDB, whichever engine produced them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,32 @@ from ops.costs.model import VERTEX_AI_SERVICE_DESCRIPTION, VERTEX_AI_SERVICE_ID,
 # Not service.id: a run-keyed row counts whatever its service, and Vertex AI is its id *or* its
 # description.
 REQUIRED_VALUES: tuple[str, ...] = ("cost", "currency", "usage_start_time", "usage_end_time")
+
+
+# The aggregate's columns and their DuckDB types: groups that come back from BigQuery are loaded into a
+# local DuckDB table of this shape, so one assembly (assemble.py) serves both engines.
+GROUP_COLUMNS: dict[str, str] = {
+    "key_index": "INTEGER",
+    "run_value": "VARCHAR",
+    "inferred_run": "VARCHAR",
+    "is_vertex": "BOOLEAN",
+    "currency": "VARCHAR",
+    "sku_id": "VARCHAR",
+    "charge_type": "VARCHAR",
+    "sku_description": "VARCHAR",
+    "gross": "DECIMAL(38, 9)",
+    "credits": "DECIMAL(38, 9)",
+    "first_usage": "TIMESTAMPTZ",
+    "last_usage": "TIMESTAMPTZ",
+    "row_count": "BIGINT",
+}
+
+
+def group_columns(spec: ReconcileSpec) -> dict[str, str]:
+    extra = {f"dim_{i}": "VARCHAR" for i in range(len(spec.dimension_keys))}
+    if spec.by_month:
+        extra |= {"usage_year": "BIGINT", "usage_month": "BIGINT"}
+    return GROUP_COLUMNS | extra
 
 
 class Dialect(Protocol):
@@ -162,6 +189,7 @@ class ReconcileQueries:
             f"{self.d.credits_sum()} AS credits",
             "usage_start_time",
             "usage_end_time",
+            "cost_type",
         ]
         if with_credit_list:
             columns.append("credits AS credit_list")
@@ -216,6 +244,10 @@ class ReconcileQueries:
             "is_vertex",
             "currency",
             "sku_id",
+            # Tax, adjustments and rounding without a run key are the account's, not unattributed
+            # usage; with a run key they stay with the run (its own correction), so they need no split.
+            "CASE WHEN key_index IS NULL AND COALESCE(cost_type, 'regular') <> 'regular' "
+            "THEN cost_type END AS charge_type",
             *extra,
         ]
         values = [

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -13,6 +14,7 @@ from ops.costs.model import ReconcileSpec
 from ops.errors import ExitStatus, TunectlError
 
 if TYPE_CHECKING:
+    import duckdb
     from google.cloud import bigquery
 
     from ops.costs.sources import Source
@@ -30,6 +32,10 @@ class Engine(Protocol):
 
     def fetch(self, query: Query) -> list[dict[str, Any]]: ...
 
+    def aggregate(self, query: Query, columns: dict[str, str]) -> duckdb.DuckDBPyConnection:
+        """Runs the aggregate query into table `groups` (typed as `columns`) of a DuckDB connection."""
+        ...
+
 
 class DuckDBEngine:
     """DuckDB in-process over Parquet/NDJSON/CSV files; reads only the columns the query needs."""
@@ -37,15 +43,9 @@ class DuckDBEngine:
     dialect: Dialect = DuckDBDialect()
 
     def __init__(self, paths: Sequence[Path], *, threads: int | None = None) -> None:
-        import duckdb
-
         from ops.costs.sources import duckdb_source
 
-        # No progress bar: DuckDB draws it on stdout, which belongs to the report (JSON must stay clean).
-        self.con = duckdb.connect(config={"threads": threads} if threads else {})
-        self.con.execute("SET enable_progress_bar = false")
-        # Months and windows are UTC, as the export's timestamps are.
-        self.con.execute("SET TimeZone = 'UTC'")
+        self.con = local_duckdb(threads)
         self.source: Source = duckdb_source(self.con, paths)
         self.description = ", ".join(str(p) for p in paths)
 
@@ -56,12 +56,26 @@ class DuckDBEngine:
         return self.source.source_name
 
     def fetch(self, query: Query) -> list[dict[str, Any]]:
-        import duckdb
-
-        try:
+        with self._reading():
             cursor = self.con.execute(query.sql, query.params)
             names = [c[0] for c in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def aggregate(self, query: Query, columns: dict[str, str]) -> duckdb.DuckDBPyConnection:
+        # The groups never leave DuckDB: the assembly reads them where they are.
+        typed = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns.items())
+        with self._reading():
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE groups AS SELECT {typed} FROM ({query.sql})", query.params
+            )
+        return self.con
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        import duckdb
+
+        try:
+            yield
         except duckdb.Error as exc:
             raise TunectlError(
                 "billing-export-unreadable",
@@ -132,3 +146,30 @@ class BigQueryEngine:
                 "bigquery-no-result", "BigQuery returned no result", status=ExitStatus.CLOUD_API
             )
         return result
+
+    def aggregate(self, query: Query, columns: dict[str, str]) -> duckdb.DuckDBPyConnection:
+        # BigQuery sends back the groups (a few per run and SKU); they are assembled locally, by the
+        # same SQL as the DuckDB engine's.
+        rows = self.fetch(query)
+        con = local_duckdb()
+        con.execute(
+            "CREATE TEMP TABLE groups (" + ", ".join(f"{n} {t}" for n, t in columns.items()) + ")"
+        )
+        if rows:
+            names = list(columns)
+            con.executemany(
+                f"INSERT INTO groups VALUES ({', '.join('?' for _ in names)})",
+                [[row[n] for n in names] for row in rows],
+            )
+        return con
+
+
+def local_duckdb(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    con = duckdb.connect(config={"threads": threads} if threads else {})
+    # No progress bar: DuckDB draws it on stdout, which belongs to the report (JSON must stay clean).
+    con.execute("SET enable_progress_bar = false")
+    # Months and windows are UTC, as the export's timestamps are.
+    con.execute("SET TimeZone = 'UTC'")
+    return con

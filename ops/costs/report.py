@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from ops.settings import Settings
 
 TEAM_LABEL = "team"
+# The export's cost_type values other than `regular`, as reports name them.
+CHARGE_NAMES = {"tax": "Tax", "adjustment": "Adjustments", "rounding_error": "Rounding"}
 CSV_COLUMNS = (
     "section",
     "key",
@@ -186,6 +188,12 @@ def render_reconcile_text(result: Reconciliation, console: Console) -> None:
     console.print()
     for currency, money in result.unattributed.items():
         console.print(f"Unattributed Vertex AI: {money_str(money.net)} {currency} net", highlight=False)
+    for (cost_type, currency), money in result.charges.items():
+        console.print(
+            f"{CHARGE_NAMES.get(cost_type, cost_type)} (no run): {money_str(money.net)} {currency} net",
+            highlight=False,
+            markup=False,
+        )
     for money in result.totals().values():
         console.print(
             f"Total: {money_str(money.net)} {money.currency} net "
@@ -231,7 +239,8 @@ def _run_rows(result: Reconciliation) -> list[dict[str, Any]]:
             )
         )
     rows += [_row("unattributed", "Vertex AI without run key", m) for m in result.unattributed.values()]
-    rows += [_row("total", "runs + unattributed", m) for m in result.totals().values()]
+    rows += [_row("charge", cost_type, m) for (cost_type, _), m in result.charges.items()]
+    rows += [_row("total", "runs + charges + unattributed", m) for m in result.totals().values()]
     rows += [_row("orphan", o.run_key, o.money, run_id=o.run_id) for o in result.orphans]
     for k in result.not_yet_billed:
         rows.append(
@@ -370,9 +379,14 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
             runs,
         ),
         (
-            "Totals (runs + unattributed Vertex AI)",
+            "Totals (runs, account charges and unattributed Vertex AI)",
             ["", *money_header],
-            [["unattributed Vertex AI", *_money_cells(m)] for m in r.unattributed.values()]
+            [["runs", *_money_cells(m)] for _, m in sorted(r.in_runs.items())]
+            + [
+                [f"{CHARGE_NAMES.get(t, t).lower()} (no run)", *_money_cells(m)]
+                for (t, _), m in r.charges.items()
+            ]
+            + [["unattributed Vertex AI", *_money_cells(m)] for m in r.unattributed.values()]
             + [["total", *_money_cells(m)] for m in r.totals().values()],
         ),
         ("Net cost by month", ["month", *money_header], money_rows(data.trend)),

@@ -44,6 +44,8 @@ REQUIRED_PATHS = (
     "export_time",
     "invoice.month",
 )
+# Read when present: exports made before Google added it, and hand-made files, count as `regular`.
+OPTIONAL_PATHS = ("cost_type",)
 _KV = "STRUCT(key VARCHAR, value VARCHAR)[]"
 _NESTED_TYPES = {
     "service": "STRUCT(id VARCHAR, description VARCHAR)",
@@ -59,6 +61,7 @@ _SCALAR_TYPES = {
     "usage_start_time": "TIMESTAMPTZ",
     "usage_end_time": "TIMESTAMPTZ",
     "export_time": "TIMESTAMPTZ",
+    "cost_type": "VARCHAR",
 }
 
 
@@ -133,10 +136,15 @@ def _missing_column(path: Path, column: str, detail: str = "") -> TunectlError:
     )
 
 
-def _check_parquet(con: Any, path: Path) -> None:
+def _check_parquet(con: Any, path: Path) -> set[str]:
+    """Fails on a missing required column; returns the optional columns the file has."""
     import duckdb
 
     relation = f"read_parquet({_sql_string(str(path))})"
+    try:
+        present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
+    except duckdb.Error as exc:
+        raise _unreadable(path, exc) from exc
     for column in REQUIRED_PATHS:
         try:
             con.execute(f"DESCRIBE SELECT {column} FROM {relation}")
@@ -144,6 +152,7 @@ def _check_parquet(con: Any, path: Path) -> None:
             if "binder" not in type(exc).__name__.lower() and "Binder" not in str(exc):
                 raise _unreadable(path, exc) from exc
             raise _missing_column(path, column) from exc
+    return present & set(OPTIONAL_PATHS)
 
 
 def _unreadable(path: Path, exc: BaseException) -> TunectlError:
@@ -203,6 +212,7 @@ def _ndjson_relation(files: Sequence[Path]) -> tuple[str, str]:
 
 
 def _csv_relation(con: Any, files: Sequence[Path]) -> tuple[str, str]:
+    present: set[str] = set()
     for path in files:
         header = {
             row[0]
@@ -214,6 +224,7 @@ def _csv_relation(con: Any, files: Sequence[Path]) -> tuple[str, str]:
         for column in {p.split(".")[0] for p in REQUIRED_PATHS}:
             if column not in header:
                 raise _missing_column(path, column, " in its header")
+        present |= header
     raw = (
         f"read_csv({_file_list(files)}, all_varchar = true, header = true, union_by_name = true, "
         "filename = true)"
@@ -223,6 +234,8 @@ def _csv_relation(con: Any, files: Sequence[Path]) -> tuple[str, str]:
         # Nested columns hold JSON text; scalars are plain text (quoted to look like JSON strings).
         if name in _NESTED_TYPES:
             return f"TRY_CAST({name} AS JSON)"
+        if name not in present:  # an optional column no file has
+            return "CAST(NULL AS JSON)"
         return f"to_json({name})"
 
     columns, problem = _typed(get)
@@ -254,10 +267,12 @@ def duckdb_source(con: Any, paths: Sequence[Path]) -> Source:
     parts: list[str] = []
     for fmt, files in sorted(by_format.items()):
         if fmt == "parquet":
-            for path in files:
-                _check_parquet(con, path)
+            optional = {column for path in files for column in _check_parquet(con, path)}
             projected = ", ".join(
-                f"{p.split('.')[0]}" for p in dict.fromkeys(p.split(".")[0] for p in REQUIRED_PATHS)
+                [
+                    *dict.fromkeys(p.split(".")[0] for p in REQUIRED_PATHS),
+                    *(c if c in optional else f"CAST(NULL AS VARCHAR) AS {c}" for c in OPTIONAL_PATHS),
+                ]
             )
             parts.append(
                 f"SELECT filename, {projected}, CAST(NULL AS VARCHAR) AS _row_problem "
