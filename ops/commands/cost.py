@@ -168,7 +168,9 @@ def report(
     run_key: RunKeyOption = None,
     runs_file: RunsFileOption = None,
     variance_threshold: ThresholdOption = 20.0,
-    trend_months: Annotated[int, typer.Option("--trend-months", help="months in the trend chart", min=1)] = 6,
+    trend_months: Annotated[
+        int, typer.Option("--trend-months", help="months in the trend chart (1-120)")
+    ] = 6,
     fmt: Annotated[
         ReportFormat | None,
         typer.Option(
@@ -177,15 +179,46 @@ def report(
     ] = None,
 ) -> None:
     """A finance report: one self-contained HTML file with charts (opens offline), Markdown, CSV or JSON."""
-    from ops.atomic import atomic_write_text
+    from ops.costs.options import MAX_TREND_MONTHS
     from ops.costs.report import build_report, render_report
     from ops.output import note
 
+    if not 1 <= trend_months <= MAX_TREND_MONTHS:
+        raise TunectlError(
+            "trend-months-invalid",
+            f"--trend-months {trend_months} is not between 1 and {MAX_TREND_MONTHS}",
+            where="--trend-months",
+        )
+    _check_output(output)
     chosen = fmt or _format_from_suffix(output)
     inputs = _inputs(billing_export, bigquery_table, month, start, end, invoice_month, run_key, runs_file)
     data = build_report(inputs, get_settings(ctx), variance_threshold, trend_months)
-    atomic_write_text(output, render_report(data, chosen.value))
+    _write(output, render_report(data, chosen.value).encode())
     note(f"wrote {output} ({chosen.value})")
+
+
+def _check_output(output: Path) -> None:
+    if output.is_dir():
+        raise TunectlError(
+            "output-is-directory",
+            f"{output} is a directory",
+            where="--output",
+            hint="name a file to write, e.g. --output out/cost-report.html",
+        )
+
+
+def _write(output: Path, data: bytes) -> None:
+    from ops.atomic import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(output, data)
+    except OSError as exc:
+        raise TunectlError(
+            "output-unwritable",
+            f"cannot write {output}: {exc.strerror or exc}",
+            where="--output",
+            hint="choose a path in a folder you can write to",
+        ) from exc
 
 
 def _format_from_suffix(path: Path) -> ReportFormat:
@@ -215,10 +248,10 @@ def sample_export(
     ] = None,
 ) -> None:
     """Write a deterministic sample billing export (and the matching runs file, `<name>.runs.json`)."""
-    from ops.atomic import atomic_write_bytes, atomic_write_text
     from ops.costs import sample_export as sample
     from ops.output import note
 
+    _check_output(output)
     if file_format is None:
         try:
             chosen = sample.format_for(output)
@@ -232,7 +265,7 @@ def sample_export(
     else:
         chosen = file_format.value
     rows = sample.sample_rows()
-    atomic_write_bytes(output, sample.render_export(rows, chosen, detailed=detailed))
+    _write(output, sample.render_export(rows, chosen, detailed=detailed))
     runs_path = sample.runs_file_for(output)
-    atomic_write_text(runs_path, sample.runs_json())
+    _write(runs_path, sample.runs_json().encode())
     note(f"wrote {output} ({len(rows)} rows, {chosen}) and {runs_path}")

@@ -1,7 +1,7 @@
 """From the aggregate's groups to runs, account charges, totals and JSON, in one DuckDB plan.
 
 The engine leaves its groups (one per run key, SKU, currency and cost type; see `definition.py`) in a
-DuckDB table `groups`: in place for export files, loaded from BigQuery's answer otherwise. Everything
+DuckDB table `scan`: in place for export files, loaded from BigQuery's answer otherwise. Everything
 that can be large (a real export names thousands of runs with many SKUs each) is decided here, in SQL:
 which known run a key belongs to, key precedence, inferred runs that yield to labelled ones, exact
 decimal sums, the per-SKU breakdown, variance and flags, and the JSON of runs and orphans. Python
@@ -33,7 +33,10 @@ CREATE OR REPLACE TEMP MACRO iso_time(t) AS
 # Inferred rows of a run that also has label rows are not the run's (they may be anyone's job).
 _PLACED = """
 CREATE OR REPLACE TEMP TABLE placed AS
-WITH named AS (
+WITH groups AS (
+  SELECT * FROM scan WHERE counted AND (key_index IS NOT NULL OR is_vertex)
+),
+named AS (
   SELECT groups.*,
     CASE WHEN key_index IS NOT NULL THEN $key_names[key_index + 1] || '=' || run_value
          WHEN inferred_run IS NOT NULL THEN $inferred_key || '=' || inferred_run END AS run_key,
@@ -50,12 +53,12 @@ matched AS (
       AS attribution
   FROM named LEFT JOIN known_keys ON known_keys.canonical_key = named.canonical
 )
-SELECT matched.*,
-  CASE WHEN attribution = 'inferred'
-        AND identity IN (SELECT identity FROM matched WHERE attribution = 'label') THEN NULL
-       ELSE attribution END AS placement
+SELECT matched.*, {placement} AS placement
 FROM matched
 """
+_YIELDING = """CASE WHEN attribution = 'inferred'
+        AND identity IN (SELECT identity FROM matched WHERE attribution = 'label') THEN NULL
+       ELSE attribution END"""
 
 # One row per run and currency. The entry is named by the key first in precedence among those its
 # rows carry; estimates are list-price forecasts, so variance is against gross (before credits).
@@ -70,15 +73,16 @@ WITH per_sku AS (
 ),
 skus AS (
   SELECT identity, placement, currency,
-    list({'sku': sku, 'gross': gross, 'credits': credits} ORDER BY sku) AS skus
+    list_sort(list({'sku': sku, 'gross': gross, 'credits': credits})) AS skus
   FROM per_sku GROUP BY ALL
 ),
 base AS (
   SELECT identity, placement AS attribution, currency,
-    first(run_key ORDER BY key_index NULLS LAST, run_key) AS run_key,
-    list_sort(list(DISTINCT run_key)) AS matched_keys,
-    first(known_run_id ORDER BY known_run_id NULLS LAST) AS known_run_id,
-    first(COALESCE(known_run_id, run_value) ORDER BY key_index NULLS LAST, run_key) AS run_id,
+    -- min over a struct: the first key in precedence (then by text), with its run id
+    min({'precedence': COALESCE(key_index, 0), 'run_key': run_key,
+         'run_id': COALESCE(known_run_id, run_value)}) AS named,
+    list_sort(list_distinct(list(run_key))) AS matched_keys,
+    max(known_run_id) AS known_run_id,
     SUM(gross) AS gross, SUM(credits) AS credits,
     MIN(first_usage) AS first_usage, MAX(last_usage) AS last_usage,
     SUM(row_count) AS row_count
@@ -86,7 +90,8 @@ base AS (
   GROUP BY identity, placement, currency
 ),
 valued AS (
-  SELECT base.*, base.gross + base.credits AS net, skus.skus,
+  SELECT base.* EXCLUDE (named), named.run_key AS run_key, named.run_id AS run_id,
+    base.gross + base.credits AS net, skus.skus,
     known.estimate, known.estimate_text, known.estimate_currency, known.price_table,
     CASE WHEN known.estimate IS NOT NULL AND known.estimate <> 0 AND known.estimate_currency = base.currency
          THEN round(CAST((base.gross - known.estimate) * 100 AS DOUBLE) / CAST(known.estimate AS DOUBLE), 2)
@@ -155,8 +160,9 @@ class Assembly:
         con.execute(_MACROS)
         self._load_known(known_runs)
         keys = list(spec.run_keys)
+        # Without inference candidates no group is inferred: the yielding rule has nothing to do.
         con.execute(
-            _PLACED,
+            _PLACED.format(placement=_YIELDING if spec.inferred else "attribution"),
             {
                 "key_names": keys,
                 "canonical_names": [canonical_key(f"{k}=").removesuffix("=") for k in keys],
@@ -234,6 +240,17 @@ class Assembly:
         return {(month, currency): (gross, credits) for month, currency, gross, credits in rows}
 
 
+def freshness(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Rows read per file and problem (NULL: counted, or outside the window) and the newest
+    export_time, over every row of the source."""
+    return _dicts(
+        con.execute(
+            "SELECT problem_source AS source_name, problem, MAX(newest_export_time) AS newest_export_time, "
+            "SUM(row_count) AS row_count FROM scan GROUP BY 1, 2"
+        )
+    )
+
+
 def known_dimension(known: KnownRun, key: str) -> str | None:
     if key == SCHEDULE_LABEL:
         return known.schedule
@@ -243,4 +260,3 @@ def known_dimension(known: KnownRun, key: str) -> str | None:
 def _dicts(cursor: Any) -> list[dict[str, Any]]:
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-

@@ -33,7 +33,7 @@ class Engine(Protocol):
     def fetch(self, query: Query) -> list[dict[str, Any]]: ...
 
     def aggregate(self, query: Query, columns: dict[str, str]) -> duckdb.DuckDBPyConnection:
-        """Runs the aggregate query into table `groups` (typed as `columns`) of a DuckDB connection."""
+        """Runs the aggregate query into table `scan` (typed as `columns`) of a DuckDB connection."""
         ...
 
 
@@ -50,7 +50,9 @@ class DuckDBEngine:
         self.description = ", ".join(str(p) for p in paths)
 
     def queries(self, spec: ReconcileSpec) -> ReconcileQueries:
-        return ReconcileQueries(spec, self.dialect, self.source.relation, self.source.problem)
+        return ReconcileQueries(
+            spec, self.dialect, self.source.relation, self.source.problem, self.source.source_name
+        )
 
     def source_name(self) -> str:
         return self.source.source_name
@@ -66,7 +68,7 @@ class DuckDBEngine:
         typed = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns.items())
         with self._reading():
             self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE groups AS SELECT {typed} FROM ({query.sql})", query.params
+                f"CREATE OR REPLACE TEMP TABLE scan AS SELECT {typed} FROM ({query.sql})", query.params
             )
         return self.con
 
@@ -77,9 +79,11 @@ class DuckDBEngine:
         try:
             yield
         except duckdb.Error as exc:
+            # The first line says what failed; the SQL text DuckDB appends is ours, not the user's.
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
             raise TunectlError(
                 "billing-export-unreadable",
-                f"the billing export could not be read: {' '.join(str(exc).split())[:400]}",
+                f"the billing export could not be read: {first_line}",
                 where=self.description[:300],
                 hint="check the files are complete exports of the billing table",
             ) from exc
@@ -121,7 +125,7 @@ class BigQueryEngine:
         self.description = f"bigquery:{self.table}"
 
     def queries(self, spec: ReconcileSpec) -> ReconcileQueries:
-        return ReconcileQueries(spec, self.dialect, f"`{self.table}`")
+        return ReconcileQueries(spec, self.dialect, f"`{self.table}`", source_name=self.source_name())
 
     def source_name(self) -> str:
         return "'" + self.table + "'"
@@ -130,13 +134,24 @@ class BigQueryEngine:
         from google.cloud import bigquery
 
         from ops.cloud_errors import call_with_retry
+        from ops.tuning.timeouts import request_timeout_seconds
 
         config = bigquery.QueryJobConfig(
             query_parameters=[_parameter(name, value) for name, value in query.params.items()]
         )
+        timeout = request_timeout_seconds()
 
         def run() -> list[dict[str, Any]]:
-            rows = self.client.query_and_wait(query.sql, job_config=config)
+            # Each request and the wait for the job are bounded by TUNECTL_REQUEST_TIMEOUT; the
+            # library's own retries (up to 10 minutes) are off: call_with_retry's are bounded.
+            rows = self.client.query_and_wait(
+                query.sql,
+                job_config=config,
+                api_timeout=timeout,
+                wait_timeout=timeout,
+                retry=None,
+                job_retry=None,
+            )
             return [dict(row.items()) for row in rows]
 
         # A query is a read: safe to repeat on transient errors.
@@ -152,13 +167,11 @@ class BigQueryEngine:
         # same SQL as the DuckDB engine's.
         rows = self.fetch(query)
         con = local_duckdb()
-        con.execute(
-            "CREATE TEMP TABLE groups (" + ", ".join(f"{n} {t}" for n, t in columns.items()) + ")"
-        )
+        con.execute("CREATE TEMP TABLE scan (" + ", ".join(f"{n} {t}" for n, t in columns.items()) + ")")
         if rows:
             names = list(columns)
             con.executemany(
-                f"INSERT INTO groups VALUES ({', '.join('?' for _ in names)})",
+                f"INSERT INTO scan VALUES ({', '.join('?' for _ in names)})",
                 [[row[n] for n in names] for row in rows],
             )
         return con

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from ops import __version__
-from ops.costs.assemble import Assembly
+from ops.costs.assemble import Assembly, freshness
 from ops.costs.definition import Query, group_columns
 from ops.costs.engines import Engine
 from ops.costs.model import (
@@ -209,12 +209,11 @@ def _run_json(run: RunCost, flagged: bool) -> dict[str, Any]:
     }
 
 
-def _freshness(engine: Engine, spec: ReconcileSpec) -> tuple[datetime | None, int, list[dict[str, Any]]]:
-    query = engine.queries(spec).freshness_query(engine.source_name())
+def _freshness(con: Any) -> tuple[datetime | None, int, list[dict[str, Any]]]:
     newest: datetime | None = None
     rows = 0
     skipped = []
-    for row in engine.fetch(query):
+    for row in freshness(con):
         rows += int(row["row_count"])
         if row["newest_export_time"] is not None and (newest is None or row["newest_export_time"] > newest):
             newest = row["newest_export_time"]
@@ -232,9 +231,10 @@ def reconcile_costs(
     *,
     variance_threshold_pct: float = DEFAULT_VARIANCE_THRESHOLD_PCT,
 ) -> Reconciliation:
-    newest, rows_read, skipped = _freshness(engine, spec)
+    query = engine.queries(spec).aggregate_query()
+    con = engine.aggregate(query, group_columns(spec))
+    newest, rows_read, skipped = _freshness(con)
     provisional_after = newest - timedelta(hours=PROVISIONAL_HOURS) if newest else None
-    con = engine.aggregate(engine.queries(spec).aggregate_query(), group_columns(spec))
     assembly = Assembly(
         con, spec, known_runs, provisional_after=provisional_after, threshold=variance_threshold_pct
     )

@@ -58,7 +58,7 @@ class ReportData:
 
 
 def _months_before(start: datetime, months: int) -> datetime:
-    index = start.year * 12 + start.month - 1 - months
+    index = max(start.year * 12 + start.month - 1 - months, 12)  # never before year 1
     return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
 
 
@@ -208,7 +208,8 @@ def render_reconcile_text(result: Reconciliation, console: Console) -> None:
         )
     for s in result.skipped:
         console.print(
-            f"Skipped {s['rows']} row(s) of {s['source']}: {s['column']} missing or unparsable",
+            f"Skipped {s['rows']} row(s) of {s['source']}: {s['column']} missing, unparsable "
+            "or of a type that cannot be read",
             highlight=False,
             markup=False,
         )
