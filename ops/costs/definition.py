@@ -250,11 +250,8 @@ class ReconcileQueries:
         ]
         if with_credit_list:
             guarded.append("credits AS credit_list")
-        if counted_only:
-            columns = guarded
-        else:
-            # Only counted rows pay for label lookups; the others keep NULLs (CASE skips the work).
-            columns = [_guard(column) for column in guarded]
+        # Only counted rows pay for label lookups; the others keep NULLs (CASE skips the work).
+        columns = guarded if counted_only else [_guard(column) for column in guarded]
         key_index, run_value = self.d.run_key_fields(key_params)
         money = ", ".join([f"{self.d.decimal('cost')} AS gross_value", *self.d.credit_columns()])
         # Only the columns the reconciliation reads (BigQuery bills by the columns a query names).
@@ -265,8 +262,8 @@ class ReconcileQueries:
             f"  FROM {self.source}\n),\n"
             f"checked AS (\n  SELECT *, {self.d.money_problem()} AS money_problem FROM money\n),\n"
             f"marked AS (\n  SELECT *, {self._problem()} AS problem FROM checked\n),\n"
-            f"window_marked AS (\n  SELECT *, COALESCE(problem IS NULL AND {self._in_window()}, FALSE) AS counted"
-            f"\n  FROM marked\n),\n"
+            "window_marked AS (\n  SELECT *, "
+            f"COALESCE(problem IS NULL AND {self._in_window()}, FALSE) AS counted\n  FROM marked\n),\n"
             f"scoped AS (\n  SELECT {select_list}\n  FROM window_marked"
             f"{chr(10) + '  WHERE counted' if counted_only else ''}\n),\n"
             f"keyed AS (\n  SELECT *, {key_index} AS key_index, {run_value} AS run_value\n"
@@ -337,7 +334,10 @@ class ReconcileQueries:
             "MAX(export_time) AS newest_export_time",
         ]
         positions = ", ".join(str(i + 1) for i in range(len(groups)))
-        sql = f"WITH {scan}\nSELECT {', '.join(groups)},\n  {', '.join(values)}\nFROM keyed\nGROUP BY {positions}"
+        sql = (
+            f"WITH {scan}\nSELECT {', '.join(groups)},\n  {', '.join(values)}\n"
+            f"FROM keyed\nGROUP BY {positions}"
+        )
         return Query(sql, dict(self.params))
 
     def credits_by_type_query(self) -> Query:

@@ -149,8 +149,8 @@ class BigQueryEngine:
                 job_config=config,
                 api_timeout=timeout,
                 wait_timeout=timeout,
-                retry=None,
-                job_retry=None,
+                retry=None,  # type: ignore[arg-type]  # None turns them off (the library's docs)
+                job_retry=None,  # type: ignore[arg-type]
             )
             return [dict(row.items()) for row in rows]
 

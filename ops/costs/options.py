@@ -14,7 +14,6 @@ from ops.costs.model import DEFAULT_RUN_KEYS, DEFAULT_TUNING_SKU_PATTERN, KnownR
 from ops.errors import TunectlError
 from ops.settings import Settings
 
-
 # Cloud Billing began long after 2000; the bounds keep every window and trend inside what datetime holds.
 FIRST_YEAR, LAST_YEAR = 2000, 9998
 MAX_TREND_MONTHS = 120
