@@ -150,3 +150,21 @@ def test_request_timeout_bounds_bigquery_queries(
     assert run(["cost", "reconcile", "--bigquery-table", table, "-f", "json"]) == 0
     assert time.monotonic() - started < 10  # one timed-out attempt and a retry, not a 30 s hang
     assert json.loads(capsys.readouterr().out)["runs"]
+
+
+def test_ctrl_c_stops_a_running_duckdb_query_at_once() -> None:
+    import os
+    import signal
+    import threading
+
+    from ops.costs.engines import interruptible, local_duckdb
+
+    con = local_duckdb()
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        # Minutes of work without the interrupt.
+        interruptible(con, lambda: con.execute("SELECT sum(hash(i)) FROM range(20000000000) t(i)").fetchall())
+    assert time.monotonic() - started < 3
+    assert con.execute("SELECT 42").fetchone() == (42,)  # the connection is still usable

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from ops.costs.definition import BigQueryDialect, Dialect, DuckDBDialect, Query, ReconcileQueries
 from ops.costs.model import ReconcileSpec
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from ops.costs.sources import Source
 
+T = TypeVar("T")
 _TABLE = re.compile(r"^[a-z][a-z0-9-]{4,61}[a-z0-9]\.[A-Za-z0-9_]{1,1024}\.[A-Za-z0-9_$-]{1,1024}$")
 
 
@@ -58,18 +59,20 @@ class DuckDBEngine:
         return self.source.source_name
 
     def fetch(self, query: Query) -> list[dict[str, Any]]:
-        with self._reading():
+        def work() -> list[dict[str, Any]]:
             cursor = self.con.execute(query.sql, query.params)
             names = [c[0] for c in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+        with self._reading():
+            return interruptible(self.con, work)
+
     def aggregate(self, query: Query, columns: dict[str, str]) -> duckdb.DuckDBPyConnection:
         # The groups never leave DuckDB: the assembly reads them where they are.
         typed = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns.items())
+        sql = f"CREATE OR REPLACE TEMP TABLE scan AS SELECT {typed} FROM ({query.sql})"
         with self._reading():
-            self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE scan AS SELECT {typed} FROM ({query.sql})", query.params
-            )
+            interruptible(self.con, lambda: self.con.execute(sql, query.params))
         return self.con
 
     @contextmanager
@@ -175,6 +178,49 @@ class BigQueryEngine:
                 [[row[n] for n in names] for row in rows],
             )
         return con
+
+
+def interruptible(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    """Runs DuckDB work so that Ctrl-C stops it at once. DuckDB looks for the signal only now and
+    then (measured: 20 s late on a 10M-row scan, then `RuntimeError: Query interrupted`). Python
+    writes each signal's number to a wakeup file descriptor the moment it arrives, even while the
+    main thread is inside DuckDB; a watcher thread reading it interrupts the query, and the CLI gets
+    a KeyboardInterrupt (one line, exit 130)."""
+    import os
+    import signal
+    import threading
+
+    import duckdb
+
+    if threading.current_thread() is not threading.main_thread():
+        return work()
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    done = threading.Event()
+    interrupted = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            if signal.SIGINT in os.read(read_fd, 64) and not done.is_set():
+                interrupted.set()
+                con.interrupt()
+
+    watcher = threading.Thread(target=watch, name="ctrl-c-watcher", daemon=True)
+    watcher.start()
+    try:
+        return work()
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted.is_set():
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        done.set()
+        signal.set_wakeup_fd(previous)
+        os.write(write_fd, b"\0")  # wakes the watcher so it can end
+        watcher.join(1)
+        os.close(read_fd)
+        os.close(write_fd)
 
 
 def local_duckdb(threads: int | None = None) -> duckdb.DuckDBPyConnection:
