@@ -171,6 +171,14 @@ def report(
     trend_months: Annotated[
         int, typer.Option("--trend-months", help="months in the trend chart (1-120)")
     ] = 6,
+    budget: Annotated[
+        str | None,
+        typer.Option(
+            "--budget",
+            metavar="AMOUNT[ CUR]",
+            help="the window's budget: drawn with the forecast of spend at the current pace",
+        ),
+    ] = None,
     fmt: Annotated[
         ReportFormat | None,
         typer.Option(
@@ -181,6 +189,7 @@ def report(
     """A finance report: one self-contained HTML file with charts (opens offline), Markdown, CSV or JSON."""
     from ops.costs.options import MAX_TREND_MONTHS
     from ops.costs.report import build_report, render_report
+    from ops.costs.spend_over_time import parse_budget
     from ops.output import note
 
     if not 1 <= trend_months <= MAX_TREND_MONTHS:
@@ -192,7 +201,9 @@ def report(
     _check_output(output)
     chosen = fmt or _format_from_suffix(output)
     inputs = _inputs(billing_export, bigquery_table, month, start, end, invoice_month, run_key, runs_file)
-    data = build_report(inputs, get_settings(ctx), variance_threshold, trend_months)
+    data = build_report(
+        inputs, get_settings(ctx), variance_threshold, trend_months, parse_budget(budget) if budget else None
+    )
     _write(output, render_report(data, chosen.value).encode())
     note(f"wrote {output} ({chosen.value})")
 

@@ -10,7 +10,7 @@ receives what is small (a few rows per currency) or, for text, CSV and HTML, the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -231,6 +231,16 @@ class Assembly:
             ).fetchall()
             result[key] = {(value, currency): (gross, credits) for value, currency, gross, credits in rows}
         return result
+
+    def daily(self) -> list[tuple[str | None, str, date, Decimal]]:
+        """Net per run (its run id; None for spend no run owns) and UTC day, for reports."""
+        rows = self.con.execute(
+            "SELECT runs.run_id, placed.currency, placed.usage_day, SUM(placed.gross + placed.credits) "
+            "FROM placed LEFT JOIN runs ON runs.identity = placed.identity "
+            "AND runs.attribution = placed.placement AND runs.currency = placed.currency "
+            "GROUP BY ALL ORDER BY 3, 1 NULLS LAST, 2"
+        ).fetchall()
+        return [(run_id, currency, day, net) for run_id, currency, day, net in rows]
 
     def monthly(self) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
         rows = self.con.execute(

@@ -71,6 +71,8 @@ def group_columns(spec: ReconcileSpec) -> dict[str, str]:
     extra = {f"dim_{i}": "VARCHAR" for i in range(len(spec.dimension_keys))}
     if spec.by_month:
         extra |= {"usage_year": "BIGINT", "usage_month": "BIGINT"}
+    if spec.by_day:
+        extra |= {"usage_day": "DATE"}
     return GROUP_COLUMNS | extra
 
 
@@ -307,6 +309,8 @@ class ReconcileQueries:
                 "EXTRACT(YEAR FROM usage_start_time) AS usage_year",
                 "EXTRACT(MONTH FROM usage_start_time) AS usage_month",
             ]
+        if self.spec.by_day:
+            extra.append("CAST(usage_start_time AS DATE) AS usage_day")  # UTC: the session zone
         groups = [
             "counted",
             "CASE WHEN problem IS NOT NULL THEN row_source END AS problem_source",

@@ -68,12 +68,16 @@ class DuckDBEngine:
             return interruptible(self.con, work)
 
     def aggregate(self, query: Query, columns: dict[str, str]) -> duckdb.DuckDBPyConnection:
-        # The groups never leave DuckDB: the assembly reads them where they are.
+        # The groups never leave DuckDB: the assembly reads them where they are. Each reconciliation
+        # gets its own connection (a cursor: same files, own temp tables), so a report's second
+        # reconciliation (the trend) cannot overwrite the first one's tables.
+        con = self.con.cursor()
+        _session(con)
         typed = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns.items())
         sql = f"CREATE OR REPLACE TEMP TABLE scan AS SELECT {typed} FROM ({query.sql})"
         with self._reading():
-            interruptible(self.con, lambda: self.con.execute(sql, query.params))
-        return self.con
+            interruptible(con, lambda: con.execute(sql, query.params))
+        return con
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -227,8 +231,12 @@ def local_duckdb(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     import duckdb
 
     con = duckdb.connect(config={"threads": threads} if threads else {})
+    _session(con)
+    return con
+
+
+def _session(con: duckdb.DuckDBPyConnection) -> None:
     # No progress bar: DuckDB draws it on stdout, which belongs to the report (JSON must stay clean).
     con.execute("SET enable_progress_bar = false")
     # Months and windows are UTC, as the export's timestamps are.
     con.execute("SET TimeZone = 'UTC'")
-    return con
