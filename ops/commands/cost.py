@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -82,6 +82,15 @@ RunsFileOption = Annotated[
         help='JSON {"runs": [ledger records]} to join besides the ledger; repeatable',
     ),
 ]
+FailOverOption = Annotated[
+    float | None,
+    typer.Option(
+        "--fail-over",
+        metavar="PCT",
+        min=0,
+        help="exit 1 when a run's variance passes PCT percent (for CI); the report is still printed",
+    ),
+]
 ThresholdOption = Annotated[
     float,
     typer.Option(
@@ -128,13 +137,14 @@ def reconcile(
     run_key: RunKeyOption = None,
     runs_file: RunsFileOption = None,
     variance_threshold: ThresholdOption = 20.0,
+    fail_over: FailOverOption = None,
     fmt: Annotated[
         ReconcileFormat,
         typer.Option("--format", "-f", help="text, json or csv (stdout)", case_sensitive=False),
     ] = ReconcileFormat.text,
 ) -> None:
     """Billed cost per run (gross, credits, net per currency) against its estimate; unattributed Vertex AI
-    spend, coverage, orphans and runs not billed yet."""
+    spend, account charges (tax, adjustments, rounding), coverage, orphans and runs not billed yet."""
     import sys
 
     from ops.costs.options import prepare
@@ -153,6 +163,121 @@ def reconcile(
         sys.stdout.write(reconcile_csv(result))
     else:
         render_reconcile_text(result, stdout_console())
+    if fail_over is not None:
+        over = [
+            r.run_id for r in result.runs if r.variance_pct is not None and abs(r.variance_pct) > fail_over
+        ]
+        if over:
+            from ops.output import note
+
+            note(
+                f"{len(over)} run(s) differ from their estimate by more than {fail_over:g}%: "
+                + ", ".join(over)
+            )
+            raise typer.Exit(1)
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    md = "md"
+    json = "json"
+
+
+@app.command("diff")
+def diff(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[BEFORE.json AFTER.json]",
+            help="two outputs of `cost reconcile --format json`; or none with --month",
+        ),
+    ] = None,
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month", metavar="YYYY-MM", help="compare this month with the one before (reads the export)"
+        ),
+    ] = None,
+    billing_export: BillingExportOption = None,
+    bigquery_table: BigQueryTableOption = None,
+    run_key: RunKeyOption = None,
+    runs_file: RunsFileOption = None,
+    fail_over: Annotated[
+        float | None,
+        typer.Option(
+            "--fail-over",
+            metavar="PCT",
+            min=0,
+            help="exit 1 when a run present in both moved by more than PCT percent (for CI)",
+        ),
+    ] = None,
+    fmt: Annotated[
+        DiffFormat,
+        typer.Option("--format", "-f", help="text, md (a PR comment) or json", case_sensitive=False),
+    ] = DiffFormat.text,
+) -> None:
+    """Compare two reconciliations per run and in total, per currency: two JSON files, or a month
+    against the previous one.
+
+    Examples:
+      tunectl cost diff before.json after.json --format md --fail-over 10
+      tunectl cost diff --month 2026-10 --billing-export out/billing-export.parquet
+    """
+    import sys
+
+    from ops.costs.diff import compare, load_side, render_markdown, render_text
+    from ops.output import print_json
+
+    paths = list(files or [])
+    if month is not None and paths:
+        raise TunectlError("diff-inputs-conflict", "give two files or --month, not both", where="--month")
+    if month is None and len(paths) != 2:
+        raise TunectlError(
+            "diff-inputs-missing",
+            f"cost diff needs two reconciliation files (got {len(paths)}) or --month",
+            where="BEFORE.json AFTER.json",
+            hint="tunectl cost diff before.json after.json, "
+            "or tunectl cost diff --month 2026-10 --billing-export FILES",
+        )
+    if month is not None:
+        before, after = _month_sides(ctx, month, billing_export, bigquery_table, run_key, runs_file)
+    else:
+        before, after = load_side(paths[0]), load_side(paths[1])
+    result = compare(before, after, fail_over)
+    if fmt is DiffFormat.json:
+        print_json(result.as_json())
+    elif fmt is DiffFormat.md:
+        sys.stdout.write(render_markdown(result))
+    else:
+        sys.stdout.write("\n".join(render_text(result)) + "\n")
+    if result.over():
+        raise typer.Exit(1)
+
+
+def _month_sides(
+    ctx: typer.Context,
+    month: str,
+    billing_export: list[str] | None,
+    bigquery_table: str | None,
+    run_key: list[str] | None,
+    runs_file: list[Path] | None,
+) -> tuple[Any, Any]:
+    """The month and the one before, each reconciled from the same export."""
+    import json
+
+    from ops.costs.diff import side_from_json
+    from ops.costs.options import month_bounds, prepare
+    from ops.costs.reconcile import reconcile_costs
+
+    start, _ = month_bounds(month)
+    previous = f"{start.year - (start.month == 1):04d}-{(start.month - 2) % 12 + 1:02d}"
+    sides = []
+    for which in (previous, month):
+        inputs = _inputs(billing_export, bigquery_table, which, None, None, None, run_key, runs_file)
+        engine, spec, known = prepare(inputs, get_settings(ctx))
+        sides.append(side_from_json(json.loads(reconcile_costs(engine, spec, known).json_text()), which))
+    return sides[0], sides[1]
 
 
 @app.command("report")
