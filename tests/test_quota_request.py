@@ -157,10 +157,10 @@ def test_declining_the_confirmation_sends_nothing(
 ) -> None:
     from typer.testing import CliRunner
 
-    from ops.cli import app
+    from ops.commands import tree
 
     result = CliRunner().invoke(
-        app,
+        tree.build(["quota"]),
         [
             "quota",
             "request",

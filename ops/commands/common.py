@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="text for people, json for scripts (stdout)", case_sensitive=False),
+    typer.Option(
+        "--format", "-f", help="text for people; json, yaml or csv (tables) for scripts", case_sensitive=False
+    ),
 ]
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="print the exact request that would be sent, and send nothing")

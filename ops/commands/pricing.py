@@ -16,11 +16,22 @@ app = group("Show and refresh the dated price table.")
 @app.command("show")
 def show(fmt: FormatOption = OutputFormat.text) -> None:
     """The price table in effect: built-in figures overlaid by the last refresh, each with date and source."""
-    from ops.output import emit
+    from ops.output import Column, emit, text_table
     from ops.planning.prices import entry_as_dict, load_price_table
 
     table = load_price_table()
-    data = {"tables": table.tables, "entries": [entry_as_dict(e) for e in table.entries.values()]}
+    entries = [entry_as_dict(e) for e in table.entries.values()]
+    data = {"tables": table.tables, "entries": entries}
+    shown = [
+        {
+            "id": entry.id,
+            "price": "unknown" if entry.price is None else f"{entry.price} {entry.currency}",
+            "unit": entry.unit,
+            "date": entry.date,
+            "table": entry.table + ("" if entry.confirmed else " (unconfirmed)"),
+        }
+        for entry in table.entries.values()
+    ]
 
     def render(console: object) -> None:
         from rich.console import Console
@@ -28,18 +39,20 @@ def show(fmt: FormatOption = OutputFormat.text) -> None:
         assert isinstance(console, Console)
         for header in table.tables:
             console.print(
-                f"table {header['id']} ({header['path']}), retrieved {header['retrieved']}", highlight=False
-            )
-        for entry in table.entries.values():
-            price = "unknown" if entry.price is None else f"{entry.price} {entry.currency}"
-            mark = "" if entry.confirmed else " (unconfirmed)"
-            console.print(
-                f"  {entry.id:38} {price:>14} per {entry.unit}, {entry.date}, from {entry.table}{mark}",
+                f"table {header['id']} ({header['path']}), retrieved {header['retrieved']}",
                 highlight=False,
                 markup=False,
             )
+        columns = [
+            Column("id", "price id", id=True),
+            Column("price", "price"),
+            Column("unit", "per"),
+            Column("date", "date"),
+            Column("table", "from"),
+        ]
+        console.out(text_table(columns, shown, console.width), end="", highlight=False)
 
-    emit(data, fmt, render)
+    emit(data, fmt, render, rows=entries)
 
 
 @app.command("refresh")
@@ -83,10 +96,9 @@ def refresh(
         assert isinstance(console, Console)
         for entry in table["entries"]:
             console.print(
-                f"{entry['id']:38} {entry['price']:>12} {entry['currency']} "
-                f"per {entry['unit']} ({entry['date']})",
+                f"{entry['id']} {entry['price']} {entry['currency']} per {entry['unit']} ({entry['date']})",
                 highlight=False,
                 markup=False,
             )
 
-    emit(summary, fmt, render)
+    emit(summary, fmt, render, rows=table["entries"])

@@ -34,7 +34,9 @@ class ReportFormatChoice(StrEnum):
 RunArgument = Annotated[
     str, typer.Argument(help="run id (or a unique prefix of it), or the job's resource name")
 ]
-PollOption = Annotated[float, typer.Option("--poll-interval", help="seconds between status reads", min=0.0)]
+PollOption = Annotated[
+    float, typer.Option("--interval", "--poll-interval", help="seconds between status reads", min=0.0)
+]
 RegionsOption = Annotated[
     list[str] | None,
     typer.Option("--region", "-r", help="region to search (repeatable); default: every region the runs use"),
