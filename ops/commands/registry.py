@@ -21,12 +21,13 @@ class Entry(NamedTuple):
     help: str
 
 
-# Order is the order of `tunectl --help`.
+# Order is the order of `tunectl --help`: single commands first, then groups, as Typer lists them.
 COMMANDS: dict[str, Entry] = {
     "plan": Entry("ops.commands.plan:plan", "Plan a run: tokens, steps, duration and cost, before launching."),
     "preflight": Entry(
         "ops.commands.preflight:preflight", "Go/no-go before a launch: dataset, region, quota, budget, cost."
     ),
+    "completion": Entry("ops.commands.completion:completion", "Print the shell completion script."),
     "dataset": Entry("ops.commands.dataset:app", "Validate, convert, split and describe tuning datasets."),
     "tune": Entry("ops.commands.tune:app", "Launch, watch, cancel, predict with and evaluate tuning runs."),
     "quota": Entry("ops.commands.quota:app", "See, request and watch accelerator quota."),
@@ -34,7 +35,6 @@ COMMANDS: dict[str, Entry] = {
     "pricing": Entry("ops.commands.pricing:app", "Show and refresh the dated price table."),
     "infra": Entry("ops.commands.infra:app", "Plan the Pulumi stack offline and check it against policy."),
     "config": Entry("ops.commands.config:app", "Inspect tunectl's settings."),
-    "completion": Entry("ops.commands.completion:completion", "Print the shell completion script."),
 }
 
 

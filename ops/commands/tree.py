@@ -81,7 +81,7 @@ def build(names: Iterable[str] | None = None) -> typer.Typer:
     for name in COMMANDS if names is None else names:
         target, entry = load(name), COMMANDS[name]
         if isinstance(target, typer.Typer):
-            app.add_typer(target, name=name, help=entry.help)
+            app.add_typer(target, name=name, help=entry.help, short_help=entry.help)
         else:
             app.command(name, short_help=entry.help)(target)
     return app
