@@ -126,7 +126,7 @@ def _stdout_closed() -> int:
     return int(ExitStatus.BROKEN_PIPE)
 
 
-# --- the command line, before any Typer import -----------------------------------------------------
+# --- the command line, before any Typer import ----------------------------------------------------
 
 
 def split_root(args: list[str]) -> tuple[list[str], str | None, list[str]]:
@@ -232,7 +232,7 @@ def _definition_list(rows: list[tuple[str, str]], width: int) -> list[str]:
     return lines
 
 
-# --- global flags anywhere -------------------------------------------------------------------------
+# --- global flags anywhere ------------------------------------------------------------------------
 
 
 def _own_options(command: click_core.Command) -> dict[str, bool]:
@@ -302,7 +302,7 @@ def arrange(command: TyperGroup, before: list[str], name: str | None, after: lis
     return root + rest
 
 
-# --- Click's own errors, in our form ---------------------------------------------------------------
+# --- Click's own errors, in our form --------------------------------------------------------------
 
 
 def usage_error(exc: Any) -> TunectlError:
@@ -331,7 +331,7 @@ def usage_error(exc: Any) -> TunectlError:
     )
 
 
-# --- shell completion --------------------------------------------------------------------------------
+# --- shell completion -----------------------------------------------------------------------------
 
 
 def _complete() -> int:

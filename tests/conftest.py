@@ -15,3 +15,30 @@ def no_backoff_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     waited: list[float] = []
     monkeypatch.setattr(cloud_errors, "backoff_sleep", waited.append)
     return waited
+
+
+# Tests that pay for one heavy import share an xdist worker (`python3 dev test` runs
+# `--dist loadgroup`), so the import is paid once rather than once per worker.
+HEAVY_IMPORT_GROUPS = {
+    "pulumi": (
+        "test_infra_cli.py",
+        "test_infra_config_errors.py",
+        "test_infra_golden.py",
+        "test_infra_quotas.py",
+        "test_infra_resources.py",
+        "test_infra_schedules.py",
+        "test_policy_stacks.py",
+        "test_policy_readme.py",
+    ),
+    "aiplatform": ("test_cloud_clients.py", "test_cloud_vertex.py", "test_tune_cloud_pipeline.py"),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    groups = {name: group for group, names in HEAVY_IMPORT_GROUPS.items() for name in names}
+    for item in items:
+        group = groups.get(item.path.name)
+        if group is None and item.path.name == "test_readme_examples.py" and "infra plan" in item.name:
+            group = "pulumi"
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -34,7 +34,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
 
 
-# --- the table and the Typer groups cannot drift ---------------------------------------------------
+# --- the table and the Typer groups cannot drift --------------------------------------------------
 
 
 @pytest.mark.parametrize("width", [78, 58])
@@ -73,7 +73,7 @@ def test_the_root_options_of_the_table_are_the_root_callbacks() -> None:
     assert declared == {name for option in ROOT_OPTIONS for name in option.names}
 
 
-# --- examples in every --help ------------------------------------------------------------------------
+# --- examples in every --help ---------------------------------------------------------------------
 
 
 def test_every_command_has_two_or_three_examples_and_nothing_else_does() -> None:
@@ -106,7 +106,7 @@ def test_help_shows_the_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Examples:" in out and "$ tunectl quota show --project my-project" in out
 
 
-# --- global flags before or after the subcommand --------------------------------------------------------
+# --- global flags before or after the subcommand --------------------------------------------------
 
 
 def test_project_after_the_subcommand_is_the_global_flag(capsys: pytest.CaptureFixture[str]) -> None:
@@ -149,7 +149,7 @@ def test_format_before_a_command_without_one_is_a_usage_error(capsys: pytest.Cap
     assert "error[unknown-option]" in capsys.readouterr().err
 
 
-# --- formats -----------------------------------------------------------------------------------------------
+# --- formats --------------------------------------------------------------------------------------
 
 
 def test_config_show_in_every_format(capsys: pytest.CaptureFixture[str]) -> None:
@@ -168,7 +168,7 @@ def test_csv_of_a_report_that_is_not_a_table_is_a_usage_error(capsys: pytest.Cap
     assert err.startswith("error[format-not-tabular]") and "hint:" in err
 
 
-# --- completion ------------------------------------------------------------------------------------------
+# --- completion -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
@@ -195,16 +195,16 @@ def test_completion_names_the_commands_and_subcommands(
     assert {"show", "request", "watch"} <= set(capsys.readouterr().out.split())
 
 
-# --- the text table -------------------------------------------------------------------------------------
+# --- the text table -------------------------------------------------------------------------------
 
 
 def test_table_fits_80_columns_and_never_cuts_an_id() -> None:
     ids = ["gem-cfa5a0e1-7b1d-4a55-8f0e-21b2c3d4e5f6", "rlhf-0123456789abcdef"]
     rows = [
-        {"id": run_id, "state": "JOB_STATE_RUNNING", "model": "gemini-2.5-flash-lite-preview", "note": "x " * 40}
+        {"id": run_id, "state": "RUNNING", "model": "gemini-2.5-flash-lite-preview", "note": "x " * 40}
         for run_id in ids
     ]
-    columns = [Column("id", "run", id=True), Column("state", "state"), Column("model", "model"), Column("note", "note")]
+    columns = [Column("id", "run", id=True), *(Column(key, key) for key in ("state", "model", "note"))]
     text = text_table(columns, rows, 80)
     assert all(len(line) <= 80 for line in text.splitlines())
     assert all(run_id in text.split() for run_id in ids)

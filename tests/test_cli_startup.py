@@ -194,7 +194,8 @@ def test_a_command_imports_only_its_own_group() -> None:
     report, _chains = run_in_fresh_interpreter([["config", "show", "--format", "json"]])
     (command,) = report["commands"]
     assert command["status"] == 0
-    groups = {m.split(".")[2] for m in command["new_modules"] if m.count(".") == 2 and m.startswith("ops.commands.")}
+    modules = [m for m in command["new_modules"] if m.startswith("ops.commands.") and m.count(".") == 2]
+    groups = {m.split(".")[2] for m in modules}
     assert groups <= {"config", "common", "tree", "examples", "registry"}, groups
 
 

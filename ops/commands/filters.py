@@ -50,7 +50,9 @@ _TOKEN = re.compile(
     )""",
     re.X,
 )
-_TERM = re.compile(r"(?P<neg>-?)(?P<key>[A-Za-z_][\w.]*)\s*(?P<op>!=|!~|<=|>=|=|<|>|:|~)\s*(?P<value>.+)", re.S)
+_TERM = re.compile(
+    r"(?P<neg>-?)(?P<key>[A-Za-z_][\w.]*)\s*(?P<op>!=|!~|<=|>=|=|<|>|:|~)\s*(?P<value>.+)", re.S
+)
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -163,7 +165,7 @@ def parse_filter(expression: str) -> tuple[Predicate, set[str]]:
 
         def check(row: dict[str, Any]) -> bool:
             found, actual = _lookup(row, key)
-            result = found and (op == ":" and wanted == "*" or _compare(actual, op, wanted))
+            result = found and ((op == ":" and wanted == "*") or _compare(actual, op, wanted))
             if not found:
                 result = op in {"!=", "!~"}
             return not result if negate else result

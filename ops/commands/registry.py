@@ -23,7 +23,9 @@ class Entry(NamedTuple):
 
 # Order is the order of `tunectl --help`: single commands first, then groups, as Typer lists them.
 COMMANDS: dict[str, Entry] = {
-    "plan": Entry("ops.commands.plan:plan", "Plan a run: tokens, steps, duration and cost, before launching."),
+    "plan": Entry(
+        "ops.commands.plan:plan", "Plan a run: tokens, steps, duration and cost, before launching."
+    ),
     "preflight": Entry(
         "ops.commands.preflight:preflight", "Go/no-go before a launch: dataset, region, quota, budget, cost."
     ),
