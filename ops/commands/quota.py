@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -70,22 +71,31 @@ def _render_rows(console: Console, rows: list[QuotaRow]) -> None:
         Column("raise", "raise?"),
     ]
     console.out(text_table(columns, [_table_row(r) for r in rows], console.width), end="", highlight=False)
-    # Ids and preference details are long: one line each, below the table, so nothing is cut.
-    for row in rows:
-        console.print(f"{row.key}: {row.display_name!r}", highlight=False, markup=False)
-        console.print(
-            f"  quota id: {row.quota_id or 'UNRESOLVED'} ({row.resolved_by}: {row.resolution})",
+    # Ids and preference details are long: below the table, wrapped between words, so nothing is cut.
+    width = console.width
+
+    def say(text: str, indent: str) -> None:
+        console.out(
+            textwrap.fill(
+                text,
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent + "  ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            ),
             highlight=False,
-            markup=False,
         )
+
+    for row in rows:
+        say(f"{row.key}: {row.display_name!r}", "")
+        say(f"quota id: {row.quota_id or 'UNRESOLVED'} ({row.resolved_by}: {row.resolution})", "  ")
         pref = row.preference
         if pref is not None:
             trace = f", trace id {pref.trace_id}" if pref.trace_id else ""
             detail = f", {pref.state_detail}" if pref.state_detail else ""
             owner = f"managed by {pref.managed_by}{trace}{detail}"
-            console.print(
-                f"  preference {pref.preference_id} in {row.region} ({owner})", highlight=False, markup=False
-            )
+            say(f"preference {pref.preference_id} in {row.region} ({owner})", "  ")
 
 
 @app.command("show")
