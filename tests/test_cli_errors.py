@@ -244,3 +244,27 @@ def test_random_bad_input_ends_in_a_diagnostic_never_an_internal_error(
         assert err.startswith("error["), f"tunectl {' '.join(argv)} -> {status}\n{err}"
         if command[0] not in HINT_SWEPT_ELSEWHERE:
             assert "hint:" in err, f"tunectl {' '.join(argv)} -> {status}\n{err}"
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"[1]", "the top level is a JSON list"),
+        (b'{"format": "tunectl-prices/1", "entries": [{"price": "1"}]}', "needs an `id`"),
+        (b'{"format": "tunectl-prices/1", "id": "t", "entries": [{"id": "x"}]}', "entry 0 has no engine"),
+        (b"\xff\xfe", "not UTF-8"),
+    ],
+)
+def test_a_broken_price_table_is_described_in_words(
+    content: bytes,
+    says: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    table = tmp_path / "prices.json"
+    table.write_bytes(content)
+    monkeypatch.setenv("TUNECTL_PRICES", str(table))
+    assert run(["pricing", "show"]) == ExitStatus.USAGE
+    err = diagnostic(capsys)
+    assert err.startswith("error[price-table-") and says in err and "KeyError" not in err

@@ -51,15 +51,20 @@ def root_callback(
 ) -> None:
     from ops.output import set_verbosity
 
-    if config_file is not None and not config_file.is_file():
-        from ops.errors import TunectlError
+    # A file named on the command line must exist: ignoring a mistyped path would run with other settings.
+    for flag, path, code in (
+        ("--config", config_file, "config-file-missing"),
+        ("--stack-outputs", stack_outputs, "stack-outputs-missing"),
+    ):
+        if path is not None and not path.is_file():
+            from ops.errors import TunectlError
 
-        raise TunectlError(
-            "config-file-missing",
-            "the config file does not exist" if not config_file.exists() else "the config file is not a file",
-            where=str(config_file),
-            hint="check the path given to --config, or drop the flag to use the default file",
-        )
+            raise TunectlError(
+                code,
+                f"the file given to {flag} " + ("is not a file" if path.exists() else "does not exist"),
+                where=str(path),
+                hint=f"check the path given to {flag}, or drop the flag",
+            )
     cli = state(ctx)
     cli.flags = {"project": project, "region": region, "stack_outputs": stack_outputs, "ledger": ledger}
     cli.config_file = str(config_file) if config_file else None
