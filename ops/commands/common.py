@@ -52,6 +52,11 @@ class CliState:
             from ops.settings import resolve_settings  # pydantic costs ~0.1 s: not at start-up
 
             self._settings = resolve_settings(self.flags, config_file=self.config_file)
+            from ops.output import detail
+
+            for name, source in self._settings.sources.items():
+                if source != "default":
+                    detail(f"setting {name} from {source}")
         return self._settings
 
 
