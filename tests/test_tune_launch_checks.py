@@ -67,6 +67,9 @@ def test_ctrl_c_stops_waiting_and_leaves_the_job_running(
     vertex_server: VertexServer,
 ) -> None:
     status, result = tune.json(*GEMINI, "--train", TRAIN, "--skip-preflight")
+    # Import what `tune wait` needs first: on a loaded machine (or a fresh xdist worker) the imports
+    # alone can outlast the timer, and the interrupt would land before the wait began.
+    tune("tune", "status", result["run_id"])
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
     try:
