@@ -157,6 +157,19 @@ def detail(message: str) -> None:
         stderr_console().print(message, highlight=False, markup=False)
 
 
+def wrapped(text: str, width: int, indent: str = "", hang: str = "  ") -> str:
+    """`text` folded to `width` between words, continuation lines indented by `hang` more; a word
+    longer than the width (an id, a URL) stays whole on its own line rather than being cut."""
+    return textwrap.fill(
+        text,
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent + hang,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a text table. An `id` column is never wrapped, cut or dropped (users copy ids);

@@ -29,6 +29,7 @@ HEAVY_IMPORT_GROUPS = {
         "test_infra_schedules.py",
         "test_policy_stacks.py",
         "test_policy_readme.py",
+        "test_cli_text_width.py",
     ),
     "aiplatform": ("test_cloud_clients.py", "test_cloud_vertex.py", "test_tune_cloud_pipeline.py"),
 }

@@ -162,12 +162,6 @@ def test_config_show_in_every_format(capsys: pytest.CaptureFixture[str]) -> None
     assert [r["name"] for r in rows] == [r["name"] for r in as_json["settings"]]
 
 
-def test_csv_of_a_report_that_is_not_a_table_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["infra", "plan", "--stack", "gpu", "--format", "csv"]) == ExitStatus.USAGE
-    err = capsys.readouterr().err
-    assert err.startswith("error[format-not-tabular]") and "hint:" in err
-
-
 # --- completion -----------------------------------------------------------------------------------
 
 

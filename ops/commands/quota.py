@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -60,7 +59,7 @@ def _table_row(row: QuotaRow) -> dict[str, object]:
 
 
 def _render_rows(console: Console, rows: list[QuotaRow]) -> None:
-    from ops.output import Column, text_table
+    from ops.output import Column, text_table, wrapped
 
     columns = [
         Column("key", "quota", id=True),
@@ -71,21 +70,10 @@ def _render_rows(console: Console, rows: list[QuotaRow]) -> None:
         Column("raise", "raise?"),
     ]
     console.out(text_table(columns, [_table_row(r) for r in rows], console.width), end="", highlight=False)
-    # Ids and preference details are long: below the table, wrapped between words, so nothing is cut.
-    width = console.width
 
+    # Ids and preference details are long: below the table, wrapped between words, so nothing is cut.
     def say(text: str, indent: str) -> None:
-        console.out(
-            textwrap.fill(
-                text,
-                width,
-                initial_indent=indent,
-                subsequent_indent=indent + "  ",
-                break_long_words=False,
-                break_on_hyphens=False,
-            ),
-            highlight=False,
-        )
+        console.out(wrapped(text, console.width, indent), highlight=False)
 
     for row in rows:
         say(f"{row.key}: {row.display_name!r}", "")
