@@ -95,7 +95,9 @@ def _invoke(command: TyperGroup, args: list[str]) -> int:
             return _interrupted()
         return status
     except typer.Abort as exc:
-        if isinstance(exc.__cause__, EOFError):
+        # Click's prompts raise `Abort() from None` for both Ctrl-C and end of input: the context
+        # still tells them apart, and end of input is no interrupt (no terminal, no --yes).
+        if isinstance(exc.__cause__ or exc.__context__, EOFError):
             raise TunectlError(
                 "input-closed",
                 "standard input ended while waiting for an answer",

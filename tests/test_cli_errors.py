@@ -268,3 +268,28 @@ def test_a_broken_price_table_is_described_in_words(
     assert run(["pricing", "show"]) == ExitStatus.USAGE
     err = diagnostic(capsys)
     assert err.startswith("error[price-table-") and says in err and "KeyError" not in err
+
+
+def test_end_of_input_at_a_prompt_is_a_usage_error_not_an_interrupt(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+
+    from ops.commands.registry import COMMANDS, Entry
+
+    asker = typer.Typer()
+
+    @asker.command("ask")
+    def ask() -> None:
+        typer.confirm("go on?", abort=True, err=True)
+
+    @asker.command("other")
+    def other() -> None:
+        """Two commands, so Typer keeps the group."""
+
+    monkeypatch.setitem(globals(), "ASKER", asker)
+    monkeypatch.setitem(COMMANDS, "asker", Entry(f"{__name__}:ASKER", "test"))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert run(["asker", "ask"]) == ExitStatus.USAGE
+    err = capsys.readouterr().err
+    assert "error[input-closed]" in err and "--yes" in err
