@@ -99,8 +99,8 @@ def _invoke(command: TyperGroup, args: list[str]) -> int:
         # still tells them apart, and end of input is no interrupt (no terminal, no --yes).
         if isinstance(exc.__cause__ or exc.__context__, EOFError):
             raise TunectlError(
-                "input-closed",
-                "standard input ended while waiting for an answer",
+                "confirmation-needed",
+                "standard input ended before the confirmation was answered",
                 hint="pass --yes to confirm without a terminal",
             ) from exc
         return _interrupted()

@@ -292,4 +292,4 @@ def test_end_of_input_at_a_prompt_is_a_usage_error_not_an_interrupt(
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert run(["asker", "ask"]) == ExitStatus.USAGE
     err = capsys.readouterr().err
-    assert "error[input-closed]" in err and "--yes" in err
+    assert "error[confirmation-needed]" in err and "--yes" in err
