@@ -98,7 +98,8 @@ def plan(ctx: typer.Context, stack: StackOption = "gpu", fmt: FormatOption = Out
         console.print(f"policy pack: {verdict}", style="bold", highlight=False)
         for v in violations:
             where = v["resource"] or "stack"
-            line = wrapped(f"{v['enforcement']} {v['policy']} ({where}): {v['message']}", console.width)
+            # One line each, unwrapped: policies/README.md quotes these lines, and scripts grep them.
+            line = f"{v['enforcement']} {v['policy']} ({where}): {v['message']}"
             console.print(
                 escape(line), style="red" if v["enforcement"] == "mandatory" else "yellow", highlight=False
             )
