@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["tests.cloud.fixtures", "pytester"]
@@ -15,6 +18,19 @@ def no_backoff_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     waited: list[float] = []
     monkeypatch.setattr(cloud_errors, "backoff_sleep", waited.append)
     return waited
+
+
+@pytest.fixture
+def clean_cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The CLI as on a fresh machine: no TUNECTL_/GOOGLE_ variables from the one running the tests, a
+    config and data home of its own under `tmp_path`, no colour. Returns `tmp_path`."""
+    for name in list(os.environ):
+        if name.startswith(("TUNECTL_", "GOOGLE_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    return tmp_path
 
 
 # Tests that pay for one heavy import share an xdist worker (`python3 dev test` runs

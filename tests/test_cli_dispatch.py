@@ -7,7 +7,6 @@ import csv
 import importlib
 import io
 import json
-import os
 import shlex
 from pathlib import Path
 
@@ -26,12 +25,8 @@ FULL = tree.click_command(tree.build())
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("TUNECTL_", "GOOGLE_CLOUD_PROJECT")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
-    monkeypatch.setenv("NO_COLOR", "1")
+def isolated(clean_cli_env: Path) -> None:
+    """No settings leak in from the machine running the tests (tests/conftest.py)."""
 
 
 # --- the table and the Typer groups cannot drift --------------------------------------------------

@@ -4,7 +4,6 @@ Click's own usage errors, Ctrl-C, a closed pipe, unusable output paths, a servic
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,8 @@ SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "sarcasm-classific
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("TUNECTL_", "GOOGLE_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data-home"))
-    monkeypatch.setenv("NO_COLOR", "1")
+def isolated(clean_cli_env: Path) -> None:
+    """No settings leak in from the machine running the tests (tests/conftest.py)."""
 
 
 def diagnostic(capsys: pytest.CaptureFixture[str]) -> str:

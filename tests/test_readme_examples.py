@@ -10,7 +10,6 @@ tests/test_cli_foundation.py checks that `python -m ops` is the same CLI.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 from pathlib import Path
@@ -59,16 +58,12 @@ def test_readme_example_runs(
     readme: str,
     command: str,
     expected: int,
-    tmp_path: Path,
+    clean_cli_env: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith(("TUNECTL_", "GOOGLE_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("TUNECTL_CONFIG", str(tmp_path / "config.toml"))
-    monkeypatch.setenv("TUNECTL_LEDGER", str(tmp_path / "ledger.sqlite"))
-    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TUNECTL_CONFIG", str(clean_cli_env / "config.toml"))
+    monkeypatch.setenv("TUNECTL_LEDGER", str(clean_cli_env / "ledger.sqlite"))
     monkeypatch.chdir(ROOT)
     status = run(shlex.split(command)[1:])
     err = capsys.readouterr().err
