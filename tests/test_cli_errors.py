@@ -73,6 +73,8 @@ def test_a_config_file_that_does_not_exist_is_an_error(
         (["config", "show", "--format", "xml"], "invalid-value"),
         (["quota", "watch", "tpu-v3-pod-cores", "--timeout", "-5"], "invalid-value"),
         (["quota", "show", "--limit", "0"], "invalid-value"),
+        (["quota", "watch", "tpu-v3-pod-cores", "--interval", "0"], "invalid-value"),
+        (["pricing", "refresh", "--currency", "dollars"], "currency-invalid"),
         (["config", "shw"], "unknown-command"),
         (["config", "show", "--no-such-flag"], "unknown-option"),
         (["cnfig", "show"], "unknown-command"),

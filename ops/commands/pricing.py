@@ -75,6 +75,15 @@ def refresh(
     from ops.output import emit, note, warn
     from ops.planning.prices import load_price_table, refreshed_table_path
 
+    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+        from ops.errors import TunectlError
+
+        raise TunectlError(
+            "currency-invalid",
+            f"{currency!r} is not an ISO 4217 currency code",
+            where="--currency",
+            hint="use three letters, e.g. USD, EUR or JPY",
+        )
     settings = get_settings(ctx)
     skus = fetch_vertex_skus(catalog_client(settings), currency=currency.upper())
     table = build_price_table(skus, retrieved=datetime.now(UTC))

@@ -189,7 +189,9 @@ def watch(
     timeout: Annotated[
         float, typer.Option("--timeout", help="give up after this many seconds", min=0.0)
     ] = 3600.0,
-    interval: Annotated[float, typer.Option("--interval", help="seconds between polls", min=0.0)] = 30.0,
+    interval: Annotated[
+        float, typer.Option("--interval", help="seconds between polls (at least 1)", min=1.0)
+    ] = 30.0,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Poll our preference until Google decides: exit 0 when granted, 1 when partly or not granted, or
