@@ -89,11 +89,8 @@ def _invoke(command: TyperGroup, args: list[str]) -> int:
     try:
         with command.make_context("tunectl", args) as ctx:
             result = command.invoke(ctx)
-    except typer.Exit as exc:
-        status = int(exc.exit_code)
-        if status == ExitStatus.INTERRUPTED:
-            return _interrupted()
-        return status
+    except typer.Exit as exc:  # a command that exits 130 has said what the interrupt left behind
+        return int(exc.exit_code)
     except typer.Abort as exc:
         # Click's prompts raise `Abort() from None` for both Ctrl-C and end of input: the context
         # still tells them apart, and end of input is no interrupt (no terminal, no --yes).
