@@ -314,6 +314,11 @@ def usage_error(exc: Any) -> TunectlError:
     code = "usage"
     if isinstance(exc, click_exceptions.NoSuchOption):
         code = "unknown-option"
+        if not exc.possibilities:  # Click suggests only the command's own options: add the global ones
+            import difflib
+
+            close = difflib.get_close_matches(exc.option_name, list(_ROOT_FLAGS), n=1)
+            message += f" (did you mean {close[0]}?)" if close else ""
     elif isinstance(exc, click_exceptions.MissingParameter):
         code = "missing-parameter"
     elif isinstance(exc, click_exceptions.BadParameter):

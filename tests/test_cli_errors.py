@@ -86,6 +86,13 @@ def test_usage_errors_are_diagnostics(argv: list[str], code: str, capsys: pytest
     assert err.startswith(f"error[{code}]: "), err
 
 
+def test_a_mistyped_global_flag_after_the_command_gets_a_suggestion(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(["config", "show", "--projct", "x"]) == ExitStatus.USAGE
+    assert "did you mean --project?" in diagnostic(capsys)
+
+
 def test_a_bad_filter_is_refused_before_any_call(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["quota", "show", "--project", "p", "--filter", "limit<3 AND ("]) == ExitStatus.USAGE
     assert diagnostic(capsys).startswith("error[filter-invalid]")
