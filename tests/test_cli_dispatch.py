@@ -204,3 +204,11 @@ def test_table_drops_the_last_columns_and_says_so_when_wrapping_is_not_enough() 
     text = text_table([Column("id", "id", id=True), Column("a", "aaa"), Column("b", "bbbb")], rows, 80)
     assert "x" * 60 in text and "not shown" in text and "bbbb" in text.splitlines()[-1]
     assert all(len(line) <= 80 for line in text.splitlines())
+
+
+def test_pricing_show_filters_and_limits_its_entries(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["pricing", "show", "--filter", "engine=gemini AND price<10", "--format", "json"]) == 0
+    entries = json.loads(capsys.readouterr().out)["entries"]
+    assert entries and all(e["engine"] == "gemini" and float(e["price"]) < 10 for e in entries)
+    assert run(["pricing", "show", "--limit", "1", "--format", "csv"]) == 0
+    assert len(list(csv.DictReader(io.StringIO(capsys.readouterr().out)))) == 1

@@ -101,7 +101,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "tunectl cost sample-export -o billing-export.parquet",
         "tunectl cost sample-export -o billing-export.jsonl --detailed",
     ),
-    "pricing show": ("tunectl pricing show", "tunectl pricing show --format csv"),
+    "pricing show": (
+        "tunectl pricing show",
+        "tunectl pricing show --filter engine=gemini --format csv",
+        "tunectl pricing show --filter 'id:flash' --limit 2 --format json",
+    ),
     "pricing refresh": (
         "tunectl pricing refresh",
         "tunectl pricing refresh --currency EUR -o prices.json",

@@ -8,19 +8,25 @@ from typing import Annotated
 import typer
 
 from ops.commands.common import FormatOption, get_settings, group
+from ops.commands.filters import FilterOption, LimitOption
 from ops.output import OutputFormat
 
 app = group("Show and refresh the dated price table.")
 
 
 @app.command("show")
-def show(fmt: FormatOption = OutputFormat.text) -> None:
+def show(
+    where: FilterOption = None, limit: LimitOption = None, fmt: FormatOption = OutputFormat.text
+) -> None:
     """The price table in effect: built-in figures overlaid by the last refresh, each with date and source."""
+    from ops.commands.filters import select
     from ops.output import Column, emit, text_table
     from ops.planning.prices import entry_as_dict, load_price_table
 
     table = load_price_table()
-    entries = [entry_as_dict(e) for e in table.entries.values()]
+    chosen = {e.id for e in select(list(table.entries.values()), where, limit)}
+    kept = [e for e in table.entries.values() if e.id in chosen]
+    entries = [entry_as_dict(e) for e in kept]
     data = {"tables": table.tables, "entries": entries}
     shown = [
         {
@@ -30,7 +36,7 @@ def show(fmt: FormatOption = OutputFormat.text) -> None:
             "date": entry.date,
             "table": entry.table + ("" if entry.confirmed else " (unconfirmed)"),
         }
-        for entry in table.entries.values()
+        for entry in kept
     ]
 
     def render(console: object) -> None:
