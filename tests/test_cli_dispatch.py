@@ -134,11 +134,6 @@ def test_a_commands_own_option_of_the_same_name_wins() -> None:
     ]
 
 
-def test_quiet_and_verbose_after_the_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["config", "show", "--quiet", "--format", "json"]) == 0
-    assert run(["config", "show", "-v", "--format", "json"]) == 0
-
-
 def test_format_before_a_command_without_one_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["--format", "json", "completion", "bash"]) == ExitStatus.USAGE
     assert "error[unknown-option]" in capsys.readouterr().err
@@ -212,3 +207,27 @@ def test_pricing_show_filters_and_limits_its_entries(capsys: pytest.CaptureFixtu
     assert entries and all(e["engine"] == "gemini" and float(e["price"]) < 10 for e in entries)
     assert run(["pricing", "show", "--limit", "1", "--format", "csv"]) == 0
     assert len(list(csv.DictReader(io.StringIO(capsys.readouterr().out)))) == 1
+
+
+def test_quiet_silences_notes_and_progress_but_not_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    from ops.output import detail, note, set_verbosity, warn
+
+    try:
+        set_verbosity(-1)
+        note("a note")
+        detail("a detail")
+        warn("a warning")
+        assert capsys.readouterr().err.strip() == "warning: a warning"
+        set_verbosity(1)
+        note("a note")
+        detail("a detail")
+        assert capsys.readouterr().err.split("\n")[:2] == ["a note", "a detail"]
+    finally:
+        set_verbosity(0)
+
+
+def test_verbose_after_the_subcommand_says_where_settings_came_from(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run(["config", "show", "--project", "p", "-v", "--format", "json"]) == 0
+    assert "setting project from flag" in capsys.readouterr().err
