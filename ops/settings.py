@@ -7,6 +7,7 @@ Resolved once per invocation into a frozen `Settings`, with the source of every 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -146,9 +147,11 @@ def resolve_settings(
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "?"
+        # pydantic's words, without its Python: "Input is not a valid path for <class 'pathlib.Path'>"
+        why = re.sub(r" for <class '[\w.]+'>", "", str(first["msg"])).replace("Input ", "it ", 1)
         raise TunectlError(
             "setting-invalid",
-            f"setting {name!r} is invalid: {first['msg']}",
+            f"setting {name!r} is {first.get('input')!r}: {why}",
             where=sources.get(name, "default"),
             hint="fix the value where it is set",
         ) from exc

@@ -296,3 +296,16 @@ def test_end_of_input_at_a_prompt_is_a_usage_error_not_an_interrupt(
     assert run(["asker", "ask"]) == ExitStatus.USAGE
     err = capsys.readouterr().err
     assert "error[confirmation-needed]" in err and "--yes" in err
+
+
+@pytest.mark.parametrize(
+    ("line", "says"), [("region = 5", "'region' is 5"), ("ledger = 3", "not a valid path")]
+)
+def test_a_config_value_of_the_wrong_type_is_named_without_python_text(
+    line: str, says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(line + "\n")
+    assert run(["--config", str(config), "config", "show"]) == ExitStatus.USAGE
+    err = diagnostic(capsys)
+    assert err.startswith("error[setting-invalid]") and says in err and "<class" not in err
