@@ -74,6 +74,11 @@ def test_a_config_file_that_does_not_exist_is_an_error(
         (["quota", "watch", "tpu-v3-pod-cores", "--timeout", "-5"], "invalid-value"),
         (["quota", "show", "--limit", "0"], "invalid-value"),
         (["quota", "watch", "tpu-v3-pod-cores", "--interval", "0"], "invalid-value"),
+        (["quota", "watch", "no-such-quota"], "quota-unknown"),
+        (
+            ["quota", "request", "no-such-quota", "--value", "1", "--justification", "j", "--email", "a@b.c"],
+            "quota-unknown",
+        ),
         (["pricing", "refresh", "--currency", "dollars"], "currency-invalid"),
         (["config", "shw"], "unknown-command"),
         (["config", "show", "--no-such-flag"], "unknown-option"),

@@ -150,9 +150,9 @@ def request(
     from ops.quotas.naming import stack_preference_ids
     from ops.quotas.request import QuotaRequest, request_quota
 
+    quota = find_quota(name)  # an unknown name is a usage error before any credentials or call
     settings = get_settings(ctx)
     project = settings.require_project()
-    quota = find_quota(name)
     target_region = region or (settings.region if quota.accelerator == "none" else quota.default_region)
     wish = QuotaRequest(quota, target_region, value, justification, email)
     outcome = request_quota(
@@ -197,8 +197,10 @@ def watch(
     """Poll our preference until Google decides: exit 0 when granted, 1 when partly or not granted, or
     still pending at the timeout."""
     from ops.clients import quotas_client
+    from ops.quotas.catalog import find_quota
     from ops.quotas.watch import watch_with_progress
 
+    find_quota(name)  # an unknown name is a usage error before any credentials or call
     settings = get_settings(ctx)
     result = watch_with_progress(
         quotas_client(settings),
