@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from ops.errors import TunectlError
+
 
 def _current_umask() -> int:
     mask = os.umask(0o022)
@@ -24,8 +26,23 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
     `path` is untouched.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_dir():
+        raise TunectlError(
+            "output-is-directory",
+            "the output path is a directory",
+            where=str(target),
+            hint="name a file inside it, e.g. " + str(target / "out"),
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise TunectlError(
+            "output-not-writable",
+            f"cannot write the output: {exc.strerror or exc}",
+            where=str(target),
+            hint="choose a path in a directory you can write to",
+        ) from exc
     # mkstemp creates 0600; an output (a report for finance, a converted dataset) should get the
     # permissions any other new file would, so apply the umask as open() does.
     os.chmod(tmp, 0o666 & ~_current_umask())

@@ -19,6 +19,8 @@ T = TypeVar("T")
 
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 DEFAULT_ATTEMPTS = 5
+# The pause between attempts; the test suite replaces it (tests/conftest.py) so no test really waits.
+backoff_sleep: Callable[[float], None] = time.sleep
 
 
 def http_status(exc: BaseException) -> int | None:
@@ -56,14 +58,32 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def _api_message(exc: BaseException) -> str:
-    message = getattr(exc, "message", None) or str(exc)
-    return " ".join(str(message).split())[:600]
+    """The API's own words, never a Python repr: some exceptions carry a tuple of arguments (a
+    transport error's `(message, response)`), whose `str()` would print the tuple."""
+    message = getattr(exc, "message", None)
+    if not isinstance(message, str) or not message:
+        texts = [arg for arg in exc.args if isinstance(arg, str) and arg.strip()]
+        if len(exc.args) == len(texts) == 1 or type(exc).__name__ == "HttpError":
+            message = str(exc)
+        else:
+            message = texts[0] if texts else type(exc).__name__
+    return " ".join(message.split())[:600]
+
+
+def _last_attempt(exc: BaseException) -> tuple[BaseException, str]:
+    """A client library's own retry wrapper (`google.api_core.exceptions.RetryError`: "Timeout of
+    120.0s exceeded, last exception: 503 ...") stands for its last failure: classify that one."""
+    cause = getattr(exc, "cause", None)
+    if type(exc).__name__ == "RetryError" and isinstance(cause, BaseException):
+        return cause, " (the client library retried until its deadline)"
+    return exc, ""
 
 
 def translate_cloud_error(exc: BaseException, *, what: str) -> TunectlError:
     """Turn a client-library exception into a diagnostic that says what failed and what to do."""
+    exc, retried = _last_attempt(exc)
     status = http_status(exc)
-    message = _api_message(exc)
+    message = _api_message(exc) + retried
     hints = {
         400: "the API rejected the request; the message names the offending field",
         401: "run `gcloud auth application-default login`, or check GOOGLE_APPLICATION_CREDENTIALS",
@@ -72,11 +92,19 @@ def translate_cloud_error(exc: BaseException, *, what: str) -> TunectlError:
         404: "check the project, region and resource name",
         409: "the resource already exists; re-run to pick it up, or pass --force where offered",
         429: "quota or rate limit exhausted after retries; wait and re-run, or request more quota",
+        503: "the service reported itself unavailable on every retry; check "
+        "https://status.cloud.google.com and re-run later",
     }
     if status is None and is_bad_response(exc):
         code, hint = (
             "cloud-bad-response",
             "the API's answer could not be parsed, even after retries; re-run later",
+        )
+    elif status is None and is_timeout(exc):
+        code, hint = (
+            "cloud-timeout",
+            "no answer in time, even after retries; check the network and the endpoint setting, "
+            "or raise TUNECTL_REQUEST_TIMEOUT",
         )
     elif status is None:
         code, hint = "cloud-unreachable", "check the network, the endpoint setting and credentials"
@@ -88,6 +116,7 @@ def translate_cloud_error(exc: BaseException, *, what: str) -> TunectlError:
             404: "cloud-not-found",
             409: "cloud-conflict",
             429: "cloud-rate-limited",
+            503: "cloud-unavailable",
         }.get(status, "cloud-api-error")
         hint = hints.get(status, "a transient server error persisted after retries; re-run later")
     prefix = f"HTTP {status}: " if status else ""
@@ -110,7 +139,7 @@ def call_with_retry(
     base_delay: float | None = None,
     max_delay: float = 8.0,
     retry_if: Callable[[BaseException], bool] = is_transient,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> T:
     """Call `fn`, retrying transient failures with jittered exponential backoff, at most `attempts` times.
 
@@ -126,6 +155,9 @@ def call_with_retry(
             if attempt == attempts or not retry_if(exc):
                 raise translate_cloud_error(exc, what=what) from exc
             first = retry_base_delay() if base_delay is None else base_delay
-            delay = min(max_delay, first * 2 ** (attempt - 1))
-            sleep(delay * (0.5 + random.random() / 2))
+            delay = min(max_delay, first * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+            from ops.output import detail
+
+            detail(f"{what}: {type(exc).__name__} (HTTP {http_status(exc) or '-'}); retry in {delay:.1f} s")
+            (sleep or backoff_sleep)(delay)
     raise AssertionError("unreachable")

@@ -17,6 +17,7 @@ class ExitStatus(IntEnum):
     USAGE = 2  # bad flags, bad configuration, bad input file
     CLOUD_API = 3  # a Google API answered with an error (after bounded retries)
     INTERRUPTED = 130  # Ctrl-C
+    BROKEN_PIPE = 141  # the reader of stdout went away (`| head`): 128 + SIGPIPE, as the shell expects
 
 
 class TunectlError(Exception):

@@ -1,10 +1,15 @@
-"""Where output goes: reports to stdout (text or JSON), diagnostics and progress to stderr."""
+"""Where output goes: reports to stdout (text, JSON, YAML or CSV), diagnostics and progress to stderr.
+
+`emit` is the one way a command reports; `text_table` is the one text table (it fits the terminal,
+80 columns in a pipe, and never cuts an id: other columns wrap, then drop, and json/csv keep them).
+"""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from dataclasses import asdict, is_dataclass
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
@@ -18,6 +23,21 @@ if TYPE_CHECKING:
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+    yaml = "yaml"
+    csv = "csv"  # where the report is a table; elsewhere a usage error that says so
+
+
+# -1 quiet (no progress or notes), 0 normal, 1 verbose: set once by the root's --quiet/--verbose.
+_verbosity = 0
+
+
+def set_verbosity(level: int) -> None:
+    global _verbosity
+    _verbosity = level
+
+
+def verbosity() -> int:
+    return _verbosity
 
 
 def stdout_console() -> Console:
@@ -26,10 +46,11 @@ def stdout_console() -> Console:
     return Console(file=sys.stdout, soft_wrap=True)
 
 
-def stderr_console() -> Console:
+def stderr_console(*, always: bool = False) -> Console:
+    """Progress and notes; silent under --quiet unless `always` (warnings)."""
     from rich.console import Console
 
-    return Console(file=sys.stderr, soft_wrap=True)
+    return Console(file=sys.stderr, soft_wrap=True, quiet=_verbosity < 0 and not always)
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -66,17 +87,151 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def emit(data: Any, fmt: OutputFormat | str, render_text: Callable[[Console], None]) -> None:
-    """The one way a command reports: JSON to stdout, or its own text rendering to stdout."""
-    if OutputFormat(fmt) is OutputFormat.json:
-        print_json(data)
-    else:
-        render_text(stdout_console())
+def print_yaml(data: Any) -> None:
+    import yaml
+
+    sys.stdout.write(yaml.safe_dump(to_jsonable(data), sort_keys=False, allow_unicode=True))
+    sys.stdout.flush()
+
+
+def print_csv(rows: Sequence[Any]) -> None:
+    """One line per row, the union of the rows' keys as the header; nested values as compact JSON."""
+    import csv
+    import json
+
+    records = [to_jsonable(row) for row in rows]
+    header: dict[str, None] = {}
+    for record in records:
+        header.update(dict.fromkeys(record))
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(header), lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow(
+            {
+                key: json.dumps(value, separators=(",", ":")) if isinstance(value, dict | list) else value
+                for key, value in record.items()
+            }
+        )
+    sys.stdout.flush()
+
+
+def emit(
+    data: Any,
+    fmt: OutputFormat | str,
+    render_text: Callable[[Console], None],
+    *,
+    rows: Sequence[Any] | None = None,
+) -> None:
+    """The one way a command reports, to stdout: its own text rendering, JSON, YAML, or CSV of `rows`
+    (the report's table, one record per row) when the report has one."""
+    match OutputFormat(fmt):
+        case OutputFormat.json:
+            print_json(data)
+        case OutputFormat.yaml:
+            print_yaml(data)
+        case OutputFormat.csv:
+            if rows is None:
+                from ops.errors import TunectlError
+
+                raise TunectlError(
+                    "format-not-tabular",
+                    "this report is not a table, so it has no CSV form",
+                    hint="use --format json or --format yaml",
+                )
+            print_csv(rows)
+        case _:
+            render_text(stdout_console())
 
 
 def warn(message: str) -> None:
-    stderr_console().print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+    stderr_console(always=True).print(f"[yellow]warning:[/yellow] {message}", highlight=False)
 
 
 def note(message: str) -> None:
     stderr_console().print(message, highlight=False)
+
+
+def detail(message: str) -> None:
+    """Only under --verbose: what a user debugging a run wants to see (retries, where settings came from)."""
+    if _verbosity > 0:
+        stderr_console().print(message, highlight=False, markup=False)
+
+
+def wrapped(text: str, width: int, indent: str = "", hang: str = "  ") -> str:
+    """`text` folded to `width` between words, continuation lines indented by `hang` more; a word
+    longer than the width (an id, a URL) stays whole on its own line rather than being cut."""
+    return textwrap.fill(
+        text,
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent + hang,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a text table. An `id` column is never wrapped, cut or dropped (users copy ids);
+    other columns wrap, and when even that does not fit, the last-listed ones are dropped first."""
+
+    key: str
+    header: str
+    id: bool = False
+
+
+def text_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]], width: int = 80) -> str:
+    """Plain columns separated by two spaces, each line at most `width` characters (an id longer
+    than the width is the one exception: it is printed whole). Dropped columns are named below."""
+    cells = [{c.key: _cell(row.get(c.key)) for c in columns} for row in rows]
+    shown = list(columns)
+    dropped: list[Column] = []
+    while True:
+        widths = _fit(shown, cells, width)
+        if widths is not None or all(c.id for c in shown):
+            break
+        victim = next(c for c in reversed(shown) if not c.id)
+        shown.remove(victim)
+        dropped.insert(0, victim)
+    if widths is None:  # only ids left and still too wide: one "header: value" block per row
+        blocks = ["\n".join(f"{c.header}: {cell[c.key]}" for c in columns) for cell in cells]
+        return "\n\n".join(blocks) + "\n"
+    lines = [_line([c.header for c in shown], widths)]
+    for cell in cells:
+        wrapped = [
+            [cell[c.key]] if c.id else textwrap.wrap(cell[c.key], w, break_on_hyphens=False) or [""]
+            for c, w in zip(shown, widths, strict=True)
+        ]
+        for index in range(max(len(parts) for parts in wrapped)):
+            lines.append(_line([parts[index] if index < len(parts) else "" for parts in wrapped], widths))
+    if dropped:
+        names = ", ".join(c.header for c in dropped)
+        lines.append(f"(not shown, to fit {width} columns: {names}; --format json or csv has every column)")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    value = to_jsonable(value)
+    return "-" if value is None or value == "" else str(value)
+
+
+def _line(parts: list[str], widths: list[int]) -> str:
+    return "  ".join(part.ljust(w) for part, w in zip(parts, widths, strict=True)).rstrip()
+
+
+def _fit(columns: list[Column], cells: list[dict[str, str]], width: int) -> list[int] | None:
+    """Each column's width, or None when the columns cannot fit even wrapped."""
+    natural = [max([len(c.header), *(len(cell[c.key]) for cell in cells)]) for c in columns]
+    # A wrapped column keeps room for its header and for words of up to 12 characters.
+    least = [n if c.id else min(n, max(len(c.header), 12)) for c, n in zip(columns, natural, strict=True)]
+    room = width - 2 * (len(columns) - 1)
+    if sum(least) > room:
+        return None
+    widths = list(least)
+    spare = room - sum(widths)
+    for index, (column, full) in enumerate(zip(columns, natural, strict=True)):
+        if not column.id and spare > 0:
+            grow = min(full - widths[index], spare)
+            widths[index] += grow
+            spare -= grow
+    return widths

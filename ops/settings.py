@@ -7,6 +7,7 @@ Resolved once per invocation into a frozen `Settings`, with the source of every 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -79,10 +80,25 @@ def config_file_path(explicit: str | Path | None = None) -> Path:
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
+    """The file's settings; a missing file is none (the root refuses a missing `--config` file)."""
     if not path.exists():
         return {}
+    if path.is_dir():
+        raise TunectlError(
+            "config-file-invalid",
+            "the config file is a directory",
+            where=str(path),
+            hint="point --config or TUNECTL_CONFIG at a TOML file",
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise TunectlError(
+            "config-file-unreadable",
+            f"cannot read the config file: {exc.strerror or exc}",
+            where=str(path),
+            hint="check its permissions",
+        ) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise TunectlError(
             "config-file-invalid",
@@ -126,15 +142,34 @@ def resolve_settings(
         else:
             sources[name] = "default"
     if isinstance(values.get("anonymous"), str):
-        values["anonymous"] = str(values["anonymous"]).lower() in {"1", "true", "yes", "on"}
+        values["anonymous"] = _switch(str(values["anonymous"]), where=sources["anonymous"])
     try:
         return Settings(**values, sources=sources)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "?"
+        # pydantic's words, without its Python: "Input is not a valid path for <class 'pathlib.Path'>"
+        why = re.sub(r" for <class '[\w.]+'>", "", str(first["msg"])).replace("Input ", "it ", 1)
         raise TunectlError(
             "setting-invalid",
-            f"setting {name!r} is invalid: {first['msg']}",
+            f"setting {name!r} is {first.get('input')!r}: {why}",
             where=sources.get(name, "default"),
             hint="fix the value where it is set",
         ) from exc
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _switch(raw: str, *, where: str) -> bool:
+    """An on/off setting: anything but the usual spellings is an error, never a silent `false`."""
+    value = raw.strip().lower()
+    if value in _TRUE | _FALSE:
+        return value in _TRUE
+    raise TunectlError(
+        "setting-invalid",
+        f"setting 'anonymous' must be true or false, not {raw!r}",
+        where=where,
+        hint="use one of: true, false, 1, 0, yes, no, on, off",
+    )

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import typer
 
-from ops.cli import app, run
+from ops.cli import run
+from ops.commands.registry import COMMANDS, Entry
 from ops.errors import ExitStatus, TunectlError
 from ops.settings import resolve_settings
 
@@ -24,12 +25,16 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
+EXTRA = typer.Typer()
+
+
 @pytest.fixture
-def extra_command() -> Iterator[typer.Typer]:
-    """Register a throw-away command on the real app, so the real error mapping in `run` is exercised."""
-    before = list(app.registered_commands)
-    yield app
-    app.registered_commands[:] = before
+def extra_command(monkeypatch: pytest.MonkeyPatch) -> Iterator[typer.Typer]:
+    """A throw-away group in the real command table, so the real error mapping in `run` is exercised."""
+    monkeypatch.setitem(COMMANDS, "extra", Entry(f"{__name__}:EXTRA", "test commands"))
+    before = list(EXTRA.registered_commands)
+    yield EXTRA
+    EXTRA.registered_commands[:] = before
 
 
 def test_exit_statuses_are_the_documented_numbers() -> None:
@@ -39,6 +44,7 @@ def test_exit_statuses_are_the_documented_numbers() -> None:
         "USAGE": 2,
         "CLOUD_API": 3,
         "INTERRUPTED": 130,
+        "BROKEN_PIPE": 141,
     }
 
 
@@ -73,7 +79,7 @@ def test_debug_flag_shows_the_traceback(isolated_env: Path, capsys: pytest.Captu
 
 def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["--no-such-flag"]) == ExitStatus.USAGE
-    assert "No such option" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith("error[unknown-option]: no such option: --no-such-flag")
 
 
 def test_interrupt_exits_130_and_says_so(
@@ -83,7 +89,7 @@ def test_interrupt_exits_130_and_says_so(
     def interrupt_me() -> None:
         raise KeyboardInterrupt
 
-    assert run(["interrupt-me"]) == ExitStatus.INTERRUPTED
+    assert run(["extra", "interrupt-me"]) == ExitStatus.INTERRUPTED
     assert "interrupted" in capsys.readouterr().err
 
 
@@ -94,7 +100,7 @@ def test_unexpected_exception_is_reported_as_a_bug_without_traceback(
     def crash() -> None:
         raise ZeroDivisionError("boom")
 
-    assert run(["crash"]) == ExitStatus.USAGE
+    assert run(["extra", "crash"]) == ExitStatus.USAGE
     err = capsys.readouterr().err
     assert err.startswith("error[internal]: ZeroDivisionError: boom")
     assert "Traceback" not in err

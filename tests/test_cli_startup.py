@@ -20,7 +20,7 @@ import pytest
 import typer
 from typer.core import TyperGroup
 
-from ops.cli import app
+from ops.commands import tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +54,18 @@ PYDANTIC = frozenset({"pydantic", "pydantic_core"})
 TYPER_LOADS_PYDANTIC = tuple(int(part) for part in typer.__version__.split(".")[:2]) >= (0, 29)
 
 # Checked even if a refactor forgets to register one: a missing name fails with a usage error.
-REQUIRED_TOP_LEVEL = ("dataset", "plan", "tune", "preflight", "quota", "cost", "pricing", "infra", "config")
+REQUIRED_TOP_LEVEL = (
+    "dataset",
+    "plan",
+    "tune",
+    "preflight",
+    "quota",
+    "cost",
+    "pricing",
+    "infra",
+    "config",
+    "completion",
+)
 
 # Runs in the fresh interpreter: which modules did `import ops.cli` and each command line add?
 CHECKER = """
@@ -78,15 +89,12 @@ print(json.dumps(report), file=sys.__stdout__)
 
 
 def registered_top_level() -> list[str]:
-    root = typer.main.get_command(app)
-    assert isinstance(root, TyperGroup)
-    return sorted(root.commands)
+    return sorted(tree.click_command(tree.build()).commands)
 
 
 def help_lines(top: str) -> list[list[str]]:
     """`<top> --help`, then `--help` of every command below it (group callbacks run for those too)."""
-    root = typer.main.get_command(app)
-    assert isinstance(root, TyperGroup)
+    root = tree.click_command(tree.build())
     lines = [[top, "--help"]]
 
     def below(command: object, path: list[str]) -> None:
@@ -172,6 +180,23 @@ def test_root_help_imports_no_heavy_library() -> None:
     assert command["status"] == 0 and command["printed_usage"]
     problems = offenders(command["new_modules"], chains)
     assert problems == [], f"`tunectl --help` loads: {'; '.join(problems)}\n{RULE}"
+
+
+def test_root_help_and_version_import_neither_typer_nor_a_command_module() -> None:
+    report, _chains = run_in_fresh_interpreter([["--help"], ["--version"], ["-h"]])
+    loaded = report["import ops.cli"] + [m for c in report["commands"] for m in c["new_modules"]]
+    assert [c["status"] for c in report["commands"]] == [0, 0, 0]
+    assert not [m for m in loaded if m.split(".")[0] in {"typer", "click"}]
+    assert not [m for m in loaded if m.startswith("ops.commands.") and m != "ops.commands.registry"]
+
+
+def test_a_command_imports_only_its_own_group() -> None:
+    report, _chains = run_in_fresh_interpreter([["config", "show", "--format", "json"]])
+    (command,) = report["commands"]
+    assert command["status"] == 0
+    modules = [m for m in command["new_modules"] if m.startswith("ops.commands.") and m.count(".") == 2]
+    groups = {m.split(".")[2] for m in modules}
+    assert groups <= {"config", "common", "tree", "examples", "registry"}, groups
 
 
 @pytest.mark.parametrize("top", CASES)

@@ -80,7 +80,7 @@ def test_retries_are_bounded_and_end_in_one_clear_error() -> None:
         call_with_retry(always_unavailable, what="reading a job", attempts=4, sleep=slept.append)
     assert len(calls) == 4 and len(slept) == 3
     assert all(earlier <= later for earlier, later in pairwise(slept)) and max(slept) <= 8.0  # backoff grows
-    assert caught.value.code == "cloud-api-error" and "HTTP 503" in caught.value.message
+    assert caught.value.code == "cloud-unavailable" and "HTTP 503" in caught.value.message
 
 
 def test_a_transient_failure_then_success_returns_the_result() -> None:

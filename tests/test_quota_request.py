@@ -168,10 +168,10 @@ def test_declining_the_confirmation_sends_nothing(
 
     monkeypatch.setattr("ops.commands.common.interactive", lambda: True)  # a person at a terminal
 
-    from ops.cli import app
+    from ops.commands import tree
 
     result = CliRunner().invoke(
-        app,
+        tree.build(["quota"]),
         [
             "quota",
             "request",

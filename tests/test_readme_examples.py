@@ -2,18 +2,21 @@
 
 A line may end with `# exit N` when the example shows a non-zero status on purpose. Blocks of any
 other kind (```shell, ```text) are illustrations that need a live project and are not run.
+
+Examples run in-process through `ops.cli.run`, the function the console script calls (a subprocess
+would only add the interpreter's start-up and re-import Pulumi for every `infra plan`);
+tests/test_cli_foundation.py checks that `python -m ops` is the same CLI.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from ops.cli import run
 
 ROOT = Path(__file__).resolve().parent.parent
 READMES = sorted(
@@ -51,18 +54,18 @@ def test_readmes_hold_runnable_examples() -> None:
 @pytest.mark.parametrize(
     ("readme", "command", "expected"), EXAMPLES, ids=[f"{r}: {c}" for r, c, _ in EXAMPLES]
 )
-def test_readme_example_runs(readme: str, command: str, expected: int, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TUNECTL_", "GOOGLE_"))}
-    env.update(
-        TUNECTL_CONFIG=str(tmp_path / "config.toml"),
-        TUNECTL_LEDGER=str(tmp_path / "ledger.sqlite"),
-        NO_COLOR="1",
-    )
-    argv = shlex.split(command)[1:]
-    result = subprocess.run(
-        [sys.executable, "-m", "ops", *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == expected, (
-        f"{readme}: `{command}` exited {result.returncode}, expected {expected}\n{result.stderr[-2000:]}"
-    )
-    assert "Traceback" not in result.stderr
+def test_readme_example_runs(
+    readme: str,
+    command: str,
+    expected: int,
+    clean_cli_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TUNECTL_CONFIG", str(clean_cli_env / "config.toml"))
+    monkeypatch.setenv("TUNECTL_LEDGER", str(clean_cli_env / "ledger.sqlite"))
+    monkeypatch.chdir(ROOT)
+    status = run(shlex.split(command)[1:])
+    err = capsys.readouterr().err
+    assert status == expected, f"{readme}: `{command}` exited {status}, expected {expected}\n{err[-2000:]}"
+    assert "Traceback" not in err

@@ -58,7 +58,7 @@ def test_a_fault_that_persists_ends_in_a_clear_error_and_no_job(
     cloud.faults.inject(TUNING_CREATE, 503, times=10)
     status, _out, err = tune(*GEMINI)
     assert status == 3
-    assert "error[cloud-api-error]" in err and "HTTP 503" in err and "creating the tuning job" in err
+    assert "error[cloud-unavailable]" in err and "HTTP 503" in err and "creating the tuning job" in err
     assert not vertex_server.tuning_jobs
 
 

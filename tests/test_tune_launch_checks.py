@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -94,15 +95,25 @@ def test_skip_preflight_is_recorded(tune: TuneCli) -> None:
 
 def test_ctrl_c_stops_waiting_and_leaves_the_job_running(
     tune: TuneCli,
+    cloud: Any,
     vertex_server: VertexServer,
 ) -> None:
     status, result = tune.json(*GEMINI, "--train", TRAIN, "--skip-preflight", "--yes")
-    timer = threading.Timer(0.3, _thread.interrupt_main)
-    timer.start()
-    try:
-        status, _out, err = tune("tune", "wait", result["run_id"], "--poll-interval", "0.05")
-    finally:
-        timer.cancel()
+    reads = "aiplatform.projects.locations.tuningJobs.get"
+    before = cloud.faults.calls.get(reads, 0)
+
+    def interrupt_once_polling() -> None:
+        # Ctrl-C once `tune wait` has read the job twice: it is inside its wait loop then, however slow
+        # the machine (a fixed timer raced the imports under load).
+        deadline = time.monotonic() + 60
+        while cloud.faults.calls.get(reads, 0) < before + 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        _thread.interrupt_main()
+
+    watcher = threading.Thread(target=interrupt_once_polling, daemon=True)
+    watcher.start()
+    status, _out, err = tune("tune", "wait", result["run_id"], "--poll-interval", "0.05")
+    watcher.join()
     assert status == 130 and "the job keeps running" in err
     (job,) = vertex_server.tuning_jobs.values()
     assert job["state"] == "JOB_STATE_QUEUED"  # not cancelled

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="text for people, json for scripts (stdout)", case_sensitive=False),
+    typer.Option(
+        "--format", "-f", help="text for people; json, yaml or csv (tables) for scripts", case_sensitive=False
+    ),
 ]
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="print the exact request that would be sent, and send nothing")
@@ -50,6 +52,11 @@ class CliState:
             from ops.settings import resolve_settings  # pydantic costs ~0.1 s: not at start-up
 
             self._settings = resolve_settings(self.flags, config_file=self.config_file)
+            from ops.output import detail
+
+            for name, source in self._settings.sources.items():
+                if source != "default":
+                    detail(f"setting {name} from {source}")
         return self._settings
 
 

@@ -18,8 +18,7 @@ app = group("Inspect tunectl's settings.")
 @app.command("show")
 def show(ctx: typer.Context, fmt: FormatOption = OutputFormat.text) -> None:
     """Print every setting, its value and its source (flag, env, config file or default)."""
-    from rich.table import Table
-
+    from ops.output import Column, text_table
     from ops.settings import SETTING_NAMES, config_file_path
 
     settings = get_settings(ctx)
@@ -30,10 +29,8 @@ def show(ctx: typer.Context, fmt: FormatOption = OutputFormat.text) -> None:
     report = {"config_file": str(config_file_path(state(ctx).config_file)), "settings": rows}
 
     def render(console: Console) -> None:
-        table = Table("setting", "value", "source", title=f"config file: {report['config_file']}")
-        for row in rows:
-            value = row["value"]
-            table.add_row(str(row["name"]), "" if value is None else str(value), str(row["source"]))
-        console.print(table)
+        console.print(f"config file: {report['config_file']}", highlight=False, markup=False)
+        columns = [Column("name", "setting", id=True), Column("value", "value"), Column("source", "source")]
+        console.out(text_table(columns, rows, console.width), end="", highlight=False)
 
-    emit(report, fmt, render)
+    emit(report, fmt, render, rows=rows)

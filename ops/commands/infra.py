@@ -81,13 +81,16 @@ def plan(ctx: typer.Context, stack: StackOption = "gpu", fmt: FormatOption = Out
     report = {"stack": stack_name, "resources": resources, "violations": violations}
 
     def render(console: Console) -> None:
+        from ops.output import wrapped
+
         console.print(f"stack {report['stack']}: {len(resources)} resources (offline plan)", highlight=False)
         current_type = None
         for resource in resources:
             if resource["type"] != current_type:
                 current_type = resource["type"]
                 console.print(current_type, style="bold", highlight=False)
-            console.print(f"  {resource['name']}  {_summary(resource['inputs'])}".rstrip(), highlight=False)
+            line = f"{resource['name']}  {_summary(resource['inputs'])}".rstrip()
+            console.out(wrapped(line, console.width, "  ", "    "), highlight=False)
         from rich.markup import escape
 
         mandatory = sum(v["enforcement"] == "mandatory" for v in violations)
@@ -95,6 +98,7 @@ def plan(ctx: typer.Context, stack: StackOption = "gpu", fmt: FormatOption = Out
         console.print(f"policy pack: {verdict}", style="bold", highlight=False)
         for v in violations:
             where = v["resource"] or "stack"
+            # One line each, unwrapped: policies/README.md quotes these lines, and scripts grep them.
             line = f"{v['enforcement']} {v['policy']} ({where}): {v['message']}"
             console.print(
                 escape(line), style="red" if v["enforcement"] == "mandatory" else "yellow", highlight=False

@@ -8,19 +8,36 @@ from typing import Annotated
 import typer
 
 from ops.commands.common import FormatOption, get_settings, group
+from ops.commands.filters import FilterOption, LimitOption
 from ops.output import OutputFormat
 
 app = group("Show and refresh the dated price table.")
 
 
 @app.command("show")
-def show(fmt: FormatOption = OutputFormat.text) -> None:
+def show(
+    where: FilterOption = None, limit: LimitOption = None, fmt: FormatOption = OutputFormat.text
+) -> None:
     """The price table in effect: built-in figures overlaid by the last refresh, each with date and source."""
-    from ops.output import emit
+    from ops.commands.filters import select
+    from ops.output import Column, emit, text_table
     from ops.planning.prices import entry_as_dict, load_price_table
 
     table = load_price_table()
-    data = {"tables": table.tables, "entries": [entry_as_dict(e) for e in table.entries.values()]}
+    chosen = {e.id for e in select(list(table.entries.values()), where, limit)}
+    kept = [e for e in table.entries.values() if e.id in chosen]
+    entries = [entry_as_dict(e) for e in kept]
+    data = {"tables": table.tables, "entries": entries}
+    shown = [
+        {
+            "id": entry.id,
+            "price": "unknown" if entry.price is None else f"{entry.price} {entry.currency}",
+            "unit": entry.unit,
+            "date": entry.date,
+            "table": entry.table + ("" if entry.confirmed else " (unconfirmed)"),
+        }
+        for entry in kept
+    ]
 
     def render(console: object) -> None:
         from rich.console import Console
@@ -28,18 +45,20 @@ def show(fmt: FormatOption = OutputFormat.text) -> None:
         assert isinstance(console, Console)
         for header in table.tables:
             console.print(
-                f"table {header['id']} ({header['path']}), retrieved {header['retrieved']}", highlight=False
-            )
-        for entry in table.entries.values():
-            price = "unknown" if entry.price is None else f"{entry.price} {entry.currency}"
-            mark = "" if entry.confirmed else " (unconfirmed)"
-            console.print(
-                f"  {entry.id:38} {price:>14} per {entry.unit}, {entry.date}, from {entry.table}{mark}",
+                f"table {header['id']} ({header['path']}), retrieved {header['retrieved']}",
                 highlight=False,
                 markup=False,
             )
+        columns = [
+            Column("id", "price id", id=True),
+            Column("price", "price"),
+            Column("unit", "per"),
+            Column("date", "date"),
+            Column("table", "from"),
+        ]
+        console.out(text_table(columns, shown, console.width), end="", highlight=False)
 
-    emit(data, fmt, render)
+    emit(data, fmt, render, rows=entries)
 
 
 @app.command("refresh")
@@ -62,6 +81,15 @@ def refresh(
     from ops.output import emit, note, warn
     from ops.planning.prices import load_price_table, refreshed_table_path
 
+    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+        from ops.errors import TunectlError
+
+        raise TunectlError(
+            "currency-invalid",
+            f"{currency!r} is not an ISO 4217 currency code",
+            where="--currency",
+            hint="use three letters, e.g. USD, EUR or JPY",
+        )
     settings = get_settings(ctx)
     skus = fetch_vertex_skus(catalog_client(settings), currency=currency.upper())
     table = build_price_table(skus, retrieved=datetime.now(UTC))
@@ -83,10 +111,9 @@ def refresh(
         assert isinstance(console, Console)
         for entry in table["entries"]:
             console.print(
-                f"{entry['id']:38} {entry['price']:>12} {entry['currency']} "
-                f"per {entry['unit']} ({entry['date']})",
+                f"{entry['id']} {entry['price']} {entry['currency']} per {entry['unit']} ({entry['date']})",
                 highlight=False,
                 markup=False,
             )
 
-    emit(summary, fmt, render)
+    emit(summary, fmt, render, rows=table["entries"])

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ops.commands.common import FormatOption, YesOption, confirm_or_refuse, get_settings, group
+from ops.commands.filters import FilterOption, LimitOption
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit
 
@@ -31,51 +32,76 @@ def _limit(value: int | None) -> str:
     return "-" if value is None else "unlimited" if value == -1 else str(value)
 
 
-def _render_rows(console: Console, rows: list[QuotaRow]) -> None:
-    from rich.table import Table
+def _table_row(row: QuotaRow) -> dict[str, object]:
+    """One flat record per quota: the text table's columns and the CSV's (json keeps the nesting)."""
+    pref = row.preference
+    return {
+        "key": row.key,
+        "region": row.region,
+        "limit": _limit(row.limit),
+        "needed": f"{row.required} {row.unit}",
+        "preference": "-"
+        if pref is None
+        else f"{pref.status.value} {'-' if pref.granted_value is None else _limit(pref.granted_value)}"
+        f"/{_limit(pref.preferred_value)}",
+        "raise": "-"
+        if row.increase_eligible is None
+        else "yes"
+        if row.increase_eligible
+        else f"no: {row.ineligibility_reason}",
+        "quota_id": row.quota_id or "UNRESOLVED",
+        "resolved_by": row.resolved_by,
+        "display_name": row.display_name,
+        "preference_id": pref.preference_id if pref else None,
+        "managed_by": pref.managed_by if pref else None,
+        "trace_id": pref.trace_id if pref else None,
+    }
 
-    table = Table()
-    for header in ("quota", "region", "limit", "needed", "granted/asked", "raise?"):
-        table.add_column(header, no_wrap=header in {"quota", "region"})
+
+def _render_rows(console: Console, rows: list[QuotaRow]) -> None:
+    from ops.output import Column, text_table, wrapped
+
+    columns = [
+        Column("key", "quota", id=True),
+        Column("region", "region", id=True),
+        Column("limit", "limit"),
+        Column("needed", "needed"),
+        Column("preference", "granted/asked"),
+        Column("raise", "raise?"),
+    ]
+    console.out(text_table(columns, [_table_row(r) for r in rows], console.width), end="", highlight=False)
+
+    # Ids and preference details are long: below the table, wrapped between words, so nothing is cut.
+    def say(text: str, indent: str) -> None:
+        console.out(wrapped(text, console.width, indent), highlight=False)
+
     for row in rows:
-        pref = row.preference
-        preference = "-"
-        if pref is not None:
-            granted = "-" if pref.granted_value is None else _limit(pref.granted_value)
-            preference = f"{pref.status.value} {granted}/{_limit(pref.preferred_value)}"
-        increase = (
-            "-"
-            if row.increase_eligible is None
-            else "yes"
-            if row.increase_eligible
-            else f"no: {row.ineligibility_reason}"
-        )
-        table.add_row(
-            row.key, row.region, _limit(row.limit), f"{row.required} {row.unit}", preference, increase
-        )
-    console.print(table)
-    # Ids and preference details are long: one line each, below the table, so nothing is cut.
-    for row in rows:
-        console.print(f"{row.key}: {row.display_name!r}", highlight=False)
-        console.print(
-            f"  quota id: {row.quota_id or 'UNRESOLVED'} ({row.resolved_by}: {row.resolution})",
-            highlight=False,
-        )
+        say(f"{row.key}: {row.display_name!r}", "")
+        say(f"quota id: {row.quota_id or 'UNRESOLVED'} ({row.resolved_by}: {row.resolution})", "  ")
         pref = row.preference
         if pref is not None:
             trace = f", trace id {pref.trace_id}" if pref.trace_id else ""
             detail = f", {pref.state_detail}" if pref.state_detail else ""
             owner = f"managed by {pref.managed_by}{trace}{detail}"
-            console.print(f"  preference {pref.preference_id} in {row.region} ({owner})", highlight=False)
+            say(f"preference {pref.preference_id} in {row.region} ({owner})", "  ")
 
 
 @app.command("show")
-def show(ctx: typer.Context, region: RegionsOption = None, fmt: FormatOption = OutputFormat.text) -> None:
+def show(
+    ctx: typer.Context,
+    region: RegionsOption = None,
+    where: FilterOption = None,
+    limit: LimitOption = None,
+    fmt: FormatOption = OutputFormat.text,
+) -> None:
     """Each tracked quota: resolved id, limit in force, our preference and whether it can be raised."""
     from ops.clients import quotas_client
+    from ops.commands.filters import parse_filter, select
     from ops.quotas.naming import stack_preference_ids
     from ops.quotas.show import quota_rows
 
+    if where:
+        parse_filter(where)  # a bad filter is a usage error before any API call
     settings = get_settings(ctx)
     project = settings.require_project()
     rows = quota_rows(
@@ -86,7 +112,13 @@ def show(ctx: typer.Context, region: RegionsOption = None, fmt: FormatOption = O
         default_region=settings.region,
         stack_ids=stack_preference_ids(settings),
     )
-    emit({"project": project, "quotas": rows}, fmt, lambda console: _render_rows(console, rows))
+    rows = select(rows, where, limit)
+    emit(
+        {"project": project, "quotas": rows},
+        fmt,
+        lambda console: _render_rows(console, rows),
+        rows=[_table_row(r) for r in rows],
+    )
 
 
 @app.command("request")
@@ -118,9 +150,9 @@ def request(
     from ops.quotas.naming import stack_preference_ids
     from ops.quotas.request import QuotaRequest, request_quota
 
+    quota = find_quota(name)  # an unknown name is a usage error before any credentials or call
     settings = get_settings(ctx)
     project = settings.require_project()
-    quota = find_quota(name)
     target_region = region or (settings.region if quota.accelerator == "none" else quota.default_region)
     wish = QuotaRequest(quota, target_region, value, justification, email)
     outcome = request_quota(
@@ -154,15 +186,21 @@ def watch(
     ctx: typer.Context,
     name: QuotaName,
     region: RegionOption = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="give up after this many seconds")] = 3600.0,
-    interval: Annotated[float, typer.Option("--interval", help="seconds between polls", min=0.0)] = 30.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="give up after this many seconds", min=0.0)
+    ] = 3600.0,
+    interval: Annotated[
+        float, typer.Option("--interval", help="seconds between polls (at least 1)", min=1.0)
+    ] = 30.0,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Poll our preference until Google decides: exit 0 when granted, 1 when partly or not granted, or
     still pending at the timeout."""
     from ops.clients import quotas_client
+    from ops.quotas.catalog import find_quota
     from ops.quotas.watch import watch_with_progress
 
+    find_quota(name)  # an unknown name is a usage error before any credentials or call
     settings = get_settings(ctx)
     result = watch_with_progress(
         quotas_client(settings),

@@ -97,39 +97,57 @@ class PriceTable:
 
 
 def _parse_table(text: str, where: str) -> tuple[dict[str, str], list[PriceEntry]]:
-    try:
-        raw = json.loads(text)
-        if raw.get("format") != FORMAT:
-            raise ValueError(f"format is {raw.get('format')!r}, expected {FORMAT!r}")
-        table_id = str(raw["id"])
-        entries = []
-        for item in raw["entries"]:
-            price = item.get("price")
-            entries.append(
-                PriceEntry(
-                    id=str(item["id"]),
-                    description=str(item.get("description", "")),
-                    engine=str(item["engine"]),
-                    unit=str(item["unit"]),
-                    price=None if price is None else Decimal(str(price)),
-                    currency=str(item["currency"]),
-                    date=str(item["date"]),
-                    source=str(item["source"]),
-                    table=table_id,
-                    confirmed=bool(item.get("confirmed", False)),
-                    base_model=item.get("base_model"),
-                    accelerator=item.get("accelerator"),
-                    region=item.get("region"),
-                    sku_id=item.get("sku_id"),
-                )
-            )
-    except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation) as exc:
-        raise TunectlError(
+    def invalid(why: str) -> TunectlError:
+        return TunectlError(
             "price-table-invalid",
-            f"the price table is not a valid {FORMAT} file: {exc}",
+            f"the price table is not a valid {FORMAT} file: {why}",
             where=where,
             hint="re-run `tunectl pricing refresh`, or delete the file to use the built-in table",
-        ) from exc
+        )
+
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise invalid(f"not JSON ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise invalid(f"the top level is a JSON {type(raw).__name__}, not an object")
+    if raw.get("format") != FORMAT:
+        raise invalid(f"format is {raw.get('format')!r}, expected {FORMAT!r}")
+    if "id" not in raw or not isinstance(raw.get("entries"), list):
+        raise invalid("it needs an `id` and a list of `entries`")
+    table_id = str(raw["id"])
+    entries = []
+    for index, item in enumerate(raw["entries"]):
+        if not isinstance(item, dict):
+            raise invalid(f"entry {index} is not an object")
+        missing = [key for key in ("id", "engine", "unit", "currency", "date", "source") if key not in item]
+        if missing:
+            raise invalid(f"entry {index} has no {', '.join(missing)}")
+        price = item.get("price")
+        try:
+            amount = None if price is None else Decimal(str(price))
+        except InvalidOperation as exc:
+            raise invalid(f"entry {item['id']!r}: the price {price!r} is not a number") from exc
+        if amount is not None and not amount.is_finite():
+            raise invalid(f"entry {item['id']!r}: the price {price!r} is not a finite number")
+        entries.append(
+            PriceEntry(
+                id=str(item["id"]),
+                description=str(item.get("description", "")),
+                engine=str(item["engine"]),
+                unit=str(item["unit"]),
+                price=amount,
+                currency=str(item["currency"]),
+                date=str(item["date"]),
+                source=str(item["source"]),
+                table=table_id,
+                confirmed=bool(item.get("confirmed", False)),
+                base_model=item.get("base_model"),
+                accelerator=item.get("accelerator"),
+                region=item.get("region"),
+                sku_id=item.get("sku_id"),
+            )
+        )
     header = {
         "id": table_id,
         "retrieved": str(raw.get("retrieved", "")),
@@ -137,6 +155,19 @@ def _parse_table(text: str, where: str) -> tuple[dict[str, str], list[PriceEntry
         "path": where,
     }
     return header, entries
+
+
+def _read_table(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise TunectlError(
+            "price-table-unreadable",
+            f"cannot read the price table: {why}",
+            where=str(path),
+            hint="re-run `tunectl pricing refresh`, or delete the file to use the built-in table",
+        ) from exc
 
 
 def load_price_table(path: str | Path | None = None, *, use_refreshed: bool = True) -> PriceTable:
@@ -147,12 +178,9 @@ def load_price_table(path: str | Path | None = None, *, use_refreshed: bool = Tr
     ]
     refreshed = refreshed_table_path()
     if use_refreshed and refreshed.is_file():
-        sources.append((refreshed.read_text(encoding="utf-8"), str(refreshed)))
+        sources.append((_read_table(refreshed), str(refreshed)))
     if path is not None:
-        try:
-            sources.append((Path(path).read_text(encoding="utf-8"), str(path)))
-        except OSError as exc:
-            raise TunectlError("price-table-unreadable", f"cannot read {path}: {exc.strerror}") from exc
+        sources.append((_read_table(Path(path)), str(path)))
     for text, where in sources:
         header, entries = _parse_table(text, where)
         table.tables.append(header)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ops import cloud_errors
 from ops.cloud_errors import http_status, is_transient, translate_cloud_error
 from ops.errors import ExitStatus, TunectlError
 from ops.tuning.labels import label_filter
@@ -113,7 +113,7 @@ def create_once(
     what: str,
     attempts: int = 4,
     base_delay: float = 0.5,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> JobView:
     """Create a job, retrying only when a lookup by our run-id label proves the job does not exist.
 
@@ -135,7 +135,8 @@ def create_once(
             last = exc
         # Back off before looking: a create that landed just as its answer was lost may take a moment
         # to show up in a list, and a lookup that misses it would make the retry start a second job.
-        sleep(min(8.0, base_delay * 2 ** (attempt - 1)) * (0.5 + random.random() / 2))
+        pause = sleep or cloud_errors.backoff_sleep  # the one backoff pause (tests record it instead)
+        pause(min(8.0, base_delay * 2 ** (attempt - 1)) * (0.5 + random.random() / 2))
         existing = find()
         if existing is not None:
             return existing
