@@ -219,10 +219,6 @@ def diff(
 ) -> None:
     """Compare two reconciliations per run and in total, per currency: two JSON files, or a month
     against the previous one.
-
-    Examples:
-      tunectl cost diff before.json after.json --format md --fail-over 10
-      tunectl cost diff --month 2026-10 --billing-export out/billing-export.parquet
     """
     import sys
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "plan": (
         "tunectl plan --train train.jsonl --validation validation.jsonl --engine gemini "
-        "--base-model gemini-2.5-flash --epochs 3",
+        "--base-model gemini-3.5-flash --epochs 3",
         "tunectl plan --train train.jsonl --engine rlhf-pipeline --accelerator tpu --steps 300",
         "tunectl plan --train gs://my-bucket/train.jsonl --engine gemini --format json",
     ),
     "preflight": (
-        "tunectl preflight --train train.jsonl --engine gemini --base-model gemini-2.5-flash --epochs 3",
+        "tunectl preflight --train train.jsonl --engine gemini --base-model gemini-3.5-flash --epochs 3",
         "tunectl preflight --train prefs.jsonl --engine rlhf-pipeline --accelerator tpu --steps 300",
         "tunectl preflight --train train.jsonl --engine gemini --project my-project --format json",
     ),
@@ -26,7 +26,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "dataset validate": (
         "tunectl dataset validate train.jsonl --validation validation.jsonl",
-        "tunectl dataset validate train.jsonl --base-model gemini-2.5-flash --format json",
+        "tunectl dataset validate train.jsonl --base-model gemini-3.5-flash --format json",
         "tunectl dataset validate prefs.jsonl --kind preference",
     ),
     "dataset stats": (
@@ -43,7 +43,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "--validation-out validation.jsonl",
     ),
     "tune launch": (
-        "tunectl tune launch --engine gemini --base-model gemini-2.5-flash --train train.jsonl "
+        "tunectl tune launch --engine gemini --base-model gemini-3.5-flash --train train.jsonl "
         "--validation validation.jsonl --epochs 3",
         "tunectl tune launch --engine rlhf-pipeline --accelerator tpu --base-model t5-large "
         "--train prefs.jsonl --steps 300 --dry-run",
@@ -96,6 +96,18 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "cost report": (
         "tunectl cost report --month 2026-11 -o cost-report.html",
         "tunectl cost report --billing-export export.parquet --month 2026-10 -o cost-report.md",
+    ),
+    "cost diff": (
+        "tunectl cost diff before.json after.json --format md --fail-over 10",
+        "tunectl cost diff --month 2026-10 --billing-export out/billing-export.parquet",
+    ),
+    "models list": (
+        "tunectl models list",
+        "tunectl models list --format json",
+    ),
+    "models refresh": (
+        "tunectl models refresh --project my-project",
+        "tunectl models refresh -o catalog.json --format json",
     ),
     "cost sample-export": (
         "tunectl cost sample-export -o billing-export.parquet",

@@ -45,7 +45,9 @@ RunArgument = Annotated[
 # A floor, not zero: a zero interval would hammer the API in a busy loop.
 PollOption = Annotated[
     float,
-    typer.Option("--interval", "--poll-interval", help="seconds between status reads (at least 0.01)", min=0.01),
+    typer.Option(
+        "--interval", "--poll-interval", help="seconds between status reads (at least 0.01)", min=0.01
+    ),
 ]
 RegionsOption = Annotated[
     list[str] | None,

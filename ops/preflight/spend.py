@@ -70,7 +70,9 @@ def spend_query(engine: Engine, scope: BudgetScope, project: str) -> tuple[str, 
         raise SpendUnknown(f"credit treatment {scope.credit_treatment} is not summed by tunectl")
     sql = (
         f"SELECT currency, SUM({amount}) AS spend, MAX(export_time) AS newest_export\n"
-        f"FROM {rendered.source}\nWHERE {' AND '.join(clauses)}\nGROUP BY currency"
+        # The dialect's credit sum reads a per-row column (the amounts cast once), so project it first.
+        f"FROM (SELECT *, {', '.join(d.credit_columns())} FROM {rendered.source}) AS exported\n"
+        f"WHERE {' AND '.join(clauses)}\nGROUP BY currency"
     )
     return sql, params
 
