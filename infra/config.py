@@ -23,7 +23,7 @@ from pydantic.alias_generators import to_camel
 from infra.regions import EU_MULTI_REGION, EU_REGIONS, US_MULTI_REGION, VERTEX_REGIONS, in_eu
 from ops.quotas.naming import CLI_PREFIX
 from ops.quotas.tracked import tracked_quotas
-from ops.tuning.labels import label_problem
+from policies.label_syntax import label_problem
 
 NAMESPACE = "tunectl"  # the Pulumi project name: config keys are `tunectl:<key>`
 
