@@ -79,6 +79,7 @@ def check_pipeline_job(body: Mapping[str, Any], templates: Mapping[str, Mapping[
         spec = templates.get(match["package"])
         if spec is None:
             raise ApiError(404, f"template {template_uri} was not found", reason="notFound")
+    assert isinstance(spec, Mapping)
     values = body.get("runtimeConfig", {}).get("parameterValues", {})
     if problems := parameter_problems(values, spec):
         raise ApiError(400, "invalid runtime_config.parameter_values: " + "; ".join(problems))
