@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ops.errors import TunectlError
+from ops.errors import TunectlError, needs_extra
 
 COMPONENT_TYPE = "tunectl:infra:TuningEnvironment"
 ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
@@ -115,10 +115,11 @@ def main(argv: Sequence[str]) -> int:
         args = parser.parse_args(list(argv))
     except SystemExit as exc:  # argparse already printed the usage and the error
         return int(exc.code or 0)
-    from infra.offline import plan_stack
     from ops.atomic import atomic_write_text
 
     try:
+        with needs_extra("infra", "python -m infra.kept"):
+            from infra.offline import plan_stack
         plan = plan_stack(args.stack)
         text = json.dumps(import_file(plan, after_destroy=args.after_destroy), indent=2) + "\n"
     except TunectlError as exc:

@@ -71,8 +71,10 @@ def plan(ctx: typer.Context, stack: StackOption = "gpu", fmt: FormatOption = Out
     plan violates a mandatory policy. The pack config is the `policy_config` setting, else
     policies/stacks/<stack>.json, else the pack's defaults.
     """
-    from infra.offline import load_stack_file, plan_stack
-    from ops.errors import ExitStatus
+    from ops.errors import ExitStatus, needs_extra
+
+    with needs_extra("infra", "`tunectl infra plan`"):
+        from infra.offline import load_stack_file, plan_stack
     from ops.preflight.policy import mandatory_failed
 
     resources = plan_stack(stack)
