@@ -9,7 +9,6 @@ import base64
 import json
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,12 +46,16 @@ def _fire(vertex: VertexServer, job: dict[str, Any]) -> tuple[int, dict[str, Any
         return error.code, json.loads(error.read())
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What `python -m infra.rlhf_template --upload` puts in the stack's Template Registry repository."""
+    return load_pipeline_spec(compile_template(tmp_path_factory.mktemp("template") / "rlhf_pipeline.yaml"))
+
+
 @pytest.fixture
-def vertex(cloud: Cloud, tmp_path: Path) -> VertexServer:
+def vertex(cloud: Cloud, template: dict[str, Any]) -> VertexServer:
     server = cloud.get(VertexServer)
-    # What `python -m infra.rlhf_template --upload` puts in the stack's Template Registry repository.
-    template = compile_template(tmp_path / "rlhf_pipeline.yaml")
-    server.templates[RLHF_TEMPLATE_PACKAGE] = load_pipeline_spec(template)
+    server.templates[RLHF_TEMPLATE_PACKAGE] = template
     return server
 
 
