@@ -1,5 +1,5 @@
-"""A command that needs an optional extra which is not installed says which one, and how to get it
-(`error[extra-missing]`, exit 2), instead of a traceback. "Not installed" is simulated the way Python
+"""Core commands run without any extra; a command that needs a missing extra says which one and how
+to get it (`error[extra-missing]`, exit 2), instead of a traceback. "Not installed" is simulated the way Python
 itself reports it: the module's `sys.modules` entry set to None makes its import fail."""
 
 from __future__ import annotations
@@ -17,15 +17,48 @@ from ops.errors import EXTRAS, TunectlError, needs_extra
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _tunectl_without(module: str, *argv: str) -> subprocess.CompletedProcess[str]:
+def _tunectl_without(
+    modules: str | list[str], *argv: str, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    blocked = [modules] if isinstance(modules, str) else modules
     code = (
-        f"import runpy, sys; sys.modules[{module!r}] = None; sys.argv = ['tunectl', *{list(argv)!r}]; "
-        "runpy.run_module('ops', run_name='__main__')"
+        f"import runpy, sys; sys.modules.update(dict.fromkeys({blocked!r})); "
+        f"sys.argv = ['tunectl', *{list(argv)!r}]; runpy.run_module('ops', run_name='__main__')"
     )
-    env = {**os.environ, "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "TUNECTL_CONFIG": str(cwd / "config.toml"),
+        "TUNECTL_LEDGER": str(cwd / "l.db"),
+    }
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )
+
+
+# Everything the extras and the dev tools install: a runtime-only install has none of it.
+NOT_IN_A_RUNTIME_INSTALL = [
+    *(m for modules in EXTRAS.values() for m in modules),
+    "googleapiclient",
+    "sqlglot",
+]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "dataset validate samples/sarcasm-generation-gemini/train.jsonl --base-model gemini-2.5-flash",
+        "plan --train samples/sarcasm-preference/train.jsonl --engine rlhf-pipeline --accelerator tpu "
+        "--steps 300",
+        "tune launch --engine gemini --base-model gemini-2.5-flash --epochs 3 --dry-run "
+        "--train samples/sarcasm-generation/train.jsonl",
+    ],
+    ids=["dataset-validate", "plan-rlhf", "tune-launch-gemini-dry-run"],
+)
+def test_core_commands_run_without_any_extra(command: str, tmp_path: Path) -> None:
+    args = [str(ROOT / a) if a.startswith("samples/") else a for a in command.split()]
+    result = _tunectl_without(NOT_IN_A_RUNTIME_INSTALL, *args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
 
 
 @pytest.mark.parametrize("module", ["pulumi", "pulumi_gcp"])
