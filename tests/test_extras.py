@@ -1,6 +1,6 @@
 """Core commands run without any extra; a command that needs a missing extra says which one and how
-to get it (`error[extra-missing]`, exit 2), instead of a traceback. "Not installed" is simulated the way Python
-itself reports it: the module's `sys.modules` entry set to None makes its import fail."""
+to get it (`error[extra-missing]`, exit 2), instead of a traceback. "Not installed" is simulated the
+way Python itself reports it: the module's `sys.modules` entry set to None makes its import fail."""
 
 from __future__ import annotations
 
