@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import io
 import os
+import select
 import subprocess
 import sys
 import tarfile
@@ -123,7 +124,9 @@ def analyzer(
     )
     try:
         assert process.stdout is not None and process.stderr is not None
-        port = process.stdout.readline().decode().strip()
+        # The analyzer prints its port once it serves; a pack that hangs instead fails the test.
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        port = process.stdout.readline().decode().strip() if ready else ""
         if not port.isdigit():
             process.kill()
             pytest.fail(
