@@ -32,7 +32,7 @@ from ops.models.catalog import (
 )
 from ops.quotas.naming import CLI_PREFIX
 from ops.quotas.tracked import tracked_quotas
-from ops.tuning.labels import label_problem
+from policies.label_syntax import label_problem
 
 NAMESPACE = "tunectl"  # the Pulumi project name: config keys are `tunectl:<key>`
 

@@ -28,6 +28,7 @@ import yaml
 
 from infra.config import RLHF_TEMPLATE_PACKAGE, RLHF_TEMPLATE_TAG
 from ops.atomic import atomic_write_text
+from ops.errors import TunectlError
 from ops.tuning.pipeline import compiled_pipeline, load_pipeline_spec
 
 # What kfp.registry.RegistryClient recognises as an Artifact Registry host (kfp/registry/registry_client.py).
@@ -90,7 +91,11 @@ def main(argv: Sequence[str]) -> int:
         args = parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage and the error
         return int(exc.code or 0)
-    path = compile_template(args.output)
+    try:
+        path = compile_template(args.output)
+    except TunectlError as exc:  # e.g. error[extra-missing]: the rlhf extra is not installed
+        print(exc.render(), file=sys.stderr)
+        return int(exc.status)
     print(path)
     if args.upload:
         package, version = upload_template(path, args.upload)

@@ -6,6 +6,8 @@ status. Only unexpected exceptions show a traceback, and only with `--debug`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import IntEnum
 
 
@@ -59,3 +61,41 @@ class TunectlError(Exception):
             "hint": self.hint,
             "status": int(self.status),
         }
+
+
+# The optional extras of pyproject.toml and the top-level modules each one installs.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "infra": ("pulumi", "pulumi_gcp"),
+    "rlhf": (
+        "kfp",
+        "google_cloud_pipeline_components",
+        "google.cloud.aiplatform",
+        "google.cloud.aiplatform_v1",
+    ),
+    "eval": ("sacrebleu", "rouge_score"),
+}
+
+
+def extra_missing(extra: str, feature: str, missing: str) -> TunectlError:
+    """`error[extra-missing]`: `feature` needs `extra`, of which `missing` is not installed."""
+    return TunectlError(
+        "extra-missing",
+        f"{feature} needs the `{extra}` extra ({missing} is not installed)",
+        hint=f"pip install 'tunectl[{extra}]' (in a checkout, python3 dev env installs every extra)",
+    )
+
+
+@contextmanager
+def needs_extra(extra: str, feature: str) -> Iterator[None]:
+    """Turn the ImportError of a module that `extra` installs into `error[extra-missing]`; any
+    other ImportError is a real bug and passes through."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        modules = EXTRAS[extra]
+        if not any(
+            missing == m or m.startswith(f"{missing}.") or missing.startswith(f"{m}.") for m in modules
+        ):
+            raise
+        raise extra_missing(extra, feature, missing) from None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from policies.model import ResourceRule, Rule, StackRule
-from policies.rules import iam, labels, location, models, quotas, scheduler, stack, storage
+from .model import ResourceRule, Rule, StackRule
+from .rules import iam, labels, location, models, quotas, scheduler, stack, storage
 
 RESOURCE_RULES: tuple[ResourceRule, ...] = (
     storage.UNIFORM_ACCESS,

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies.catalog import RESOURCE_RULES, STACK_RULES
-from policies.model import Enforcement, StackResource, Violation
-from policies.pack_config import PackConfig
+from .catalog import RESOURCE_RULES, STACK_RULES
+from .model import Enforcement, StackResource, Violation
+from .pack_config import PackConfig
 
 
 def evaluate(resources: Iterable[Mapping[str, Any]], config: PackConfig | None = None) -> list[Violation]:

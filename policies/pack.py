@@ -11,8 +11,8 @@ from typing import Any
 
 import pulumi_policy as pp
 
-from policies.catalog import RESOURCE_RULES, STACK_RULES
-from policies.model import ResourceRule, Rule, StackResource, StackRule
+from .catalog import RESOURCE_RULES, STACK_RULES
+from .model import ResourceRule, Rule, StackResource, StackRule
 
 PACK_NAME = "tunectl-guardrails"
 

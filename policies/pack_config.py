@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from policies.catalog import RULES, RULES_BY_ID
-from policies.model import Enforcement, Rule
+from .catalog import RULES, RULES_BY_ID
+from .model import Enforcement, Rule
 
 STACK_CONFIG_DIR = Path(__file__).resolve().parent / "stacks"
 _JSON_TYPES: dict[str, tuple[type, ...]] = {

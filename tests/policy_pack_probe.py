@@ -9,6 +9,7 @@ would receive, as JSON.
 
 from __future__ import annotations
 
+import importlib
 import json
 import runpy
 import sys
@@ -30,13 +31,14 @@ def _struct(value: dict[str, Any]) -> struct_pb2.Struct:
     return message
 
 
-def analyze(config: dict[str, Any], inventory: list[dict[str, Any]]) -> dict[str, Any]:
-    from policies.catalog import RULES_BY_ID
-    from policies.pack import PACK_NAME, build_policies
-    from policies.pack_config import parse_pack_config
+def analyze(package: str, config: dict[str, Any], inventory: list[dict[str, Any]]) -> dict[str, Any]:
+    """`package`: the name the pack's entry point imported the pack under."""
+    pack = importlib.import_module(f"{package}.pack")
+    rules_by_id = importlib.import_module(f"{package}.catalog").RULES_BY_ID
+    parse_pack_config = importlib.import_module(f"{package}.pack_config").parse_pack_config
 
-    policies = build_policies()
-    servicer = _PolicyAnalyzerServicer(PACK_NAME, "0.1.0", policies, EnforcementLevel.MANDATORY)
+    policies = pack.build_policies()
+    servicer = _PolicyAnalyzerServicer(pack.PACK_NAME, "0.1.0", policies, EnforcementLevel.MANDATORY)
     info = json_format.MessageToDict(
         servicer.GetAnalyzerInfo(None, None), always_print_fields_with_no_presence=True
     )
@@ -44,7 +46,7 @@ def analyze(config: dict[str, Any], inventory: list[dict[str, Any]]) -> dict[str
     # The engine sends every policy's effective level with the file's properties.
     pack_config = parse_pack_config(config)
     configure = proto.ConfigureAnalyzerRequest()
-    for name, rule in RULES_BY_ID.items():
+    for name, rule in rules_by_id.items():
         level, _ = pack_config.settings_for(rule)
         setting = pack_config.policies.get(name)
         configure.policyConfig[name].CopyFrom(
@@ -83,9 +85,12 @@ def analyze(config: dict[str, Any], inventory: list[dict[str, Any]]) -> dict[str
 
 
 def main() -> None:
-    # The entry point Pulumi runs, under another name: its imports resolve, no server starts.
-    runpy.run_path(str(ROOT / "policies"), run_name="policy_pack_probe")
-    json.dump([analyze(case["config"], case["resources"]) for case in json.load(sys.stdin)], sys.stdout)
+    # The entry point Pulumi runs, under another name: no server starts; it loads the pack the way
+    # it does for the engine.
+    entry = runpy.run_path(str(ROOT / "policies"), run_name="policy_pack_probe")
+    entry["load_pack"]()
+    cases = json.load(sys.stdin)
+    json.dump([analyze(entry["PACKAGE"], case["config"], case["resources"]) for case in cases], sys.stdout)
 
 
 if __name__ == "__main__":

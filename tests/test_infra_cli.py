@@ -77,7 +77,7 @@ def test_readme_roles_table_lists_every_grant_with_its_reason() -> None:
 
 
 def test_readme_rlhf_template_command_compiles_the_pipeline(tmp_path: Path) -> None:
-    readme = (ROOT / "infra" / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()  # the go-live guide
     assert ".venv/bin/python -m infra.rlhf_template out/rlhf_pipeline.yaml" in readme
     from infra.rlhf_template import main
 
@@ -130,6 +130,7 @@ def test_rlhf_template_upload_uses_the_registry_client_with_the_latest_tag(
 
 
 def test_readme_documents_the_template_upload() -> None:
+    guide = (ROOT / "README.md").read_text()
+    assert "python -m infra.rlhf_template out/rlhf_pipeline.yaml --upload" in guide
     readme = (ROOT / "infra" / "README.md").read_text()
-    assert "python -m infra.rlhf_template out/rlhf_pipeline.yaml --upload" in readme
     assert "gs://" not in readme.split("templateUri", 1)[1].split("\n", 1)[0]

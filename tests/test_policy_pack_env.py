@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from ops.preflight.policy import check_plan
 from policies.catalog import RULES
-from policies.offline import check_plan
 from policies.pack_config import stack_config_path
 from tests.infra_fixtures import example_plan
 from tests.policy_fixtures import BROKEN_TPU_VIOLATIONS, broken_tpu_plan

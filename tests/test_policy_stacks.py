@@ -12,8 +12,8 @@ import pytest
 
 from infra.offline import plan_stack
 from ops.cli import run
+from ops.preflight.policy import check_plan
 from policies import type_tokens as t
-from policies.offline import check_plan
 from policies.props import decode_json_body
 from policies.rules.location import locations_of
 from tests.infra_fixtures import example_plan, realistic_quota_infos

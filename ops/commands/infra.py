@@ -46,7 +46,7 @@ def _violations(
     stack: str, resources: list[dict[str, Any]], policy_config: Path | None
 ) -> list[dict[str, Any]]:
     """Policy violations of the planned resources: the policy pack run offline (policies/README.md)."""
-    from policies.offline import check_plan
+    from ops.preflight.policy import check_plan
 
     return check_plan(stack, resources, policy_config)
 
@@ -71,9 +71,11 @@ def plan(ctx: typer.Context, stack: StackOption = "gpu", fmt: FormatOption = Out
     plan violates a mandatory policy. The pack config is the `policy_config` setting, else
     policies/stacks/<stack>.json, else the pack's defaults.
     """
-    from infra.offline import load_stack_file, plan_stack
-    from ops.errors import ExitStatus
-    from policies.offline import mandatory_failed
+    from ops.errors import ExitStatus, needs_extra
+
+    with needs_extra("infra", "`tunectl infra plan`"):
+        from infra.offline import load_stack_file, plan_stack
+    from ops.preflight.policy import mandatory_failed
 
     resources = plan_stack(stack)
     stack_name = load_stack_file(stack).name

@@ -18,7 +18,10 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from ops.datasets._fastscan import text_chars, turns_chars
+try:
+    from ops.datasets._fastscan import text_chars, turns_chars
+except ImportError:  # installed without a C compiler: the pure-Python twin, same results, slower
+    from ops.datasets._pyscan import text_chars, turns_chars
 
 # --- names -----------------------------------------------------------------------------------------
 

@@ -27,7 +27,10 @@ from typing import Any
 
 import msgspec
 
-from ops.datasets._fastscan import block_keys, line_keys
+try:
+    from ops.datasets._fastscan import block_keys, line_keys
+except ImportError:  # installed without a C compiler: the pure-Python twin, same results, slower
+    from ops.datasets._pyscan import block_keys, line_keys
 from ops.datasets.formats import (
     FAST,
     INSPECT,

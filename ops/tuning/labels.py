@@ -1,8 +1,7 @@
 """GCP resource labels: syntax checks and the labels tunectl puts on every job it launches.
 
-Label rules (https://cloud.google.com/resource-manager/docs/labels-overview#requirements): at most 64
-labels; keys and values at most 63 characters; lowercase letters, digits, `_` and `-` (international
-lowercase letters are allowed too); keys start with a lowercase letter and are never empty. Vertex AI
+The syntax itself lives in the policy pack (`policies/label_syntax.py`), which must stay
+self-contained when published; tunectl, the stack and the pack all read it from there. Vertex AI
 rejects a job with a bad label only after the request is sent, so we check before sending.
 """
 
@@ -11,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from ops.errors import TunectlError
+from policies.label_syntax import MAX_LABELS, label_problem
 
 RUN_ID_LABEL = "tunectl-run-id"
 ENGINE_LABEL = "tunectl-engine"
@@ -20,30 +20,7 @@ MANAGED_BY_VALUE = "tunectl"
 BILLING_ID_LABEL = "vertex-ai-pipelines-run-billing-id"
 BILLING_ID_LABEL_ALIASES = (BILLING_ID_LABEL, "vertex-ai-pipeline-run-billing-id")
 
-MAX_LABELS = 64
-MAX_LENGTH = 63
 _RESERVED_PREFIXES = ("tunectl-", "vertex-ai-", "goog")
-
-
-def _allowed(char: str) -> bool:
-    return char in "-_" or char.isdigit() or (char.isalpha() and char.islower())
-
-
-def label_problem(key: str, value: str) -> str | None:
-    """Why `key=value` is not a valid GCP label, or None when it is."""
-    if not key:
-        return "the key is empty"
-    if len(key) > MAX_LENGTH:
-        return f"the key is {len(key)} characters long (at most {MAX_LENGTH})"
-    if not (key[0].isalpha() and key[0].islower()):
-        return "the key must start with a lowercase letter"
-    if bad := list(dict.fromkeys(c for c in key if not _allowed(c))):
-        return f"the key contains {''.join(bad)!r} (allowed: lowercase letters, digits, '_' and '-')"
-    if len(value) > MAX_LENGTH:
-        return f"the value is {len(value)} characters long (at most {MAX_LENGTH})"
-    if bad := list(dict.fromkeys(c for c in value if not _allowed(c))):
-        return f"the value contains {''.join(bad)!r} (allowed: lowercase letters, digits, '_' and '-')"
-    return None
 
 
 def check_labels(labels: Mapping[str, str]) -> None:

@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ops.errors import needs_extra
+
 MAX_CLASSES = 20
 
 
@@ -66,8 +68,9 @@ def per_class_scores(
 
 
 def compute_metrics(predictions: Sequence[str], references: Sequence[str]) -> Metrics:
-    import sacrebleu
-    from rouge_score import rouge_scorer
+    with needs_extra("eval", "BLEU and ROUGE"):
+        import sacrebleu
+        from rouge_score import rouge_scorer
 
     if len(predictions) != len(references):
         raise ValueError("predictions and references differ in length")

@@ -14,14 +14,14 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ops.atomic import atomic_write_text
 from ops.clients import vertex_host
 from ops.cloud_errors import call_with_retry
-from ops.errors import TunectlError
+from ops.errors import TunectlError, extra_missing, needs_extra
 from ops.tuning.jobs import JobView, LabelledJobs, create_once, normalize_state
 from ops.tuning.labels import RUN_ID_LABEL, billing_id
 from ops.tuning.spec import Accelerator, LaunchSpec
@@ -41,14 +41,17 @@ def cache_dir() -> Path:
 
 def compiled_pipeline(directory: Path | None = None) -> Path:
     """The compiled rlhf pipeline, cached per library versions (importing GCPC costs seconds)."""
-    target = (directory or cache_dir()) / _CACHE_NAME.format(
-        gcpc=version("google-cloud-pipeline-components"), kfp=version("kfp")
-    )
+    try:
+        versions = {"gcpc": version("google-cloud-pipeline-components"), "kfp": version("kfp")}
+    except PackageNotFoundError as exc:
+        raise extra_missing("rlhf", "the RLHF pipeline", str(exc.name)) from None
+    target = (directory or cache_dir()) / _CACHE_NAME.format(**versions)
     if not target.exists():
         import tempfile
 
-        from google_cloud_pipeline_components.preview.llm import rlhf_pipeline
-        from kfp import compiler
+        with needs_extra("rlhf", "the RLHF pipeline"):
+            from google_cloud_pipeline_components.preview.llm import rlhf_pipeline
+            from kfp import compiler
 
         with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
             # GCPC 2.22 still uses kfp's deprecated dsl.Condition: noise for our users, not theirs to fix.
@@ -223,7 +226,8 @@ class PipelineJobs(LabelledJobs):
 
         self.region = region
         self.project = settings.require_project()
-        self.client = pipeline_service_client(settings, region)
+        with needs_extra("rlhf", "RLHF pipeline jobs"):
+            self.client = pipeline_service_client(settings, region)
 
     @property
     def parent(self) -> str:

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import Any
 
-from policies import type_tokens
-from policies.model import Enforcement, Props, ResourceRule, RuleConfig, Severity
-from policies.props import as_list, is_mapping
+from .. import type_tokens
+from ..model import Enforcement, Props, ResourceRule, RuleConfig, Severity
+from ..props import as_list, is_mapping
 
 PUBLIC_PRINCIPALS = frozenset({"allUsers", "allAuthenticatedUsers"})
 PRIMITIVE_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})

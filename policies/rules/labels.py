@@ -11,10 +11,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import suppress
 from typing import Any
 
-from ops.tuning.labels import MAX_LABELS, label_problem
-from policies import type_tokens
-from policies.model import Enforcement, Props, ResourceRule, RuleConfig, Severity
-from policies.props import BodyError, as_list, as_mapping, decode_json_body, dig, is_mapping
+from .. import type_tokens
+from ..label_syntax import MAX_LABELS, label_problem
+from ..model import Enforcement, Props, ResourceRule, RuleConfig, Severity
+from ..props import BodyError, as_list, as_mapping, decode_json_body, dig, is_mapping
 
 LABELLED_TYPES = frozenset({type_tokens.BUCKET, type_tokens.BIGQUERY_DATASET})
 

@@ -12,9 +12,9 @@ from contextlib import suppress
 from typing import Any
 from urllib.parse import urlsplit
 
-from policies import type_tokens
-from policies.model import Enforcement, Props, ResourceRule, RuleConfig, Severity
-from policies.props import BodyError, as_list, decode_json_body, dig, walk_strings
+from .. import type_tokens
+from ..model import Enforcement, Props, ResourceRule, RuleConfig, Severity
+from ..props import BodyError, as_list, decode_json_body, dig, walk_strings
 
 # EU member-state regions (Google Cloud locations page, checked 2026-11). Not EU: europe-west2
 # (London), europe-west6 (Zurich), and dual-regions that include them (EUR5, EUR7, EUR8).

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from policies import type_tokens
-from policies.model import Enforcement, Props, ResourceRule, RuleConfig, Severity
-from policies.props import BodyError, decode_json_body, dig
-from policies.service_catalog import retirement, rlhf_references, tunable_gemini_models
+from .. import type_tokens
+from ..model import Enforcement, Props, ResourceRule, RuleConfig, Severity
+from ..props import BodyError, decode_json_body, dig
+from ..service_catalog import retirement, rlhf_references, tunable_gemini_models
 
 
 def _base_model(body: Any) -> tuple[str, str] | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase
 
-from policies import type_tokens
-from policies.model import Enforcement, Props, ResourceRule, RuleConfig, Severity
-from policies.props import as_mapping, dig
+from .. import type_tokens
+from ..model import Enforcement, Props, ResourceRule, RuleConfig, Severity
+from ..props import as_mapping, dig
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from policies import type_tokens
-from policies.model import Enforcement, Props, ResourceRule, RuleConfig, Severity
-from policies.props import dig
+from .. import type_tokens
+from ..model import Enforcement, Props, ResourceRule, RuleConfig, Severity
+from ..props import dig
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 # Regional Vertex AI endpoints only: <region>-aiplatform.googleapis.com.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from policies import type_tokens
-from policies.model import Enforcement, RuleConfig, Severity, StackFinding, StackResource, StackRule
+from .. import type_tokens
+from ..model import Enforcement, RuleConfig, Severity, StackFinding, StackResource, StackRule
 
 
 def check_has_budget(resources: Sequence[StackResource], _config: RuleConfig) -> list[StackFinding]:

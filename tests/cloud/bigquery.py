@@ -12,7 +12,9 @@ UNNEST(t.x) AS c`), and this server only rewrites three tokens, outside string l
   - `@param` -> `$param` (named parameters, values from `queryParameters`);
   - `NUMERIC` -> `DECIMAL(38, 9)`, BigQuery's definition of NUMERIC (DuckDB's NUMERIC is (18, 3),
     which would round money: the trap DESIGN.md section 5 records for sqlglot).
-Anything else BigQuery-only fails in DuckDB and comes back as BigQuery's `invalidQuery` 400.
+Anything else BigQuery-only fails in DuckDB and comes back as BigQuery's `invalidQuery` 400; and
+before it runs, the text is parsed with a BigQuery grammar and every function it calls must be a
+BigQuery function (`tests/cloud/bigquery_dialect.py`), so DuckDB-only SQL cannot pass either.
 
 What it cannot prove: BigQuery's own FLOAT64->NUMERIC rounding, `UNNEST` ordering, or its planner;
 those are argued in docs-drafts/9.md. Requests and responses are checked against the bigquery.v2
@@ -29,6 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tests.cloud.bigquery_dialect import NotBigQuery, check_bigquery_sql
 from tests.cloud.contract import DiscoveryContract
 from tests.cloud.server import ApiError, ApiServer, Call, handles
 
@@ -157,6 +160,10 @@ class BigQueryServer(ApiServer):
                 400, "This test server runs GoogleSQL only: set useLegacySql=false", reason="invalid"
             )
         self.queries.append(query["query"])
+        try:
+            check_bigquery_sql(query["query"])  # GoogleSQL as BigQuery parses it, not only as DuckDB runs it
+        except NotBigQuery as exc:
+            raise ApiError(400, str(exc), reason="invalidQuery") from None
         sql = translate(query["query"], self.tables)
         params = {p["name"]: _parameter_value(p) for p in query.get("queryParameters", [])}
         try:

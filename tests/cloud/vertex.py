@@ -14,6 +14,7 @@ from typing import Any
 
 from tests.cloud.contract import DiscoveryContract
 from tests.cloud.listing import label_filter, paginate
+from tests.cloud.pipeline_contract import check_pipeline_job
 from tests.cloud.server import ApiError, ApiServer, Call, handles
 
 PIPELINE_BILLING_LABEL = "vertex-ai-pipelines-run-billing-id"
@@ -60,6 +61,8 @@ class VertexServer(ApiServer):
         self.running_ticks = 1
         # Reply text per endpoint name; the default echoes the last user turn, so tests can assert on it.
         self.replies: dict[str, str] = {}
+        # Template Registry package -> compiled PipelineSpec, for PipelineJobs created by templateUri.
+        self.templates: dict[str, dict[str, Any]] = {}
 
     # -- test controls --------------------------------------------------------------------------
 
@@ -114,8 +117,7 @@ class VertexServer(ApiServer):
     @handles(f"{_V1}.pipelineJobs.create")
     def create_pipeline_job(self, call: Call) -> dict[str, Any]:
         body = call.body
-        if not body.get("pipelineSpec") and not body.get("templateUri"):
-            raise ApiError(400, "PipelineJob.pipeline_spec or template_uri is required")
+        check_pipeline_job(body, self.templates)  # template source, parameter names, types, required
         job_id = call.query.get("pipelineJobId") or self._new_id()
         if not _PIPELINE_JOB_ID.match(job_id):
             raise ApiError(400, f"pipeline_job_id {job_id!r} must match [a-z0-9][a-z0-9-]{{0,127}}")
