@@ -48,6 +48,7 @@ class Settings(BaseModel):
     quotas_endpoint: str | None = None
     billing_endpoint: str | None = None
     budgets_endpoint: str | None = None
+    scheduler_endpoint: str | None = None
     # Anonymous credentials only make sense against the local test servers.
     anonymous: bool = False
     sources: Mapping[str, str] = {}
