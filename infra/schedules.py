@@ -21,10 +21,14 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import EnvironmentConfig, GeminiSchedule, RlhfSchedule
-from ops.tuning.labels import ENGINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, label_problem
-
-SCHEDULE_LABEL = "tunectl-schedule"
-STACK_LABEL = "tunectl-stack"
+from ops.tuning.labels import (
+    ENGINE_LABEL,
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    SCHEDULE_LABEL,
+    STACK_LABEL,
+    label_problem,
+)
 OAUTH_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 _ADAPTER_SIZES = {1: "ONE", 2: "TWO", 4: "FOUR", 8: "EIGHT", 16: "SIXTEEN", 32: "THIRTY_TWO"}
 # Scheduler's own deadline for the HTTP call; creating a job answers in seconds.

@@ -21,7 +21,7 @@ from typing import Any
 
 from ops.errors import ExitStatus, TunectlError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -51,6 +51,10 @@ MIGRATIONS: tuple[str, ...] = (
         source TEXT NOT NULL                       -- launch | sync
     );
     CREATE INDEX runs_job_name ON runs(job_name);
+    """,
+    # 2 (#19): the schedule whose firing created the run (its `tunectl-schedule` label), else NULL.
+    """
+    ALTER TABLE runs ADD COLUMN schedule TEXT;
     """,
 )
 
@@ -82,6 +86,7 @@ class RunRecord:
     ended_at: str | None = None
     recorded_at: str = ""
     source: str = "launch"
+    schedule: str | None = None  # scheduled runs (#19)
 
 
 _JSON_FIELDS = {"datasets", "parameters", "labels", "billing_ids"}
