@@ -29,6 +29,7 @@ from ops.tuning.labels import (
     STACK_LABEL,
     label_problem,
 )
+
 OAUTH_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 _ADAPTER_SIZES = {1: "ONE", 2: "TWO", 4: "FOUR", 8: "EIGHT", 16: "SIXTEEN", 32: "THIRTY_TWO"}
 # Scheduler's own deadline for the HTTP call; creating a job answers in seconds.

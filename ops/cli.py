@@ -15,7 +15,7 @@ import typer
 from typer._click import exceptions as click_exceptions  # Typer >= 0.20 vendors click
 
 from ops import __version__
-from ops.commands import config, cost, dataset, infra, plan, preflight, pricing, quota, tune
+from ops.commands import config, cost, dataset, infra, plan, preflight, pricing, quota, schedules, tune
 from ops.commands.common import group, state
 from ops.errors import ExitStatus, TunectlError
 
@@ -28,6 +28,7 @@ app.command("preflight")(preflight.preflight)
 app.add_typer(quota.app, name="quota", help="See, request and watch accelerator quota.")
 app.add_typer(cost.app, name="cost", help="Reconcile billed cost per run and write finance reports.")
 app.add_typer(pricing.app, name="pricing", help="Show and refresh the dated price table.")
+app.add_typer(schedules.app, name="schedules", help="See, check, pause and resume scheduled runs.")
 app.add_typer(infra.app, name="infra", help="Plan the Pulumi stack offline and check it against policy.")
 app.add_typer(config.app, name="config", help="Inspect tunectl's settings.")
 

@@ -32,6 +32,7 @@ ANONYMOUS_TOKEN = "tunectl-anonymous"
 
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+SCHEDULER_HOST = "cloudscheduler.googleapis.com"
 
 
 def _credentials(settings: Settings) -> Credentials:

@@ -453,7 +453,9 @@ EXAMPLES = [
         job(uri="https://europe-west4-aiplatform.googleapis.com.evil.example/v1"),
         FAIL,
     ),
-    Example("scheduler-job-no-retry", "no retry config: Scheduler's default is 0", t.SCHEDULER_JOB, job(), PASS),
+    Example(
+        "scheduler-job-no-retry", "no retry config: Scheduler's default is 0", t.SCHEDULER_JOB, job(), PASS
+    ),
     Example(
         "scheduler-job-no-retry",
         "retryCount 0",

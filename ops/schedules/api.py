@@ -184,19 +184,18 @@ class Schedules:
         found: list[Schedule] = []
         for location in self.locations:
             parent = f"projects/{self.project}/locations/{location}"
-            jobs = call_with_retry(
-                lambda parent=parent: list(self.client.list_jobs(parent=parent)),
-                what=f"listing Cloud Scheduler jobs in {location}",
-            )
+
+            def fetch(parent: str = parent) -> list[Job]:
+                return list(self.client.list_jobs(parent=parent))
+
+            jobs = call_with_retry(fetch, what=f"listing Cloud Scheduler jobs in {location}")
             found.extend(s for job in jobs if (s := schedule_from_job(job, self.now)) is not None)
         return sorted(found, key=lambda s: (s.name, s.job_name))
 
     def find(self, name: str) -> Schedule:
         """A schedule by its name, its Scheduler job id or its job resource name."""
         schedules = self.list()
-        matches = [
-            s for s in schedules if name in {s.name, s.job_name, s.job_name.rsplit("/", 1)[-1]}
-        ]
+        matches = [s for s in schedules if name in {s.name, s.job_name, s.job_name.rsplit("/", 1)[-1]}]
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
