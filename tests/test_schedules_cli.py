@@ -48,6 +48,14 @@ SCHEDULES = {
         "method": "preference",
         "trainingDataset": "preference/train.jsonl",
     },
+    "monthly-rlhf": {
+        "engine": "rlhf-pipeline",
+        "cron": "0 2 1 * *",
+        "promptDataset": "rlhf/prompts.jsonl",
+        "preferenceDataset": "rlhf/preferences.jsonl",
+        "largeModelReference": "t5-small",
+        "reinforcementLearningTrainSteps": 300,
+    },
 }
 _PLANS: dict[str, list[dict[str, Any]]] = {}
 
@@ -194,6 +202,19 @@ def test_no_free_tuning_job_slot_is_a_no_go(env: Any, capsys: Any, cloud: Cloud,
     checks = statuses(data["schedules"][0])
     assert checks["quota concurrent-tuning-jobs"] == "no"
     assert checks["no overlap"] == "ok"  # someone else's job, not this schedule's
+
+
+def test_an_rlhf_schedule_without_gpu_quota_is_a_no_go(env: Any, capsys: Any, cloud: Cloud) -> None:
+    preferences = (SAMPLES / "sarcasm-preference" / "train.jsonl").read_bytes()
+    storage = cloud.get(StorageServer)
+    storage.put_object(BUCKET, "rlhf/prompts.jsonl", preferences)
+    storage.put_object(BUCKET, "rlhf/preferences.jsonl", preferences)
+    status, data, _ = run_json(capsys, "schedules", "check", "monthly-rlhf")
+    assert status == 1
+    checks = statuses(data["schedules"][0])
+    assert checks["request body"] == "ok"  # a PipelineJob the v1 schema accepts
+    assert checks["dataset"] == "ok"
+    assert checks["quota a100-80gb-gpus"] == "no"  # the test project has no restricted-image quota
 
 
 def test_a_body_the_api_would_reject_is_a_no_go(env: Any, capsys: Any, cloud: Cloud) -> None:
