@@ -319,3 +319,7 @@ def test_tune_list_and_sync_include_scheduled_runs_with_their_schedule(
     assert row["schedule"] == "nightly-sft"
     assert row["engine"] == "gemini"
     assert row["seen_in_api"] is True
+    status, data, _ = run_json(capsys, "tune", "status", "nightly-sft-2026")
+    assert status == 0
+    assert data["run_id"] == "nightly-sft-20260105t090000z"
+    assert data["state"] == "QUEUED"
