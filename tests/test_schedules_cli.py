@@ -217,6 +217,13 @@ def test_an_rlhf_schedule_without_gpu_quota_is_a_no_go(env: Any, capsys: Any, cl
     assert checks["quota a100-80gb-gpus"] == "no"  # the test project has no restricted-image quota
 
 
+def test_a_schedule_that_retries_is_a_no_go(env: Any, capsys: Any, cloud: Cloud) -> None:
+    cloud.get(SchedulerServer).jobs[SFT]["retryConfig"]["retryCount"] = 1  # made by an older stack
+    status, data, _ = run_json(capsys, "schedules", "check", "nightly-sft")
+    assert status == 1
+    assert statuses(data["schedules"][0])["no retries"] == "no"
+
+
 def test_a_body_the_api_would_reject_is_a_no_go(env: Any, capsys: Any, cloud: Cloud) -> None:
     import base64
     import json

@@ -1,10 +1,11 @@
 """The launch gate for a schedule's next firing, run before it fires (from CI or cron).
 
 A firing skips everything `tune launch` guarantees: it POSTs the body the stack wrote at `pulumi up`.
-So this runs the launch checks on that body: it parses as the v1 API's message, its datasets exist
-(and validate), the region is allowed, quota is enough, the budget has headroom for the run's estimate
-(the checks of `ops.preflight.gate`, reused), and no job of an earlier firing is still running (firings
-must not overlap). Each check is ok, no or unknown; any `no` is a no-go, else any `unknown` is unknown.
+So this runs the launch checks on that body: it keeps the v1 API's schema, Scheduler will not retry
+it, its datasets exist (and validate), the region is allowed, quota is enough, the budget has headroom
+for the run's estimate (the checks of `ops.preflight.gate`, reused), and no job of an earlier firing is
+still running (firings must not overlap). Each check is ok, no or unknown; any `no` is a no-go, else
+any `unknown` is unknown.
 """
 
 from __future__ import annotations
@@ -87,6 +88,18 @@ def body_check(schedule: Schedule) -> PreflightCheck:
             name, CheckStatus.no, f"Vertex AI would reject this {kind}: {'; '.join(problems)}"
         )
     return PreflightCheck(name, CheckStatus.ok, f"a valid v1 {kind} create request")
+
+
+def retry_check(schedule: Schedule) -> PreflightCheck:
+    """A Scheduler job that retries can turn one firing into two jobs (see infra/schedules.py)."""
+    if schedule.retry_count == 0:
+        return PreflightCheck("no retries", CheckStatus.ok, "Scheduler sends the firing once (retryCount 0)")
+    return PreflightCheck(
+        "no retries",
+        CheckStatus.no,
+        f"Scheduler retries a failed firing {schedule.retry_count} time(s): a create whose answer was "
+        "lost would start a second job; set retryCount 0 (`pulumi up` with this tunectl's stack does)",
+    )
 
 
 def dataset_uris(schedule: Schedule) -> dict[str, str]:
@@ -182,7 +195,7 @@ def check_schedule(
             "accelerator": str(params.get("accelerator_type") or "TPU").lower(),
             "steps": _int(params.get("reinforcement_learning_train_steps")),
         }
-    checks = [_guard("request body", lambda: body_check(schedule))]
+    checks = [_guard("request body", lambda: body_check(schedule)), retry_check(schedule)]
     present = _guard("datasets present", lambda: datasets_present(settings, uris))
     checks.append(present)
     preflight = run_preflight(
