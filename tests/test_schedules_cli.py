@@ -152,6 +152,29 @@ def test_two_jobs_of_one_firing_are_flagged_as_possible_duplicates(
     assert len({j["run_id"] for j in data["jobs"]}) == 2
 
 
+def test_schedules_are_found_in_the_stack_outputs_region(
+    env: Any, capsys: Any, cloud: Cloud, tmp_path: Path
+) -> None:
+    import json
+
+    outputs = tmp_path / "stack.json"
+    outputs.write_text(
+        json.dumps(
+            {
+                "region": "us-central1",
+                "datasets_bucket": f"gs://{BUCKET}",
+                "pipeline_root": "gs://p/root",
+                "tuning_service_account": "t@p.iam.gserviceaccount.com",
+            }
+        )
+    )
+    status, data, _ = run_json(
+        capsys, "--region", "europe-west4", "--stack-outputs", str(outputs), "schedules", "list"
+    )
+    assert status == 0
+    assert "nightly-sft" in {row["name"] for row in data["schedules"]}
+
+
 def test_an_unknown_schedule_is_a_usage_error(env: Any, capsys: Any) -> None:
     status, _, err = run_cli(capsys, "schedules", "status", "nope")
     assert status == 2

@@ -165,8 +165,20 @@ def schedule_from_job(job: Job, now: datetime) -> Schedule | None:
 
 
 def schedule_locations(settings: Settings, extra: Iterable[str] = ()) -> list[str]:
-    """Where to look: the given regions, else the region setting (the stack's region)."""
-    return sorted(set(extra)) or [settings.region]
+    """Where to look: the given regions, else the stack's region (its outputs, when `stack_outputs` is
+    set; the stack puts its Scheduler jobs there) and the region setting."""
+    if chosen := sorted(set(extra)):
+        return chosen
+    from ops.tuning.stack import read_stack_outputs
+
+    regions = {settings.region}
+    if settings.stack_outputs is not None:
+        try:
+            stack_region = read_stack_outputs(settings.stack_outputs).region
+        except TunectlError:
+            stack_region = None  # commands that need the outputs report an unreadable file
+        regions |= {stack_region} if stack_region else set()
+    return sorted(regions)
 
 
 class Schedules:
