@@ -80,6 +80,16 @@ def test_run_posts_the_decoded_body_and_creates_one_tuning_job(
     assert job.last_attempt_time.isoformat() == "2026-01-05T09:00:00+00:00"
 
 
+def test_the_rlhf_schedule_fires_a_pipeline_job_from_its_template(
+    scheduler_server: SchedulerServer, scheduler_client: Any, vertex_server: VertexServer
+) -> None:
+    seed_stack(scheduler_server)
+    scheduler_client.run_job(name=f"{PARENT}/jobs/tunectl-monthly-rlhf")
+    (created,) = vertex_server.pipeline_jobs.values()
+    assert created["templateUri"].endswith("/tunectl-pipelines/rlhf-pipeline/latest")
+    assert created["labels"]["tunectl-schedule"] == "monthly-rlhf"
+
+
 def test_a_firing_whose_answer_is_lost_leaves_one_job_because_the_stack_never_retries(
     cloud: Cloud, scheduler_server: SchedulerServer, scheduler_client: Any, vertex_server: VertexServer
 ) -> None:
