@@ -171,6 +171,9 @@ def _confirm_pauses(to_pause: list[ScheduleCheck], yes: bool) -> None:
 def _render_check(console: Console, results: list[ScheduleCheck], overall: str) -> None:
     from rich.table import Table
 
+    if not results:
+        console.print("no tunectl schedules to check (the stack's `schedules` config creates them)")
+        return
     marks = {"ok": "[green]ok[/green]", "no": "[red]no[/red]", "unknown": "[yellow]unknown[/yellow]"}
     verdicts = {"go": "[green]GO[/green]", "no-go": "[red]NO-GO[/red]", "unknown": "[yellow]UNKNOWN[/yellow]"}
     for result in results:
