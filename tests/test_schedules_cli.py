@@ -317,7 +317,7 @@ def test_pause_and_resume_by_hand_warn_that_the_stack_manages_the_schedule(
     status, _, err = run_cli(capsys, "schedules", "pause", "nightly-sft")
     assert status == 0
     assert scheduler.jobs[SFT]["state"] == "PAUSED"
-    assert "the next `pulumi up` sets it back" in " ".join(err.split())
+    assert "the next `pulumi up --refresh` sets it back" in " ".join(err.split())
     status, _, err = run_cli(capsys, "schedules", "pause", "nightly-sft")
     assert status == 0
     assert "already paused" in err

@@ -29,7 +29,10 @@ OptionalName = Annotated[
 LocationsOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--region", "-r", help="Cloud Scheduler location to search (repeatable); default: the region setting"
+        "--region",
+        "-r",
+        help="Cloud Scheduler location to search (repeatable); default: the stack outputs' region and "
+        "the region setting",
     ),
 ]
 
@@ -61,9 +64,12 @@ def _state(schedule: Schedule) -> str:
 
 
 def _stack_note(schedule: Schedule) -> str:
+    # Pulumi compares config with its state, not with the live job: a plain `up` sees no change, but
+    # after a refresh it writes the config's `paused` back.
     return (
-        f"schedule {schedule.name} is managed by Pulumi stack {schedule.stack!r}: the next `pulumi up` "
-        "sets it back to the stack's `paused` config; change `paused` there to make this last"
+        f"schedule {schedule.name} is managed by Pulumi stack {schedule.stack!r}: the next `pulumi up "
+        "--refresh` sets it back to the stack's `paused` config; set "
+        f"`paused` under tunectl:schedules.{schedule.name} to make this last"
     )
 
 
