@@ -3,6 +3,7 @@ test project), fired through the Scheduler server into the Vertex server."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -175,6 +176,19 @@ def test_schedules_are_found_in_the_stack_outputs_region(
     assert "nightly-sft" in {row["name"] for row in data["schedules"]}
 
 
+def test_scheduler_jobs_that_are_not_tunectl_schedules_are_left_out(
+    env: Any, capsys: Any, cloud: Cloud
+) -> None:
+    scheduler = cloud.get(SchedulerServer)
+    scheduler.add_job("nightly-report", schedule="0 1 * * *", http_target={"uri": "https://example.com/hook"})
+    body = base64.b64encode(b'{"labels": {"team": "ml"}}').decode()
+    scheduler.add_job(
+        "other", schedule="0 1 * * *", http_target={"uri": "https://example.com/x", "body": body}
+    )
+    _, data, _ = run_json(capsys, "schedules", "list")
+    assert {row["name"] for row in data["schedules"]} == set(SCHEDULES)
+
+
 def test_an_unknown_schedule_is_a_usage_error(env: Any, capsys: Any) -> None:
     status, _, err = run_cli(capsys, "schedules", "status", "nope")
     assert status == 2
@@ -248,7 +262,6 @@ def test_a_schedule_that_retries_is_a_no_go(env: Any, capsys: Any, cloud: Cloud)
 
 
 def test_a_body_the_api_would_reject_is_a_no_go(env: Any, capsys: Any, cloud: Cloud) -> None:
-    import base64
     import json
 
     scheduler = cloud.get(SchedulerServer)
