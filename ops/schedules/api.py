@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
     from ops.settings import Settings
 
-# google.rpc.Code names (https://github.com/googleapis/googleapis/blob/master/google/rpc/code.proto).
+# google.rpc.Code names (https://github.com/googleapis/googleapis/blob/master/google/rpc/code.proto,
+# read 2026-12-02): what Scheduler records in `Job.status` for the last attempt.
 RPC_CODES = {
     0: "OK",
     1: "CANCELLED",
