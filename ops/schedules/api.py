@@ -24,27 +24,18 @@ if TYPE_CHECKING:
 
     from ops.settings import Settings
 
-# google.rpc.Code names (https://github.com/googleapis/googleapis/blob/master/google/rpc/code.proto,
-# read 2026-12-02): what Scheduler records in `Job.status` for the last attempt.
-RPC_CODES = {
-    0: "OK",
-    1: "CANCELLED",
-    2: "UNKNOWN",
-    3: "INVALID_ARGUMENT",
-    4: "DEADLINE_EXCEEDED",
-    5: "NOT_FOUND",
-    6: "ALREADY_EXISTS",
-    7: "PERMISSION_DENIED",
-    8: "RESOURCE_EXHAUSTED",
-    9: "FAILED_PRECONDITION",
-    10: "ABORTED",
-    11: "OUT_OF_RANGE",
-    12: "UNIMPLEMENTED",
-    13: "INTERNAL",
-    14: "UNAVAILABLE",
-    15: "DATA_LOSS",
-    16: "UNAUTHENTICATED",
-}
+
+def rpc_code_name(code: int) -> str:
+    """`14` -> `UNAVAILABLE`: the google.rpc.Code Scheduler records in `Job.status` for the last attempt,
+    named by Google's own enum (googleapis-common-protos)."""
+    from google.rpc import code_pb2
+
+    try:
+        return str(code_pb2.Code.Name(code))
+    except ValueError:
+        return str(code)
+
+
 COLLECTION_ENGINES = {"tuningJobs": "gemini", "pipelineJobs": "rlhf-pipeline"}
 
 
@@ -142,7 +133,7 @@ def schedule_from_job(job: Job, now: datetime) -> Schedule | None:
     status = None
     if _iso(job.last_attempt_time):
         code = int(job.status.code) if job.status else 0
-        status = AttemptStatus(code, RPC_CODES.get(code, str(code)), job.status.message if job.status else "")
+        status = AttemptStatus(code, rpc_code_name(code), job.status.message if job.status else "")
     next_firing = _iso(job.schedule_time) or (
         next_cron_time(job.schedule, job.time_zone or "Etc/UTC", now) if job.schedule else None
     )
