@@ -31,7 +31,8 @@ from tests.cloud.server import ApiError, ApiServer, Call, Reply, handles
 
 _M = "cloudscheduler.projects.locations.jobs"
 _VERTEX_HOST = re.compile(r"^([a-z0-9-]+-)?aiplatform\.googleapis\.com$")
-# google.rpc.Code by HTTP status, as Scheduler reports a target's answer in `Job.status`.
+# google.rpc.Code by HTTP status (the "HTTP Mapping" notes of google/rpc/code.proto), as Scheduler
+# reports a target's answer in `Job.status`.
 _RPC_BY_HTTP = {
     400: 3,
     401: 16,
