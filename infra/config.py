@@ -21,6 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from infra.regions import EU_MULTI_REGION, EU_REGIONS, US_MULTI_REGION, VERTEX_REGIONS, in_eu
+from ops.models.catalog import (
+    Rule,
+    adapter_problem,
+    method_problem,
+    model_problem,
+    pipeline_regions,
+    rlhf_base_models,
+    rlhf_problem,
+)
 from ops.quotas.naming import CLI_PREFIX
 from ops.quotas.tracked import tracked_quotas
 from ops.tuning.labels import label_problem
@@ -32,14 +41,12 @@ _PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _BILLING_ACCOUNT = re.compile(r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _KMS_KEY = re.compile(r"^projects/[^/]+/locations/([^/]+)/keyRings/[^/]+/cryptoKeys/[^/]+$")
-# Google's RLHF pipeline documents these base models for europe-west4 only.
-_EUROPE_WEST4_ONLY = frozenset({"t5-large", "t5-xl", "t5-xxl"})
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,18}[a-z0-9]$")
 # BigQuery dataset ids: letters, digits and underscores, at most 1024 characters.
 _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
-# Where the RLHF pipeline's tuning steps run, by accelerator_type (google_cloud_pipeline_components
-# _implementation/llm/function_based.py): independent of the pipeline's `location`.
-TUNING_LOCATION: dict[str, str] = {"TPU": "europe-west4", "GPU": "us-central1"}
+# Where the RLHF pipeline's tuning steps run, by accelerator_type, independent of the pipeline's
+# `location`: the model catalog's accelerator rows (ops/data/catalog.json, with their sources).
+TUNING_LOCATION: dict[str, str] = {name.upper(): region for name, region in pipeline_regions().items()}
 # The Vertex Template Registry package and tag the RLHF schedules run (see infra/rlhf_template.py).
 RLHF_TEMPLATE_PACKAGE = "rlhf-pipeline"
 RLHF_TEMPLATE_TAG = "latest"
@@ -115,6 +122,8 @@ class GeminiSchedule(_ScheduleBase):
 
     engine: Literal["gemini"]
     base_model: str
+    # A model the catalog does not list is refused unless the schedule says it knows better.
+    allow_unknown_model: bool = False
     method: Literal["supervised", "preference"] = "supervised"
     training_dataset: str
     validation_dataset: str | None = None
@@ -301,16 +310,7 @@ class EnvironmentConfig(_Model):
         for name, schedule in self.schedules.items():
             if isinstance(schedule, RlhfSchedule):
                 self._check_rlhf_placement(name, schedule)
-            if (
-                isinstance(schedule, RlhfSchedule)
-                and schedule.large_model_reference in _EUROPE_WEST4_ONLY
-                and self.region != "europe-west4"
-            ):
-                raise ConfigError(
-                    f"{NAMESPACE}:schedules.{name}.largeModelReference",
-                    f"{schedule.large_model_reference} is tuned only in europe-west4, not {self.region}",
-                    "use t5-small here, or run this schedule from the europe-west4 (tpu) stack",
-                )
+            self._check_catalog(name, schedule)
             uris = (
                 [schedule.training_dataset, schedule.validation_dataset]
                 if isinstance(schedule, GeminiSchedule)
@@ -324,6 +324,49 @@ class EnvironmentConfig(_Model):
                         "use gs://bucket/file.jsonl, or a path in the datasets bucket (train/data.jsonl)",
                     )
         return self
+
+    def _check_catalog(self, name: str, schedule: GeminiSchedule | RlhfSchedule) -> None:
+        """What the model catalog says Vertex AI would reject when the schedule fires: a retired or
+        unknown base model, a method or adapter size the model lacks, an RLHF model or region the
+        pipeline refuses. Refused at `pulumi preview`, naming the config key and the rule's source."""
+        rule: Rule | None
+        if isinstance(schedule, RlhfSchedule):
+            accelerator = self.accelerator_of(schedule).lower()
+            reference = schedule.large_model_reference
+            rule = rlhf_problem(reference, accelerator, cmek=False)
+            regions = rlhf_base_models().get(reference, {}).get("regions", [])
+            # A reference documented for fewer regions than the pipeline runs in (the larger T5 models:
+            # europe-west4 only) also pins the stack that schedules it.
+            narrower = bool(regions) and set(regions) != set(TUNING_LOCATION.values())
+            if rule is None and narrower and self.region not in regions:
+                rule = Rule(
+                    "rlhf-model-region",
+                    f"{reference} is tuned only in {', '.join(regions)}, not {self.region}",
+                    rlhf_base_models()[reference]["source"],
+                    "largeModelReference",
+                    "use t5-small here, or run this schedule from the europe-west4 (tpu) stack",
+                )
+            key = "largeModelReference"
+        else:
+            rule = model_problem(schedule.base_model, allow_unknown=schedule.allow_unknown_model)
+            rule = rule or method_problem(schedule.base_model, schedule.method)
+            if rule is None and schedule.adapter_size is not None:
+                rule = adapter_problem(schedule.base_model, schedule.adapter_size)
+            key = {"adapter-size-invalid": "adapterSize", "method-not-supported": "method"}.get(
+                rule.code if rule else "", "baseModel"
+            )
+        if rule is not None:
+            hint = (
+                "use a model `tunectl models list` shows, or set allowUnknownModel: true on the schedule "
+                "if Google lists it for tuning and the catalog is behind"
+                if rule.code == "model-unknown"
+                else rule.hint or "see `tunectl models list` for what Vertex AI tunes today"
+            )
+            raise ConfigError(
+                f"{NAMESPACE}:schedules.{name}.{key}",
+                f"{rule.message} ({rule.code}; source: {rule.source})",
+                hint,
+            )
 
     def accelerator_of(self, schedule: RlhfSchedule) -> Literal["TPU", "GPU"]:
         """The accelerator an RLHF schedule trains on: its own, else the stack's default."""

@@ -15,7 +15,19 @@ import typer
 from typer._click import exceptions as click_exceptions  # Typer >= 0.20 vendors click
 
 from ops import __version__
-from ops.commands import config, cost, dataset, infra, plan, preflight, pricing, quota, schedules, tune
+from ops.commands import (
+    config,
+    cost,
+    dataset,
+    infra,
+    models,
+    plan,
+    preflight,
+    pricing,
+    quota,
+    schedules,
+    tune,
+)
 from ops.commands.common import group, state
 from ops.errors import ExitStatus, TunectlError
 
@@ -31,6 +43,9 @@ app.add_typer(pricing.app, name="pricing", help="Show and refresh the dated pric
 app.add_typer(schedules.app, name="schedules", help="See, check, pause and resume scheduled runs.")
 app.add_typer(infra.app, name="infra", help="Plan the Pulumi stack offline and check it against policy.")
 app.add_typer(config.app, name="config", help="Inspect tunectl's settings.")
+app.add_typer(
+    models.app, name="models", help="List the catalog of tunable models, and refresh it from Vertex AI."
+)
 
 
 def _version(value: bool) -> None:

@@ -198,3 +198,15 @@ def scheduler_client(settings: Settings) -> CloudSchedulerClient:
         transport="rest",
         client_options=_gapic_options(settings.scheduler_endpoint),
     )
+
+
+def model_garden_client(settings: Settings) -> Any:
+    """Vertex AI's v1beta1 ModelGardenService (publisher models: `publishers.models.get/list`), the
+    only version with a list method; publisher models are global, on aiplatform.googleapis.com."""
+    from google.cloud.aiplatform_v1beta1 import ModelGardenServiceClient
+
+    return ModelGardenServiceClient(
+        credentials=_credentials(settings),
+        transport="rest",
+        client_options={"api_endpoint": settings.model_garden_endpoint or "aiplatform.googleapis.com"},
+    )

@@ -7,6 +7,7 @@ for timeouts). This module is the single place that classifies them.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -93,12 +94,20 @@ def translate_cloud_error(exc: BaseException, *, what: str) -> TunectlError:
     return TunectlError(code, f"{what} failed: {prefix}{message}", hint=hint, status=ExitStatus.CLOUD_API)
 
 
+def retry_base_delay() -> float:
+    """The first backoff in seconds (`TUNECTL_RETRY_BASE_DELAY`, default 0.5; tests set 0)."""
+    try:
+        return max(0.0, float(os.environ.get("TUNECTL_RETRY_BASE_DELAY", "0.5")))
+    except ValueError:
+        return 0.5
+
+
 def call_with_retry(
     fn: Callable[[], T],
     *,
     what: str,
     attempts: int = DEFAULT_ATTEMPTS,
-    base_delay: float = 0.5,
+    base_delay: float | None = None,
     max_delay: float = 8.0,
     retry_if: Callable[[BaseException], bool] = is_transient,
     sleep: Callable[[float], None] = time.sleep,
@@ -116,6 +125,7 @@ def call_with_retry(
         except Exception as exc:
             if attempt == attempts or not retry_if(exc):
                 raise translate_cloud_error(exc, what=what) from exc
-            delay = min(max_delay, base_delay * 2 ** (attempt - 1))
+            first = retry_base_delay() if base_delay is None else base_delay
+            delay = min(max_delay, first * 2 ** (attempt - 1))
             sleep(delay * (0.5 + random.random() / 2))
     raise AssertionError("unreachable")

@@ -10,6 +10,7 @@ only we know (estimates, dataset digests): `tunectl tune sync` rebuilds the API 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from typing import Any
 
 from ops.errors import ExitStatus, TunectlError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -52,7 +53,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX runs_job_name ON runs(job_name);
     """,
-    # 2 (#19): the schedule whose firing created the run (its `tunectl-schedule` label), else NULL.
+    # v2: how the launch passed its gate (verdict, waived unknowns, --skip-preflight), for the record.
+    """
+    ALTER TABLE runs ADD COLUMN preflight TEXT NOT NULL DEFAULT '{}';
+    """,
+    # v3 (#19): the schedule whose firing created the run (its `tunectl-schedule` label), else NULL.
     """
     ALTER TABLE runs ADD COLUMN schedule TEXT;
     """,
@@ -86,10 +91,11 @@ class RunRecord:
     ended_at: str | None = None
     recorded_at: str = ""
     source: str = "launch"
+    preflight: dict[str, Any] = field(default_factory=dict)  # {verdict, waived, skipped}
     schedule: str | None = None  # scheduled runs (#19)
 
 
-_JSON_FIELDS = {"datasets", "parameters", "labels", "billing_ids"}
+_JSON_FIELDS = {"datasets", "parameters", "labels", "billing_ids", "preflight"}
 _COLUMNS = tuple(f.name for f in fields(RunRecord))
 
 
@@ -121,6 +127,27 @@ def _from_row(row: sqlite3.Row) -> RunRecord:
     return RunRecord(**values)
 
 
+def busy_timeout() -> float:
+    """Seconds to wait for another tunectl holding the ledger (TUNECTL_LEDGER_TIMEOUT, default 10)."""
+    try:
+        return max(0.0, float(os.environ.get("TUNECTL_LEDGER_TIMEOUT", "10")))
+    except ValueError:
+        return 10.0
+
+
+def _busy(path: Path, exc: sqlite3.OperationalError) -> TunectlError | None:
+    """A ledger another process holds is busy, not broken: wait and retry, never move it away."""
+    if "locked" not in str(exc) and "busy" not in str(exc):
+        return None
+    return TunectlError(
+        "ledger-busy",
+        f"the run ledger is in use by another tunectl (waited {busy_timeout():g} s): {exc}",
+        where=str(path),
+        hint="wait for the other command to finish, then retry",
+        status=ExitStatus.USAGE,
+    )
+
+
 class Ledger:
     """Open with `Ledger(path)`; every write is one transaction."""
 
@@ -130,17 +157,25 @@ class Ledger:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes the lock up
             # front instead of failing halfway through a read-modify-write.
-            self._conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            self._conn = sqlite3.connect(self.path, timeout=busy_timeout(), isolation_level=None)
             self._conn.row_factory = sqlite3.Row
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            busy = _busy(self.path, exc)
+            if busy is None:
+                raise self._unreadable(exc) from exc
+            raise busy from exc
         except sqlite3.DatabaseError as exc:
-            raise TunectlError(
-                "ledger-unreadable",
-                f"the run ledger cannot be opened: {exc}",
-                where=str(self.path),
-                hint="move the file away and run `tunectl tune sync` to rebuild it from the API",
-                status=ExitStatus.USAGE,
-            ) from exc
+            raise self._unreadable(exc) from exc
+
+    def _unreadable(self, exc: sqlite3.DatabaseError) -> TunectlError:
+        return TunectlError(
+            "ledger-unreadable",
+            f"the run ledger cannot be opened: {exc}",
+            where=str(self.path),
+            hint="move the file away and run `tunectl tune sync` to rebuild it from the API",
+            status=ExitStatus.USAGE,
+        )
 
     def close(self) -> None:
         self._conn.close()
@@ -153,7 +188,13 @@ class Ledger:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            busy = _busy(self.path, exc)
+            if busy is None:
+                raise
+            raise busy from exc
         try:
             yield self._conn
         except BaseException:

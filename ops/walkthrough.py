@@ -39,12 +39,14 @@ ARTICLE_RLHF_RUN = (
     "rlhf-pipeline",
     "--accelerator",
     "tpu",
+    "--base-model",
+    "t5-large",
     "--steps",
     "300",
 )
 GEMINI_RUN = (
     "--train", f"{GEM}/train.jsonl", "--validation", f"{GEM}/validation.jsonl",
-    "--engine", "gemini", "--base-model", "gemini-2.5-flash", "--epochs", "3",
+    "--engine", "gemini", "--base-model", "gemini-2.5-pro", "--epochs", "3",
 )  # fmt: skip
 COST_SOURCE = (
     "--billing-export",
@@ -71,7 +73,7 @@ STEPS: tuple[Step, ...] = (
             "--validation",
             f"{GEM}/validation.jsonl",
             "--base-model",
-            "gemini-2.5-flash",
+            "gemini-2.5-pro",
             "--format",
             "json",
         ),
@@ -135,7 +137,8 @@ STEPS: tuple[Step, ...] = (
             "out/datasets/classification.validation.jsonl",
         ),
     ),
-    # ML operator: plan and preflight
+    # ML operator: models, plan and preflight
+    Step("The catalog of models Vertex AI tunes, each with its Google source and date", ("models", "list")),
     Step(
         "Plan the article's RLHF run: 300 steps on a TPU v3 pod",
         ("plan", *ARTICLE_RLHF_RUN),
@@ -146,13 +149,16 @@ STEPS: tuple[Step, ...] = (
         stdout_to="plan-gemini.json",
     ),
     Step(
-        "Preflight offline: what can be checked without a project, and the unknowns",
+        "Preflight offline: what can be checked without a project; quota and budget are unknown, "
+        "so the verdict is unknown (exit 1 on purpose: offline is never a go)",
         ("preflight", *ARTICLE_RLHF_RUN),
+        expect=frozenset({1}),
     ),
     Step(
-        "Preflight a Gemini run (JSON)",
+        "Preflight a Gemini run (JSON; verdict unknown offline, exit 1 on purpose)",
         ("preflight", *GEMINI_RUN, "--format", "json"),
         stdout_to="preflight-gemini.json",
+        expect=frozenset({1}),
     ),
     # ML operator: launch requests, built and shown but not sent
     Step(
@@ -163,7 +169,7 @@ STEPS: tuple[Step, ...] = (
             "--engine",
             "gemini",
             "--base-model",
-            "gemini-2.5-flash",
+            "gemini-3.5-flash",
             "--train",
             f"{GEN}/train.jsonl",
             "--validation",

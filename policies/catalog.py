@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from policies.model import ResourceRule, Rule, StackRule
-from policies.rules import iam, labels, location, quotas, scheduler, stack, storage
+from policies.rules import iam, labels, location, models, quotas, scheduler, stack, storage
 
 RESOURCE_RULES: tuple[ResourceRule, ...] = (
     storage.UNIFORM_ACCESS,
@@ -17,6 +17,7 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
     scheduler.OAUTH_DEDICATED_ACCOUNT,
     scheduler.TARGETS_VERTEX_AI,
     scheduler.NO_RETRY,
+    models.KNOWN_BASE_MODEL,
     location.ALLOWED_REGION,
     location.EU_RESIDENCY,
     quotas.JUSTIFIED,

@@ -44,7 +44,8 @@ def test_preflight_without_credentials_marks_cloud_checks_unknown(tmp_path: Path
         tmp_path, "preflight", "--train", str(PREFERENCE), "--engine", "rlhf-pipeline",
         "--accelerator", "gpu", "--steps", "30", "--format", "json",
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # unknown is not a go: exit 1, never 0 or 3
+    assert json.loads(result.stdout)["verdict"] == "unknown"
     checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
     quota = [c for name, c in checks.items() if name.startswith("quota")]
     assert quota and all(c["status"] == "unknown" and "cloud-unauthenticated" in c["reason"] for c in quota)

@@ -41,6 +41,16 @@ def test_duckdb_and_bigquery_give_the_same_reconciliation(tmp_path: Path, engine
     assert _comparable(reconcile_costs(duck, spec, known)) == _comparable(reconcile_costs(bq, spec, known))
 
 
+def test_the_json_written_in_sql_is_the_documents_json(tmp_path: Path, engines) -> None:
+    import json
+
+    known = sample_known_runs(tmp_path)
+    for engine in engines:
+        result = reconcile_costs(engine, october_spec(known), known)
+        assert json.loads(result.json_text()) == to_jsonable(result.as_json())
+        assert result.runs and result.orphans
+
+
 def test_both_engines_agree_on_report_breakdowns(tmp_path: Path, engines) -> None:
     duck, bq = engines
     known = sample_known_runs(tmp_path)

@@ -72,3 +72,49 @@ def test_validate_with_the_vertex_counter_reports_it(cloud, cloud_env, storage_s
     (file,) = json.loads(capsys.readouterr().out)["files"]
     assert file["stats"]["token_counter"]["name"] == "vertex-count-tokens:gemini-2.5-flash"
     assert file["stats"]["tokens"]["billable"] == 3
+
+
+def _media_line(uri: str, mime: str) -> dict:
+    return {
+        "contents": [
+            {
+                "role": "user",
+                "parts": [{"fileData": {"mimeType": mime, "fileUri": uri}}, {"text": "Describe."}],
+            },
+            {"role": "model", "parts": [{"text": "A street."}]},
+        ]
+    }
+
+
+def test_check_uris_finds_missing_mistyped_and_oversized_objects(
+    cloud, cloud_env, storage_server, tmp_path: Path, capsys
+) -> None:
+    storage_server.create_bucket("media")
+    storage_server.put_object("media", "ok.jpeg", b"\xff\xd8jpeg", content_type="image/jpeg")
+    storage_server.put_object("media", "png.jpeg", b"\x89PNG", content_type="image/png")
+    storage_server.put_object(
+        "media", "big.pdf", b"%PDF" + b"0" * (20 * 1024 * 1024), content_type="application/pdf"
+    )
+    lines = [
+        _media_line("gs://media/ok.jpeg", "image/jpeg"),
+        _media_line("gs://media/absent.jpeg", "image/jpeg"),
+        _media_line("gs://media/png.jpeg", "image/jpeg"),
+        _media_line("gs://media/big.pdf", "application/pdf"),
+        _media_line("gs://media/absent.jpeg", "image/jpeg"),  # the same object: asked once
+    ]
+    path = tmp_path / "m.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert run(["dataset", "validate", str(path), "-f", "json"]) == ExitStatus.OK  # off by default
+    capsys.readouterr()
+    assert "storage.objects.get" not in cloud.faults.calls
+    assert run(["dataset", "validate", str(path), "--check-uris", "-f", "json"]) == ExitStatus.CHECK_FAILED
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    found = [
+        (f["line"], f["code"])
+        for f in [*report["errors"], *report["warnings"]]
+        if f["code"].startswith("media-")
+    ]
+    assert sorted(found) == [(2, "media-not-found"), (3, "media-type-mismatch"), (4, "media-too-large")]
+    (missing,) = [f for f in report["errors"] if f["code"] == "media-not-found"]
+    assert "2 example(s)" in missing["message"]
+    assert cloud.faults.calls["storage.objects.get"] == 4  # one metadata read per distinct object

@@ -16,7 +16,7 @@ from ops.errors import ExitStatus, TunectlError
 GEMINI = {
     "engine": "gemini",
     "cron": "0 3 * * 1",
-    "baseModel": "gemini-3-flash",
+    "baseModel": "gemini-3.5-flash",
     "trainingDataset": "t.jsonl",
 }
 
@@ -226,3 +226,40 @@ def test_bad_billing_dataset_id(dataset_id: str) -> None:
     assert error.where == "Pulumi.gpu.yaml: tunectl:billingDatasetId"
     assert "BigQuery dataset id" in error.message
     assert "billing_export" in str(error.hint)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "key", "code"),
+    [
+        ({"baseModel": "gemini-2.5-flash"}, "baseModel", "model-retired"),
+        ({"baseModel": "gemini-3-flash"}, "baseModel", "model-unknown"),
+        ({"baseModel": "gemini-2.5-pro", "method": "preference"}, "method", "method-not-supported"),
+        ({"baseModel": "gemini-2.5-pro", "adapterSize": 16}, "adapterSize", "adapter-size-invalid"),
+    ],
+)
+def test_a_schedule_the_catalog_says_vertex_ai_rejects_fails_the_preview(
+    schedule: dict[str, Any], key: str, code: str
+) -> None:
+    error = config_error("gpu", {"schedules": {"weekly": GEMINI | schedule}})
+    assert error.where == f"Pulumi.gpu.yaml: tunectl:schedules.weekly.{key}"
+    assert code in error.message and "source: https://" in error.message
+
+
+def test_an_unknown_model_schedules_only_when_the_schedule_allows_it() -> None:
+    planned = plan_stack(
+        "gpu", {"schedules": {"weekly": GEMINI | {"baseModel": "gemini-9", "allowUnknownModel": True}}}
+    )
+    assert planned
+
+
+def test_an_rlhf_reference_the_pipeline_does_not_know_fails_the_preview() -> None:
+    rlhf = {
+        "engine": "rlhf-pipeline",
+        "cron": "0 3 * * 1",
+        "promptDataset": "p.jsonl",
+        "preferenceDataset": "q.jsonl",
+        "largeModelReference": "llama-7b",
+    }
+    error = config_error("tpu", {"schedules": {"nightly": rlhf}})
+    assert error.where == "Pulumi.tpu.yaml: tunectl:schedules.nightly.largeModelReference"
+    assert "rlhf-model-unknown" in error.message

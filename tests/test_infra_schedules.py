@@ -183,7 +183,7 @@ def test_cmek_reaches_the_tuning_job_body(vertex: DiscoveryContract) -> None:
                 "s1": {
                     "engine": "gemini",
                     "cron": "0 1 * * *",
-                    "baseModel": "m",
+                    "baseModel": "gemini-3.5-flash",
                     "trainingDataset": "t.jsonl",
                 }
             },
@@ -275,7 +275,12 @@ def test_example_schedules_are_paused_until_enabled_deliberately(stack: str, job
 
 
 def test_a_schedule_is_paused_unless_its_config_says_otherwise() -> None:
-    schedule = {"engine": "gemini", "cron": "0 3 * * 1", "baseModel": "m", "trainingDataset": "t.jsonl"}
+    schedule = {
+        "engine": "gemini",
+        "cron": "0 3 * * 1",
+        "baseModel": "gemini-3.5-flash",
+        "trainingDataset": "t.jsonl",
+    }
     config = parse_config(
         {"region": "us-central1", "schedules": {"aa": schedule, "bb": {**schedule, "paused": False}}},
         project="tunectl-test",
@@ -288,7 +293,12 @@ def test_a_schedule_is_paused_unless_its_config_says_otherwise() -> None:
 def test_retry_count_is_no_longer_a_config_key_and_the_error_says_why() -> None:
     from infra.config import ConfigError
 
-    schedule = {"engine": "gemini", "cron": "0 3 * * 1", "baseModel": "m", "trainingDataset": "t.jsonl"}
+    schedule = {
+        "engine": "gemini",
+        "cron": "0 3 * * 1",
+        "baseModel": "gemini-3.5-flash",
+        "trainingDataset": "t.jsonl",
+    }
     with pytest.raises(ConfigError) as caught:
         parse_config(
             {"region": "us-central1", "schedules": {"aa": {**schedule, "retryCount": 2}}},

@@ -25,7 +25,7 @@ def body(**fields: Any) -> str:
     return base64.b64encode(json.dumps(fields).encode()).decode()
 
 
-GOOD_BODY = {"baseModel": "gemini-3-flash", "labels": {"team": "ml", "tunectl-schedule": "nightly"}}
+GOOD_BODY = {"baseModel": "gemini-3.5-flash", "labels": {"team": "ml", "tunectl-schedule": "nightly"}}
 
 
 def job(*, uri: str = VERTEX_URI, token: dict[str, Any] | None = None, **body_fields: Any) -> dict[str, Any]:
@@ -468,6 +468,28 @@ EXAMPLES = [
         "one retry",
         t.SCHEDULER_JOB,
         {**job(), "retryConfig": {"retryCount": 1}},
+        FAIL,
+    ),
+    Example("scheduler-job-known-base-model", "a model Vertex AI tunes", t.SCHEDULER_JOB, job(), PASS),
+    Example(
+        "scheduler-job-known-base-model",
+        "a retired model",
+        t.SCHEDULER_JOB,
+        job(baseModel="gemini-2.5-flash", labels=GOOD_BODY["labels"]),
+        FAIL,
+    ),
+    Example(
+        "scheduler-job-known-base-model",
+        "a model nobody lists",
+        t.SCHEDULER_JOB,
+        job(baseModel="gemini-3-flash", labels=GOOD_BODY["labels"]),
+        FAIL,
+    ),
+    Example(
+        "scheduler-job-known-base-model",
+        "an RLHF reference the pipeline does not know",
+        t.SCHEDULER_JOB,
+        job(runtimeConfig={"parameterValues": {"large_model_reference": "llama-7b"}}),
         FAIL,
     ),
     # 10

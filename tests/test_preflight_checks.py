@@ -39,7 +39,7 @@ def gemini(settings: Any, **overrides: Any) -> PreflightReport:
         "train": GEMINI_TRAIN,
         "validation": GEMINI_VALIDATION,
         "engine": "gemini",
-        "base_model": "gemini-2.5-flash",
+        "base_model": "gemini-2.5-pro",
         "epochs": 3,
         "spend_lookup": spent("100"),
         "today": date(2026, 1, 20),
@@ -52,6 +52,7 @@ def rlhf(settings: Any, accelerator: str, **overrides: Any) -> PreflightReport:
         "train": PREFERENCES,
         "engine": "rlhf-pipeline",
         "accelerator": accelerator,
+        "base_model": "t5-small",
         "steps": 300,
         "spend_lookup": spent("100"),
         "today": date(2026, 1, 20),
@@ -74,6 +75,7 @@ def test_gemini_run_with_a_free_slot_and_headroom_is_a_go(settings: Any) -> None
     report = gemini(settings)
     assert report.go
     assert status_of(report) == {
+        "model": "ok",
         "dataset": "ok",
         "region": "ok",
         "quota concurrent-tuning-jobs": "ok",
@@ -116,7 +118,11 @@ def test_gpu_run_needs_both_gpus_and_cpus(settings: Any, quotas: QuotasServer) -
     assert status_of(report)["quota a100-80gb-gpus"] is CheckStatus.ok
     assert status_of(report)["quota a2-cpus"] is CheckStatus.no
     quotas.set_limit(A2_CPU_ID, "us-central1", 96)
-    assert rlhf(settings, "gpu").go
+    report = rlhf(settings, "gpu")
+    # The GPU configuration has no price yet: the cost, and so the budget, cannot be checked.
+    assert report.verdict == "unknown"
+    assert {c.name for c in report.unknown} == {"cost estimate", "budget headroom"}
+    assert rlhf(settings, "gpu", allow_unknown=["cost", "budget"]).go
 
 
 def test_all_tuning_slots_in_use_is_a_no_go(settings: Any, genai_client: Any) -> None:
@@ -197,8 +203,12 @@ def test_failing_quota_api_is_unknown_never_ok(cloud: Cloud, settings: Any) -> N
     check = report.by_name("quota concurrent-tuning-jobs")
     assert check.status is CheckStatus.unknown
     assert "cloud-permission-denied" in check.reason
-    assert report.go  # an unknown is reported, not a no...
-    assert not gemini(settings, strict=True).go  # ...unless asked to be strict
+    assert report.verdict == "unknown" and not report.go  # fail closed: an unknown is not a go...
+    cloud.faults.inject(QUOTA_INFOS_LIST, 403, times=2)
+    waived = gemini(settings, allow_unknown=["quota"])
+    assert waived.verdict == "go" and [c.name for c in waived.waived_checks] == [
+        check.name
+    ]  # ...unless waived
 
 
 def test_failing_budget_api_is_unknown(cloud: Cloud, settings: Any) -> None:
@@ -227,6 +237,7 @@ def test_offline_preflight_checks_dataset_region_and_cost_and_says_what_it_canno
 
     report = gemini(Settings())
     assert status_of(report) == {
+        "model": "ok",
         "dataset": "ok",
         "region": "ok",
         "quota concurrent-tuning-jobs": "unknown",
@@ -234,7 +245,7 @@ def test_offline_preflight_checks_dataset_region_and_cost_and_says_what_it_canno
         "cost estimate": "ok",
     }
     assert "no project set" in report.by_name("budget headroom").reason
-    assert report.go
+    assert report.verdict == "unknown" and not report.go  # offline is never a go
 
 
 def test_cli_exit_status_and_json(
@@ -247,13 +258,17 @@ def test_cli_exit_status_and_json(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     isolate_config(monkeypatch, tmp_path)
-    args = ("preflight", "--train", PREFERENCES, "--engine", "rlhf-pipeline", "--steps", "300")
+    args = ("preflight", "--train", PREFERENCES, "--engine", "rlhf-pipeline", "--base-model", "t5-small")
+    args += ("--steps", "300")
     status, data, _ = run_json(capsys, *args)
     assert (status, data["verdict"]) == (1, "no-go")
     assert {c["name"]: c["status"] for c in data["checks"]}["quota tpu-v3-pod-cores"] == "no"
     quotas.set_limit(TPU_ID, "europe-west4", 64)
     status, data, _ = run_json(capsys, *args)
-    assert (status, data["verdict"], data["go"]) == (0, "go", True)
+    unknown = {c["name"] for c in data["checks"] if c["status"] == "unknown"}
+    assert (status, data["verdict"], data["go"], unknown) == (1, "unknown", False, {"budget headroom"})
+    status, data, _ = run_json(capsys, *args, "--allow-unknown", "budget")
+    assert (status, data["verdict"], data["go"], data["waived"]) == (0, "go", True, ["budget headroom"])
 
 
 def test_an_invalid_policy_config_makes_the_region_unknown(cloud: Cloud, tmp_path: Path) -> None:

@@ -152,10 +152,21 @@ def test_force_overrides_the_stack_managed_refusal(
     assert quotas.preferences[stack["name"]]["quotaConfig"]["annotations"] == {"managed-by": "pulumi-stack"}
 
 
-def test_declining_the_confirmation_sends_nothing(
+def test_without_a_terminal_or_yes_it_refuses_and_sends_nothing(
     quotas: QuotasServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    ask = [a for a in ASK if a != "--yes"]
+    status, _out, err = run_cli(capsys, "quota", "request", "tpu-v3-pod-cores", "--value", "64", *ask)
+    assert status == 2 and "error[confirmation-needed]" in err and "--yes" in err
+    assert quotas.preferences == {}
+
+
+def test_declining_the_confirmation_sends_nothing(
+    quotas: QuotasServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
+
+    monkeypatch.setattr("ops.commands.common.interactive", lambda: True)  # a person at a terminal
 
     from ops.cli import app
 

@@ -35,7 +35,7 @@ SCHEDULES = {
     "nightly-sft": {
         "engine": "gemini",
         "cron": "0 3 * * *",
-        "baseModel": "gemini-2.5-flash",
+        "baseModel": "gemini-2.5-pro",
         "trainingDataset": "support/train.jsonl",
         "validationDataset": "support/validation.jsonl",
         "epochs": 2,
@@ -45,7 +45,7 @@ SCHEDULES = {
         "engine": "gemini",
         "cron": "0 4 * * 6",
         "timeZone": "Europe/Amsterdam",
-        "baseModel": "gemini-2.5-flash",
+        "baseModel": "gemini-3.5-flash",
         "method": "preference",
         "trainingDataset": "preference/train.jsonl",
     },
@@ -230,7 +230,7 @@ def test_no_free_tuning_job_slot_is_a_no_go(env: Any, capsys: Any, cloud: Cloud,
     from google.genai import types
 
     genai_client.tunings.tune(
-        base_model="gemini-2.5-flash",
+        base_model="gemini-2.5-pro",
         training_dataset=types.TuningDataset(gcs_uri=f"gs://{BUCKET}/support/train.jsonl"),
         config=types.CreateTuningJobConfig(labels={"tunectl-run-id": "gem-other"}),
     )
@@ -252,6 +252,18 @@ def test_an_rlhf_schedule_without_gpu_quota_is_a_no_go(env: Any, capsys: Any, cl
     assert checks["request body"] == "ok"  # a PipelineJob the v1 schema accepts
     assert checks["dataset"] == "ok"
     assert checks["quota a100-80gb-gpus"] == "no"  # the test project has no restricted-image quota
+
+
+def test_a_model_retired_since_pulumi_up_is_a_no_go(env: Any, capsys: Any, cloud: Cloud) -> None:
+    import json
+
+    scheduler = cloud.get(SchedulerServer)
+    body = json.loads(base64.b64decode(scheduler.jobs[SFT]["httpTarget"]["body"]))
+    body["baseModel"] = "gemini-2.5-flash"  # retired for tuning on 2026-10-16
+    scheduler.jobs[SFT]["httpTarget"]["body"] = base64.b64encode(json.dumps(body).encode()).decode()
+    status, data, _ = run_json(capsys, "schedules", "check", "nightly-sft")
+    assert status == 1
+    assert statuses(data["schedules"][0])["model"] == "no"
 
 
 def test_a_schedule_that_retries_is_a_no_go(env: Any, capsys: Any, cloud: Cloud) -> None:

@@ -16,8 +16,8 @@ CLASSIFICATION = SAMPLES / "sarcasm-classification"
 
 def _tuned_run(tune: TuneCli, cloud: Any) -> str:
     status, result = tune.json(
-        "tune", "launch", "--engine", "gemini", "--base-model", "gemini-2.5-flash",
-        "--train", str(CLASSIFICATION / "train.jsonl"), "--epochs", "1", "--skip-preflight",
+        "tune", "launch", "--engine", "gemini", "--base-model", "gemini-3.5-flash",
+        "--train", str(CLASSIFICATION / "train.jsonl"), "--epochs", "1", "--skip-preflight", "--yes",
     )  # fmt: skip
     assert status == 0, result
     cloud.clock.tick(3)
@@ -71,14 +71,14 @@ def test_evaluate_against_base_scores_both_models_side_by_side(
     run_id = _tuned_run(tune, cloud)
     (endpoint,) = vertex_server.endpoints
     vertex_server.replies[endpoint] = "sarcastic"
-    vertex_server.replies["gemini-2.5-flash"] = "not_sarcastic"  # the base model says the opposite
+    vertex_server.replies["gemini-3.5-flash"] = "not_sarcastic"  # the base model says the opposite
     status, out, _err = tune(
         "tune", "evaluate", run_id, "--eval", str(CLASSIFICATION / "validation.jsonl"), "--against-base",
         "-f", "json",
     )  # fmt: skip
     assert status == 0
     report = json.loads(out)
-    assert report["base_model"] == "gemini-2.5-flash"
+    assert report["base_model"] == "gemini-3.5-flash"
     assert report["tuned"]["accuracy"] == 0.5 and report["base"]["accuracy"] == 0.5
     assert report["base"]["per_class"]["not_sarcastic"]["recall"] == 1.0
     assert report["tuned"]["per_class"]["not_sarcastic"]["recall"] == 0.0
@@ -99,8 +99,8 @@ def test_evaluate_writes_a_markdown_report_atomically(tune: TuneCli, cloud: Any,
 
 def test_predict_before_the_run_finished_says_to_wait(tune: TuneCli) -> None:
     status, result = tune.json(
-        "tune", "launch", "--engine", "gemini", "--base-model", "gemini-2.5-flash",
-        "--train", str(CLASSIFICATION / "train.jsonl"), "--skip-preflight",
+        "tune", "launch", "--engine", "gemini", "--base-model", "gemini-3.5-flash",
+        "--train", str(CLASSIFICATION / "train.jsonl"), "--skip-preflight", "--yes",
     )  # fmt: skip
     status, _out, err = tune("tune", "predict", result["run_id"], "--prompt", "hi")
     assert status == 1 and "error[endpoint-missing]" in err and "tune wait" in err

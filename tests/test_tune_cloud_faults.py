@@ -11,12 +11,14 @@ from tests.cloud.vertex import VertexServer
 from tests.tune_fixtures import SAMPLES, TuneCli, pipeline_cache_fixture, tune_fixture  # noqa: F401 - fixtures
 
 GEMINI = (
-    "tune", "launch", "--engine", "gemini", "--base-model", "gemini-2.5-flash",
-    "--train", str(SAMPLES / "sarcasm-generation" / "train.jsonl"), "--epochs", "1", "--skip-preflight",
+    "tune", "launch", "--engine", "gemini", "--base-model", "gemini-3.5-flash",
+    "--train", str(SAMPLES / "sarcasm-generation" / "train.jsonl"), "--epochs", "1",
+    "--skip-preflight", "--yes",
 )  # fmt: skip
 PIPELINE = (
     "tune", "launch", "--engine", "rlhf-pipeline", "--accelerator", "gpu", "--base-model", "t5-small",
-    "--train", str(SAMPLES / "sarcasm-preference" / "train.jsonl"), "--steps", "5", "--skip-preflight",
+    "--train", str(SAMPLES / "sarcasm-preference" / "train.jsonl"), "--steps", "5",
+    "--skip-preflight", "--yes",
 )  # fmt: skip
 TUNING_CREATE = "aiplatform.projects.locations.tuningJobs.create"
 

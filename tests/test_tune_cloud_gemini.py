@@ -21,9 +21,9 @@ from tests.tune_fixtures import (  # noqa: F401 - fixtures
 GENERATION = SAMPLES / "sarcasm-generation"
 PREFERENCE = SAMPLES / "sarcasm-preference"
 LAUNCH = (
-    "tune", "launch", "--engine", "gemini", "--base-model", "gemini-2.5-flash",
+    "tune", "launch", "--engine", "gemini", "--base-model", "gemini-2.5-pro",
     "--train", str(GENERATION / "train.jsonl"), "--validation", str(GENERATION / "validation.jsonl"),
-    "--epochs", "2", "--label", "team=nlp", "--skip-preflight",
+    "--epochs", "2", "--label", "team=nlp", "--skip-preflight", "--yes",
 )  # fmt: skip
 
 
@@ -80,8 +80,9 @@ def test_preference_run_converts_the_articles_format_and_succeeds(
     storage_server: StorageServer,
 ) -> None:
     status, result = tune.json(
-        "tune", "launch", "--engine", "gemini", "--method", "preference", "--base-model", "gemini-2.5-flash",
-        "--train", str(PREFERENCE / "train.jsonl"), "--epochs", "1", "--beta", "0.2", "--skip-preflight",
+        "tune", "launch", "--engine", "gemini", "--method", "preference", "--base-model", "gemini-3.5-flash",
+        "--train", str(PREFERENCE / "train.jsonl"), "--epochs", "1", "--beta", "0.2",
+        "--skip-preflight", "--yes",
     )  # fmt: skip
     assert status == 0, result
     (job,) = vertex_server.tuning_jobs.values()
@@ -90,7 +91,7 @@ def test_preference_run_converts_the_articles_format_and_succeeds(
     uploaded = storage_server.read_uri(spec["trainingDatasetUri"])
     assert uploaded is not None and b'"completions"' in uploaded.splitlines()[0]
     cloud.clock.tick(3)
-    status, waited = tune.json("tune", "wait", result["run_id"], "--poll-interval", "0")
+    status, waited = tune.json("tune", "wait", result["run_id"], "--poll-interval", "0.01")
     assert status == 0 and waited["tuned_model"]
 
 
@@ -146,7 +147,7 @@ def test_cancel_waits_until_the_job_is_cancelled(
     with Ticker(cloud):
         status, cancelled = tune.json("tune", "cancel", run_id, "--yes", "--poll-interval", "0.01")
     assert status == 0 and cancelled["state"] == "CANCELLED"
-    status, out, _err = tune("tune", "wait", run_id, "--poll-interval", "0")
+    status, out, _err = tune("tune", "wait", run_id, "--poll-interval", "0.01")
     assert status == 1 and "CANCELLED" in out
 
 
@@ -218,9 +219,9 @@ def test_gcs_datasets_are_used_in_place_or_converted_when_in_the_articles_style(
         "user-data", "palm/validation.jsonl", (GENERATION / "validation.jsonl").read_bytes()
     )
     status, result = tune.json(
-        "tune", "launch", "--engine", "gemini", "--base-model", "gemini-2.5-flash", "--epochs", "1",
+        "tune", "launch", "--engine", "gemini", "--base-model", "gemini-3.5-flash", "--epochs", "1",
         "--train", "gs://user-data/gemini/train.jsonl", "--validation", "gs://user-data/palm/validation.jsonl",
-        "--skip-preflight",
+        "--skip-preflight", "--yes",
     )  # fmt: skip
     assert status == 0, result
     (job,) = vertex_server.tuning_jobs.values()

@@ -34,7 +34,7 @@ def test_rlhf_run_on_each_accelerator(
         "tune", "launch", "--engine", "rlhf-pipeline", "--accelerator", accelerator,
         "--base-model", "t5-small", "--train", str(PREFERENCE / "train.jsonl"),
         "--prompts", str(PREFERENCE / "prompts.jsonl"),
-        "--validation", str(PREFERENCE / "eval.jsonl"), "--epochs", "2", "--skip-preflight",
+        "--validation", str(PREFERENCE / "eval.jsonl"), "--epochs", "2", "--skip-preflight", "--yes",
     )  # fmt: skip
     assert status == 0, result
     (job,) = vertex_server.pipeline_jobs.values()
@@ -64,7 +64,7 @@ def test_rlhf_run_on_each_accelerator(
 def test_relaunching_a_pipeline_run_finds_it(tune: TuneCli, vertex_server: VertexServer) -> None:
     args = (
         "tune", "launch", "--engine", "rlhf-pipeline", "--accelerator", "tpu", "--base-model", "t5-small",
-        "--train", str(PREFERENCE / "train.jsonl"), "--steps", "10", "--skip-preflight",
+        "--train", str(PREFERENCE / "train.jsonl"), "--steps", "10", "--skip-preflight", "--yes",
     )  # fmt: skip
     first = tune.json(*args)[1]
     again = tune.json(*args)[1]
@@ -75,7 +75,7 @@ def test_relaunching_a_pipeline_run_finds_it(tune: TuneCli, vertex_server: Verte
 def test_predict_on_a_pipeline_run_says_it_is_gemini_only(tune: TuneCli) -> None:
     status, result = tune.json(
         "tune", "launch", "--engine", "rlhf-pipeline", "--accelerator", "tpu",
-        "--base-model", "t5-small", "--train", str(PREFERENCE / "train.jsonl"), "--skip-preflight",
+        "--base-model", "t5-small", "--train", str(PREFERENCE / "train.jsonl"), "--skip-preflight", "--yes",
     )  # fmt: skip
     assert status == 0, result
     for command in (("predict", "--prompt", "hi"), ("evaluate", "--eval", str(PREFERENCE / "eval.jsonl"))):

@@ -11,7 +11,7 @@ from tests.cloud.vertex import VertexServer
 from tests.tune_fixtures import SAMPLES, TuneCli, pipeline_cache_fixture, tune_fixture  # noqa: F401 - fixtures
 
 TRAIN = str(SAMPLES / "sarcasm-generation" / "train.jsonl")
-GEMINI = ("tune", "launch", "--engine", "gemini", "--base-model", "gemini-2.5-flash", "--epochs", "1")
+GEMINI = ("tune", "launch", "--engine", "gemini", "--base-model", "gemini-3.5-flash", "--epochs", "1")
 
 
 def test_an_invalid_dataset_is_refused_and_nothing_is_sent(
@@ -21,7 +21,7 @@ def test_an_invalid_dataset_is_refused_and_nothing_is_sent(
 ) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"input_text": "hi", "output_text": ""}\n{"input_text": "x"\n', encoding="utf-8")
-    status, _out, err = tune(*GEMINI, "--train", str(bad), "--skip-preflight")
+    status, _out, err = tune(*GEMINI, "--train", str(bad), "--skip-preflight", "--yes")
     assert status == 1 and "error[dataset-invalid]" in err and "dataset validate" in err
     assert cloud.faults.calls == {}
 
@@ -51,22 +51,52 @@ def test_engine_specific_flags_are_checked(tune: TuneCli) -> None:
 
 def test_a_launch_without_stack_outputs_says_how_to_get_them(tune: TuneCli, monkeypatch: Any) -> None:
     monkeypatch.delenv("TUNECTL_STACK_OUTPUTS")
-    status, _out, err = tune(*GEMINI, "--train", TRAIN, "--skip-preflight")
+    status, _out, err = tune(*GEMINI, "--train", TRAIN, "--skip-preflight", "--yes")
     assert status == 2 and "error[stack-outputs-missing]" in err and "pulumi stack output --json" in err
 
 
-def test_launch_runs_preflight_first(tune: TuneCli, vertex_server: VertexServer) -> None:
-    status, result = tune.json(*GEMINI, "--train", TRAIN)
+def test_launch_runs_preflight_first_and_an_unknown_stops_it(
+    tune: TuneCli, vertex_server: VertexServer, storage_server: Any
+) -> None:
+    # No billing account, and no published price for the model: budget and cost cannot be checked.
+    status, _out, err = tune(*GEMINI, "--train", TRAIN, "--yes")
+    assert status == 1 and "error[preflight-unknown]" in err
+    assert "budget headroom" in err and "cost estimate" in err and "--allow-unknown budget / cost" in err
+    assert not vertex_server.tuning_jobs and not storage_server.objects  # nothing uploaded either
+
+
+def test_waived_unknowns_launch_and_are_recorded(tune: TuneCli, vertex_server: VertexServer) -> None:
+    waive = ("--allow-unknown", "budget", "--allow-unknown", "cost")
+    status, result = tune.json(*GEMINI, "--train", TRAIN, *waive, "--yes")
     assert status == 0 and result["outcome"] == "created", result
     assert result["preflight"]["verdict"] == "go"
+    assert result["preflight"]["waived"] == ["budget headroom", "cost estimate"]
     assert len(vertex_server.tuning_jobs) == 1
+    from ops.ledger import Ledger
+
+    with Ledger(tune.ledger) as ledger:
+        (record,) = ledger.runs()
+    assert record.preflight["waived"] == ["budget headroom", "cost estimate"]
+    assert record.preflight["verdict"] == "go"
+    status, shown = tune.json("tune", "status", result["run_id"])
+    assert shown["preflight"]["waived"] == ["budget headroom", "cost estimate"]
+
+
+def test_skip_preflight_is_recorded(tune: TuneCli) -> None:
+    status, result = tune.json(*GEMINI, "--train", TRAIN, "--skip-preflight", "--yes")
+    assert status == 0 and result["gate"] == {"skipped": True}
+    from ops.ledger import Ledger
+
+    with Ledger(tune.ledger) as ledger:
+        (record,) = ledger.runs()
+    assert record.preflight == {"skipped": True}
 
 
 def test_ctrl_c_stops_waiting_and_leaves_the_job_running(
     tune: TuneCli,
     vertex_server: VertexServer,
 ) -> None:
-    status, result = tune.json(*GEMINI, "--train", TRAIN, "--skip-preflight")
+    status, result = tune.json(*GEMINI, "--train", TRAIN, "--skip-preflight", "--yes")
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
     try:
@@ -88,3 +118,15 @@ def test_a_cmek_key_outside_the_job_region_is_refused_before_sending(tune: TuneC
     in_region = ("--region", "europe-west4", "--kms-key", key, "--dry-run")
     status, result = tune.json(*GEMINI, "--train", TRAIN, *in_region)
     assert status == 0 and result["outcome"] == "dry-run"
+
+
+def test_prompts_are_validated_as_a_prompt_dataset(tune: TuneCli, cloud: Any) -> None:
+    """--prompts takes the pipeline's input_text-only dataset; a supervised file there is refused
+    with the validator's wrong-kind finding, before anything is sent."""
+    preference = SAMPLES / "sarcasm-preference"
+    status, _out, err = tune(
+        "tune", "launch", "--engine", "rlhf-pipeline", "--accelerator", "gpu", "--base-model", "t5-small",
+        "--train", str(preference / "train.jsonl"), "--prompts", TRAIN, "--epochs", "1", "--skip-preflight",
+    )  # fmt: skip
+    assert status == 1 and "error[dataset-invalid]" in err and "wrong-kind" in err
+    assert cloud.faults.calls == {}

@@ -20,7 +20,7 @@ def _gemini_spec(method: Method = Method.supervised, **hp: object) -> LaunchSpec
     return LaunchSpec(
         engine=Engine.gemini,
         method=method,
-        base_model="gemini-2.5-flash",
+        base_model="gemini-3.5-flash",
         region="us-central1",
         hyperparameters=Hyperparameters(**hp),  # type: ignore[arg-type]
         datasets=(
@@ -41,7 +41,7 @@ def test_gemini_supervised_request_carries_every_setting() -> None:
         == "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/tuningJobs"
     )
     body = request["body"]
-    assert body["baseModel"] == "gemini-2.5-flash"
+    assert body["baseModel"] == "gemini-3.5-flash"
     assert body["supervisedTuningSpec"] == {
         "trainingDatasetUri": "gs://b/datasets/sha256/aa.jsonl",
         "validationDatasetUri": "gs://b/datasets/sha256/bb.jsonl",

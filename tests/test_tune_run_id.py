@@ -24,7 +24,7 @@ def _spec(**changes: object) -> LaunchSpec:
     spec = LaunchSpec(
         engine=Engine.gemini,
         method=Method.supervised,
-        base_model="gemini-2.5-flash",
+        base_model="gemini-3.5-flash",
         region="us-central1",
         hyperparameters=Hyperparameters(epochs=3),
         datasets=(DatasetRef("train", "gs://b/datasets/sha256/aa.jsonl", "aa"),),

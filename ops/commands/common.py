@@ -70,3 +70,24 @@ def not_available(group: str) -> TunectlError:
         f"`tunectl {group}` is not available yet",
         hint="see the project's issues for its status",
     )
+
+
+def interactive() -> bool:
+    """Is there a person at a terminal to answer a question?"""
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def confirm_or_refuse(question: str, *, yes: bool, what: str) -> bool:
+    """Ask before changing the cloud. `--yes` skips the question; with no terminal to ask on (a
+    script, a pipe, CI) and no `--yes`, refuse: never read end-of-input as an answer."""
+    if yes:
+        return True
+    if not interactive():
+        raise TunectlError(
+            "confirmation-needed",
+            f"{what} needs confirmation, and there is no terminal to ask on",
+            hint="pass --yes to go ahead without asking",
+        )
+    return bool(typer.confirm(question, err=True))

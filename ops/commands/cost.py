@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -82,6 +82,15 @@ RunsFileOption = Annotated[
         help='JSON {"runs": [ledger records]} to join besides the ledger; repeatable',
     ),
 ]
+FailOverOption = Annotated[
+    float | None,
+    typer.Option(
+        "--fail-over",
+        metavar="PCT",
+        min=0,
+        help="exit 1 when a run's variance passes PCT percent (for CI); the report is still printed",
+    ),
+]
 ThresholdOption = Annotated[
     float,
     typer.Option(
@@ -128,29 +137,147 @@ def reconcile(
     run_key: RunKeyOption = None,
     runs_file: RunsFileOption = None,
     variance_threshold: ThresholdOption = 20.0,
+    fail_over: FailOverOption = None,
     fmt: Annotated[
         ReconcileFormat,
         typer.Option("--format", "-f", help="text, json or csv (stdout)", case_sensitive=False),
     ] = ReconcileFormat.text,
 ) -> None:
     """Billed cost per run (gross, credits, net per currency) against its estimate; unattributed Vertex AI
-    spend, coverage, orphans and runs not billed yet."""
+    spend, account charges (tax, adjustments, rounding), coverage, orphans and runs not billed yet."""
     import sys
 
     from ops.costs.options import prepare
     from ops.costs.reconcile import reconcile_costs
     from ops.costs.report import reconcile_csv, render_reconcile_text
-    from ops.output import print_json, stdout_console
+    from ops.output import stdout_console
 
     inputs = _inputs(billing_export, bigquery_table, month, start, end, invoice_month, run_key, runs_file)
     engine, spec, known = prepare(inputs, get_settings(ctx))
     result = reconcile_costs(engine, spec, known, variance_threshold_pct=variance_threshold)
     if fmt is ReconcileFormat.json:
-        print_json(result.as_json())
+        import msgspec
+
+        sys.stdout.write(msgspec.json.format(result.json_text(), indent=2) + "\n")
     elif fmt is ReconcileFormat.csv:
         sys.stdout.write(reconcile_csv(result))
     else:
         render_reconcile_text(result, stdout_console())
+    if fail_over is not None:
+        over = [
+            r.run_id for r in result.runs if r.variance_pct is not None and abs(r.variance_pct) > fail_over
+        ]
+        if over:
+            from ops.output import note
+
+            note(
+                f"{len(over)} run(s) differ from their estimate by more than {fail_over:g}%: "
+                + ", ".join(over)
+            )
+            raise typer.Exit(1)
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    md = "md"
+    json = "json"
+
+
+@app.command("diff")
+def diff(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[BEFORE.json AFTER.json]",
+            help="two outputs of `cost reconcile --format json`; or none with --month",
+        ),
+    ] = None,
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month", metavar="YYYY-MM", help="compare this month with the one before (reads the export)"
+        ),
+    ] = None,
+    billing_export: BillingExportOption = None,
+    bigquery_table: BigQueryTableOption = None,
+    run_key: RunKeyOption = None,
+    runs_file: RunsFileOption = None,
+    fail_over: Annotated[
+        float | None,
+        typer.Option(
+            "--fail-over",
+            metavar="PCT",
+            min=0,
+            help="exit 1 when a run present in both moved by more than PCT percent (for CI)",
+        ),
+    ] = None,
+    fmt: Annotated[
+        DiffFormat,
+        typer.Option("--format", "-f", help="text, md (a PR comment) or json", case_sensitive=False),
+    ] = DiffFormat.text,
+) -> None:
+    """Compare two reconciliations per run and in total, per currency: two JSON files, or a month
+    against the previous one.
+
+    Examples:
+      tunectl cost diff before.json after.json --format md --fail-over 10
+      tunectl cost diff --month 2026-10 --billing-export out/billing-export.parquet
+    """
+    import sys
+
+    from ops.costs.diff import compare, load_side, render_markdown, render_text
+    from ops.output import print_json
+
+    paths = list(files or [])
+    if month is not None and paths:
+        raise TunectlError("diff-inputs-conflict", "give two files or --month, not both", where="--month")
+    if month is None and len(paths) != 2:
+        raise TunectlError(
+            "diff-inputs-missing",
+            f"cost diff needs two reconciliation files (got {len(paths)}) or --month",
+            where="BEFORE.json AFTER.json",
+            hint="tunectl cost diff before.json after.json, "
+            "or tunectl cost diff --month 2026-10 --billing-export FILES",
+        )
+    if month is not None:
+        before, after = _month_sides(ctx, month, billing_export, bigquery_table, run_key, runs_file)
+    else:
+        before, after = load_side(paths[0]), load_side(paths[1])
+    result = compare(before, after, fail_over)
+    if fmt is DiffFormat.json:
+        print_json(result.as_json())
+    elif fmt is DiffFormat.md:
+        sys.stdout.write(render_markdown(result))
+    else:
+        sys.stdout.write("\n".join(render_text(result)) + "\n")
+    if result.over():
+        raise typer.Exit(1)
+
+
+def _month_sides(
+    ctx: typer.Context,
+    month: str,
+    billing_export: list[str] | None,
+    bigquery_table: str | None,
+    run_key: list[str] | None,
+    runs_file: list[Path] | None,
+) -> tuple[Any, Any]:
+    """The month and the one before, each reconciled from the same export."""
+    import json
+
+    from ops.costs.diff import side_from_json
+    from ops.costs.options import month_bounds, prepare
+    from ops.costs.reconcile import reconcile_costs
+
+    start, _ = month_bounds(month)
+    previous = f"{start.year - (start.month == 1):04d}-{(start.month - 2) % 12 + 1:02d}"
+    sides = []
+    for which in (previous, month):
+        inputs = _inputs(billing_export, bigquery_table, which, None, None, None, run_key, runs_file)
+        engine, spec, known = prepare(inputs, get_settings(ctx))
+        sides.append(side_from_json(json.loads(reconcile_costs(engine, spec, known).json_text()), which))
+    return sides[0], sides[1]
 
 
 @app.command("report")
@@ -166,7 +293,17 @@ def report(
     run_key: RunKeyOption = None,
     runs_file: RunsFileOption = None,
     variance_threshold: ThresholdOption = 20.0,
-    trend_months: Annotated[int, typer.Option("--trend-months", help="months in the trend chart", min=1)] = 6,
+    trend_months: Annotated[
+        int, typer.Option("--trend-months", help="months in the trend chart (1-120)")
+    ] = 6,
+    budget: Annotated[
+        str | None,
+        typer.Option(
+            "--budget",
+            metavar="AMOUNT[ CUR]",
+            help="the window's budget: drawn with the forecast of spend at the current pace",
+        ),
+    ] = None,
     fmt: Annotated[
         ReportFormat | None,
         typer.Option(
@@ -175,15 +312,49 @@ def report(
     ] = None,
 ) -> None:
     """A finance report: one self-contained HTML file with charts (opens offline), Markdown, CSV or JSON."""
-    from ops.atomic import atomic_write_text
+    from ops.costs.options import MAX_TREND_MONTHS
     from ops.costs.report import build_report, render_report
+    from ops.costs.spend_over_time import parse_budget
     from ops.output import note
 
+    if not 1 <= trend_months <= MAX_TREND_MONTHS:
+        raise TunectlError(
+            "trend-months-invalid",
+            f"--trend-months {trend_months} is not between 1 and {MAX_TREND_MONTHS}",
+            where="--trend-months",
+        )
+    _check_output(output)
     chosen = fmt or _format_from_suffix(output)
     inputs = _inputs(billing_export, bigquery_table, month, start, end, invoice_month, run_key, runs_file)
-    data = build_report(inputs, get_settings(ctx), variance_threshold, trend_months)
-    atomic_write_text(output, render_report(data, chosen.value))
+    data = build_report(
+        inputs, get_settings(ctx), variance_threshold, trend_months, parse_budget(budget) if budget else None
+    )
+    _write(output, render_report(data, chosen.value).encode())
     note(f"wrote {output} ({chosen.value})")
+
+
+def _check_output(output: Path) -> None:
+    if output.is_dir():
+        raise TunectlError(
+            "output-is-directory",
+            f"{output} is a directory",
+            where="--output",
+            hint="name a file to write, e.g. --output out/cost-report.html",
+        )
+
+
+def _write(output: Path, data: bytes) -> None:
+    from ops.atomic import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(output, data)
+    except OSError as exc:
+        raise TunectlError(
+            "output-unwritable",
+            f"cannot write {output}: {exc.strerror or exc}",
+            where="--output",
+            hint="choose a path in a folder you can write to",
+        ) from exc
 
 
 def _format_from_suffix(path: Path) -> ReportFormat:
@@ -213,10 +384,10 @@ def sample_export(
     ] = None,
 ) -> None:
     """Write a deterministic sample billing export (and the matching runs file, `<name>.runs.json`)."""
-    from ops.atomic import atomic_write_bytes, atomic_write_text
     from ops.costs import sample_export as sample
     from ops.output import note
 
+    _check_output(output)
     if file_format is None:
         try:
             chosen = sample.format_for(output)
@@ -230,7 +401,7 @@ def sample_export(
     else:
         chosen = file_format.value
     rows = sample.sample_rows()
-    atomic_write_bytes(output, sample.render_export(rows, chosen, detailed=detailed))
+    _write(output, sample.render_export(rows, chosen, detailed=detailed))
     runs_path = sample.runs_file_for(output)
-    atomic_write_text(runs_path, sample.runs_json())
+    _write(runs_path, sample.runs_json().encode())
     note(f"wrote {output} ({len(rows)} rows, {chosen}) and {runs_path}")

@@ -23,6 +23,7 @@ class KindChoice(StrEnum):
     auto = "auto"
     supervised = "supervised"
     preference = "preference"
+    prompt = "prompt"
 
 
 class CounterChoice(StrEnum):
@@ -75,6 +76,14 @@ def validate(
         str | None, typer.Option("--validation", help="validation set, checked for size, kind and leakage")
     ] = None,
     counter: CounterOption = CounterChoice.estimate,
+    check_uris: Annotated[
+        bool,
+        typer.Option(
+            "--check-uris",
+            help="ask Cloud Storage that every gs:// media object exists, has its mimeType and fits "
+            "its size limit (one metadata read per object)",
+        ),
+    ] = False,
     per_code: Annotated[
         int, typer.Option("--max-per-code", help="findings shown per check in text output")
     ] = 5,
@@ -88,7 +97,8 @@ def validate(
     from ops.datasets import validate_files
     from ops.datasets.render import render_reports
 
-    settings = _settings_if_remote(ctx, [*paths, *([validation] if validation else [])])
+    remote = _settings_if_remote(ctx, [*paths, *([validation] if validation else [])])
+    settings = get_settings(ctx) if check_uris else remote
     reports = validate_files(
         paths,
         kind=kind.value,
@@ -96,6 +106,7 @@ def validate(
         counter=make_counter(ctx, counter, base_model),
         validation=validation,
         settings=settings,
+        check_uris=check_uris,
     )
     emit({"files": reports}, fmt, lambda console: render_reports(console, reports, per_code=per_code))
     if not all(r.valid for r in reports):
@@ -112,7 +123,7 @@ def stats(
 ) -> None:
     """Examples, token distributions (p5/p50/p95/max) for input and output, billable tokens."""
     from ops.datasets import validate_file
-    from ops.datasets.render import _tokens_line
+    from ops.datasets.render import _tokens_line, media_line, spelling_line
 
     report = validate_file(
         path,
@@ -131,6 +142,8 @@ def stats(
         "tokens": report.stats["tokens"],
         "billable_tokens": report.stats["tokens"]["billable"],
         "classification": report.stats["classification"],
+        "field_spelling": report.stats["field_spelling"],
+        "media": report.stats["media"],
     }
 
     def render(console: Any) -> None:
@@ -140,6 +153,9 @@ def stats(
             highlight=False,
         )
         console.print(_tokens_line(report.stats), markup=False, highlight=False)
+        for line in (media_line(report.stats), spelling_line(report.stats)):
+            if line is not None:
+                console.print(line, markup=False, highlight=False)
         console.print(f"counter method: {report.stats['token_counter']['method']}", markup=False)
         if report.errors:
             console.print(

@@ -8,7 +8,9 @@ import typer
 
 from ops.commands.common import FormatOption
 from ops.commands.dataset import BaseModelOption, CounterChoice, CounterOption, make_counter
-from ops.output import OutputFormat, emit
+from ops.commands.gate_options import MaxCostOption
+from ops.errors import ExitStatus
+from ops.output import OutputFormat, emit, note, warn
 from ops.tuning.spec import Accelerator, Engine
 
 
@@ -27,12 +29,18 @@ def plan(
         typer.Option("--accelerator", help="rlhf-pipeline: gpu (us-central1) or tpu (europe-west4)"),
     ] = None,
     counter: CounterOption = CounterChoice.estimate,
+    max_cost: MaxCostOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Plan a run: examples, billable tokens, batch size, steps, duration and cost, with every
-    assumption's date and source. The dataset is validated first; an invalid one exits 1."""
+    assumption's date and source. The dataset is validated first; an invalid one exits 1, and so
+    does an estimate above --max-cost or one that cannot be compared with it."""
     from ops.commands.common import get_settings
     from ops.planning.plan import plan_run
+    from ops.preflight.max_cost import judge_cost, parse_max_cost
+
+    ceiling = parse_max_cost(max_cost)
+    _warn_about_model(engine, base_model)
 
     remote = train.startswith("gs://") or bool(validation and validation.startswith("gs://"))
     result = plan_run(
@@ -47,6 +55,10 @@ def plan(
         settings=get_settings(ctx) if remote else None,
     )
     data = result.as_json()
+    if ceiling is not None:
+        cost = result.estimated_cost
+        verdict = judge_cost(ceiling, cost.amount if cost else None, cost.currency if cost else None)
+        data["max_cost"] = {"limit": str(ceiling), "status": verdict.status, "reason": verdict.reason}
 
     def render(console: Any) -> None:
         rows = [
@@ -75,3 +87,17 @@ def plan(
             )
 
     emit(data, fmt, render)
+    if ceiling is not None and data["max_cost"]["status"] != "ok":
+        note(f"max cost: {data['max_cost']['reason']}")
+        raise typer.Exit(int(ExitStatus.CHECK_FAILED))
+
+
+def _warn_about_model(engine: Engine, base_model: str | None) -> None:
+    """A plan may price a model the catalog does not list (limits default); it says so."""
+    if engine is not Engine.gemini or not base_model:
+        return
+    from ops.models.catalog import model_problem
+
+    rule = model_problem(base_model)
+    if rule is not None:
+        warn(f"{rule.message}; `tune launch` will refuse it ({rule.code})")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ops.commands.common import FormatOption, get_settings
+from ops.commands.gate_options import AllowUnknownOption, MaxCostOption
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit
 from ops.tuning.spec import Accelerator, Engine
@@ -18,22 +19,41 @@ if TYPE_CHECKING:
 
 
 def _render(console: Console, report: PreflightReport) -> None:
+    where = f"project {report.project or '(none: offline)'}, {report.region}"
+    render_checks(console, report, title=f"preflight: {report.engine} in {where}")
+    render_verdict(console, report)
+
+
+def render_checks(console: Console, report: PreflightReport, *, title: str) -> None:
+    """One row per check (shared with `tune launch`): a waived unknown says so."""
     from rich.table import Table
 
     marks = {"ok": "[green]ok[/green]", "no": "[red]no[/red]", "unknown": "[yellow]unknown[/yellow]"}
-    where = f"project {report.project or '(none: offline)'}, {report.region}"
-    table = Table("check", "status", "reason", title=f"preflight: {report.engine} in {where}")
+    waived = {check.name for check in report.waived_checks}
+    table = Table("check", "status", "reason", title=title)
     for check in report.checks:
-        table.add_row(check.name, marks[check.status.value], check.reason)
+        note = " (waived)" if check.name in waived else ""
+        table.add_row(check.name, marks[check.status.value] + note, check.reason)
     console.print(table)
-    unknown = sum(1 for c in report.checks if c.status.value == "unknown")
-    verdict = "[green]GO[/green]" if report.go else "[red]NO-GO[/red]"
-    note = (
-        f" ({unknown} check(s) unknown{', which --strict counts as no' if not report.strict else ''})"
-        if unknown
-        else ""
-    )
-    console.print(f"verdict: {verdict}{note}")
+
+
+VERDICT_COLOURS = {"go": "green", "no-go": "red", "unknown": "yellow"}
+
+
+def render_verdict(console: Console, report: PreflightReport) -> None:
+    """The verdict line, what keeps it from go, and what was waived (shared with `tune launch`)."""
+    verdict = report.verdict.value
+    console.print(f"verdict: [{VERDICT_COLOURS[verdict]}]{verdict}[/{VERDICT_COLOURS[verdict]}]")
+    for check in report.waived_checks:
+        console.print(f"  waived with --allow-unknown {check.kind}: {check.name}", highlight=False)
+    if verdict == "unknown":
+        names = ", ".join(c.name for c in report.unknown)
+        waivable = sorted({c.kind for c in report.unknown if c.kind})
+        console.print(
+            f"  not a go: {names} could not be checked"
+            + (f" (waive on purpose with --allow-unknown {' / '.join(waivable)})" if waivable else ""),
+            highlight=False,
+        )
 
 
 def preflight(
@@ -50,21 +70,29 @@ def preflight(
     ] = None,
     base_model: Annotated[
         str | None,
-        typer.Option("--base-model", help="base model, e.g. gemini-2.5-flash (gemini: needed for the cost)"),
+        typer.Option(
+            "--base-model",
+            help="base model, e.g. gemini-3.5-flash or t5-large (`tunectl models list`); "
+            "without it the model check is unknown",
+        ),
     ] = None,
     epochs: Annotated[
         int | None, typer.Option("--epochs", help="epochs to train (the plan's default: 1)", min=1)
     ] = None,
     steps: Annotated[int | None, typer.Option("--steps", help="total steps (rlhf-pipeline)", min=1)] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="treat every unknown check as a no-go")] = False,
+    allow_unknown: AllowUnknownOption = None,
+    max_cost: MaxCostOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
-    """Go/no-go: dataset, region and residency, quota, budget headroom and cost, each ok, no or unknown.
+    """Go/no-go: model, dataset, region and residency, quota, budget headroom and cost, each ok, no or
+    unknown.
 
-    Exit 0 on go, 1 on no-go. Without a project, quota and budget are unknown (with the reason) and the
-    dataset, region and cost are still checked.
+    Verdict go (exit 0) only when every check is ok; no-go (exit 1) when any says no; unknown (exit 1)
+    when one could not be checked. Without a project, quota and budget are unknown (with the reason)
+    and the model, dataset, region and cost are still checked.
     """
     from ops.preflight.gate import run_preflight
+    from ops.preflight.max_cost import parse_max_cost
 
     report = run_preflight(
         get_settings(ctx),
@@ -76,7 +104,8 @@ def preflight(
         base_model=base_model,
         epochs=epochs,
         steps=steps,
-        strict=strict,
+        allow_unknown=[kind.value for kind in allow_unknown or ()],
+        max_cost=parse_max_cost(max_cost),
     )
     emit(report.as_dict(), fmt, lambda console: _render(console, report))
     if not report.go:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ops.commands.common import FormatOption, YesOption, get_settings, group
+from ops.commands.common import FormatOption, YesOption, confirm_or_refuse, get_settings, group
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit
 
@@ -132,7 +132,7 @@ def request(
         dry_run=dry_run,
         force=force,
         stack_ids=stack_preference_ids(settings),
-        confirm=(lambda _prompt: True) if yes else (lambda prompt: typer.confirm(prompt, err=True)),
+        confirm=lambda prompt: confirm_or_refuse(prompt, yes=yes, what="a quota request"),
     )
     if outcome.action == "refused-stack-managed":
         warn(outcome.message)

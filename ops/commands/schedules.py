@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ops.commands.common import DryRunOption, FormatOption, YesOption, get_settings, group
-from ops.errors import ExitStatus, TunectlError
-from ops.output import OutputFormat, emit
+from ops.commands.common import (
+    DryRunOption,
+    FormatOption,
+    YesOption,
+    confirm_or_refuse,
+    get_settings,
+    group,
+)
+from ops.errors import ExitStatus
+from ops.output import OutputFormat, emit, note
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -161,17 +167,16 @@ def status(
 # --- check -------------------------------------------------------------------------------------------
 
 
-def _confirm_pauses(to_pause: list[ScheduleCheck], yes: bool) -> None:
-    if yes or not to_pause:
-        return
+def _confirmed_pauses(to_pause: list[ScheduleCheck], yes: bool) -> list[ScheduleCheck]:
+    """The schedules to pause, once confirmed (`--yes`, or a person at a terminal says yes)."""
+    if not to_pause:
+        return []
     names = ", ".join(r.schedule.name for r in to_pause)
-    if not sys.stdin.isatty():
-        raise TunectlError(
-            "confirmation-needed",
-            f"pausing {names} (next firing no-go) needs confirmation",
-            hint="pass --yes to pause without asking",
-        )
-    typer.confirm(f"Pause {names}? Its next firing is a no-go.", abort=True, err=True)
+    question = f"Pause {names}? Its next firing is a no-go."
+    if confirm_or_refuse(question, yes=yes, what=f"pausing {names} (next firing no-go)"):
+        return to_pause
+    note(f"not paused: {names}")
+    return []
 
 
 def _render_check(console: Console, results: list[ScheduleCheck], overall: str) -> None:
@@ -225,9 +230,8 @@ def check(
     schedules = _schedules(settings, region)
     results = [check_schedule(settings, s) for s in _selected(schedules, name)]
     if pause_on_no_go:
-        to_pause = [r for r in results if r.verdict == NO_GO and not r.schedule.paused]
-        _confirm_pauses(to_pause, yes)
-        for result in to_pause:
+        no_go = [r for r in results if r.verdict == NO_GO and not r.schedule.paused]
+        for result in _confirmed_pauses(no_go, yes):
             paused = schedules.pause(result.schedule)
             results[results.index(result)] = replace(result, schedule=paused, paused_by_check=True)
             if paused.stack_managed:
@@ -249,7 +253,7 @@ def _move(
     ctx: typer.Context, name: str, region: list[str] | None, dry_run: bool, fmt: OutputFormat, verb: str
 ) -> None:
     from ops.clients import SCHEDULER_HOST
-    from ops.output import note, warn
+    from ops.output import warn
 
     settings = get_settings(ctx)
     schedules = _schedules(settings, region)

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ops.commands.common import DryRunOption, FormatOption, YesOption, get_settings, group
+from ops.commands.common import (
+    DryRunOption,
+    FormatOption,
+    YesOption,
+    confirm_or_refuse,
+    get_settings,
+    group,
+)
+from ops.commands.gate_options import AllowUnknownOption, MaxCostOption
 from ops.errors import ExitStatus, TunectlError
 from ops.output import OutputFormat, emit
 from ops.tuning.spec import Accelerator, Engine, Method
@@ -34,7 +42,10 @@ class ReportFormatChoice(StrEnum):
 RunArgument = Annotated[
     str, typer.Argument(help="run id (or a unique prefix of it), or the job's resource name")
 ]
-PollOption = Annotated[float, typer.Option("--poll-interval", help="seconds between status reads", min=0.0)]
+# A floor, not zero: a zero interval would hammer the API in a busy loop.
+PollOption = Annotated[
+    float, typer.Option("--poll-interval", help="seconds between status reads (at least 0.01)", min=0.01)
+]
 RegionsOption = Annotated[
     list[str] | None,
     typer.Option("--region", "-r", help="region to search (repeatable); default: every region the runs use"),
@@ -48,45 +59,6 @@ def _ledger(settings: Settings) -> Ledger:
 
 
 # --- launch ------------------------------------------------------------------------------------------
-
-
-def _render_launch(console: Console, result: LaunchResult) -> None:
-    import json
-
-    if result.dry_run:
-        console.print(
-            f"dry run: nothing was sent. Run id [bold]{result.run_id}[/bold] "
-            f"({result.engine}, {result.region})"
-        )
-    elif result.outcome == "existing":
-        console.print(
-            f"run [bold]{result.run_id}[/bold] already exists: {result.job.name if result.job else '?'} "
-            f"({result.job.state if result.job else '?'}); nothing new was launched (--force launches again)"
-        )
-    else:
-        job = result.job
-        assert job is not None
-        console.print(f"launched run [bold]{result.run_id}[/bold]: {job.name} ({job.state})")
-        if job.billing_id:
-            console.print(f"billing id (vertex-ai-pipelines-run-billing-id): {job.billing_id}")
-        for upload in result.uploads:
-            verb = "uploaded" if upload["uploaded"] else "already present, not uploaded"
-            console.print(f"  {upload['role']}: {upload['uri']} ({upload['bytes']} bytes, {verb})")
-    for placeholder in result.placeholders:
-        console.print(
-            f"[yellow]placeholder:[/yellow] {placeholder} is not configured; the request shows a stand-in"
-        )
-    if result.estimate and result.estimate.get("amount") is not None:
-        console.print(f"estimated cost: {result.estimate['amount']} {result.estimate.get('currency') or ''}")
-    elif result.estimate:
-        console.print(
-            "estimated cost: unknown (`tunectl plan` with the same options lists the missing figure)"
-        )
-    if result.dry_run:
-        console.print(f"{result.request['method']} {result.request['url']}")
-        # Plain text, never wrapped or cropped: this is what would go over the wire.
-        body = json.dumps(result.request["body"], indent=2, ensure_ascii=False)
-        console.print(body, markup=False, highlight=False)
 
 
 @app.command("launch")
@@ -140,12 +112,23 @@ def launch(
         bool, typer.Option("--force", help="launch again even if this exact run exists")
     ] = False,
     skip_preflight: Annotated[
-        bool, typer.Option("--skip-preflight", help="do not run preflight first")
+        bool, typer.Option("--skip-preflight", help="do not run preflight first (printed and recorded)")
     ] = False,
+    allow_unknown: AllowUnknownOption = None,
+    max_cost: MaxCostOption = None,
+    allow_unknown_model: Annotated[
+        bool,
+        typer.Option("--allow-unknown-model", help="launch a base model the catalog does not list"),
+    ] = False,
+    yes: YesOption = False,
     dry_run: DryRunOption = False,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
-    """Validate, upload and launch a tuning run (idempotent: the same run is found, not launched twice)."""
+    """Validate, plan and preflight a tuning run, show them, ask, then upload and launch it.
+
+    Idempotent: the same run is found, not launched twice. Anything but a go verdict stops before
+    the upload (exit 1); --yes skips the question, which a script without a terminal must pass.
+    """
     from ops.tuning.labels import parse_label_flags
     from ops.tuning.launch import launch as launch_run
     from ops.tuning.spec import Hyperparameters, LaunchRequest
@@ -177,10 +160,25 @@ def launch(
         force=force,
         dry_run=dry_run,
         skip_preflight=skip_preflight,
+        allow_unknown=tuple(kind.value for kind in allow_unknown or ()),
+        max_cost=max_cost,
+        allow_unknown_model=allow_unknown_model,
     )
+
+    def confirm(pending: LaunchResult) -> None:
+        from ops.commands.launch_view import render_before_launch
+        from ops.output import stderr_console
+
+        render_before_launch(stderr_console(), pending)
+        question = f"Launch run {pending.run_id} ({pending.engine}, {pending.region})?"
+        if not confirm_or_refuse(question, yes=yes, what=f"launching run {pending.run_id}"):
+            raise typer.Abort()  # nothing was uploaded or launched
+
     with _ledger(settings) as ledger:
-        result = launch_run(settings, ledger, request)
-    emit(result, fmt, lambda console: _render_launch(console, result))
+        result = launch_run(settings, ledger, request, confirm)
+    from ops.commands.launch_view import render_launch
+
+    emit(result, fmt, lambda console: render_launch(console, result))
 
 
 # --- list, status, sync ------------------------------------------------------------------------------
@@ -254,10 +252,14 @@ def list_runs(
 
 
 def _status_data(record: RunRecord, job: JobView) -> dict[str, Any]:
+    from ops.tuning.watch import console_url, timeline
+
     return {
         "run_id": record.run_id,
         "engine": job.engine,
         "job_name": job.name,
+        "console_url": console_url(job.name),
+        "timeline": [{"event": event, "time": time} for event, time in timeline(job)],
         "state": job.state,
         "region": record.region,
         "base_model": job.base_model or record.base_model,
@@ -270,6 +272,8 @@ def _status_data(record: RunRecord, job: JobView) -> dict[str, Any]:
         "billing_ids": record.billing_ids,
         "labels": job.labels,
         "tuning_data_stats": job.stats,
+        "training": job.metrics,
+        "preflight": record.preflight or None,  # how the launch passed its gate, as recorded
         "estimate": {
             "amount": record.estimate_amount,
             "currency": record.estimate_currency,
@@ -290,9 +294,37 @@ def _refresh(settings: Settings, ledger: Ledger, ref: str) -> tuple[RunRecord, A
     return record, backend, job
 
 
+def _render_stats(console: Console, job: JobView) -> None:
+    from rich.table import Table
+
+    from ops.tuning.watch import stat_rows
+
+    rows = stat_rows(job.stats)
+    if rows:
+        table = Table("tuning data statistic", "value", title="data stats (reported by Vertex AI)")
+        for name, value in rows:
+            table.add_row(name, value)
+        console.print(table)
+    training = job.metrics
+    if training.get("experiment"):
+        console.print(
+            f"{'experiment':>12}: {training['experiment']} "
+            "(per-step training metrics, in Vertex AI Experiments)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if training.get("metrics_uri"):
+        console.print(f"{'metrics':>12}: {training['metrics_uri']}", highlight=False, soft_wrap=True)
+    if training.get("checkpoints"):
+        table = Table("checkpoint", "epoch", "step", title="checkpoints")
+        for point in training["checkpoints"]:
+            table.add_row(str(point["checkpoint_id"]), str(point["epoch"]), str(point["step"]))
+        console.print(table)
+
+
 @app.command("status")
 def status(ctx: typer.Context, run: RunArgument, fmt: FormatOption = OutputFormat.text) -> None:
-    """State, times, tuning data stats, tuned model and endpoint, and the error if it failed."""
+    """State, console link, timeline, tuning data stats, tuned model and endpoint, and the error."""
     settings = get_settings(ctx)
     with _ledger(settings) as ledger:
         record, _backend, job = _refresh(settings, ledger, run)
@@ -319,8 +351,17 @@ def status(ctx: typer.Context, run: RunArgument, fmt: FormatOption = OutputForma
             console.print(f"{'billing ids':>12}: {', '.join(data['billing_ids'])}", highlight=False)
         if data["estimate"]:
             console.print(f"{'estimate':>12}: {data['estimate']['amount']} {data['estimate']['currency']}")
-        for stats_key, value in sorted(job.stats.items()):
-            console.print(f"{'data stats':>12}: {stats_key}: {value}", highlight=False)
+        if data["preflight"]:
+            gate = data["preflight"]
+            line = "skipped (--skip-preflight)" if gate.get("skipped") else gate.get("verdict", "?")
+            if gate.get("waived"):
+                line += f"; waived: {', '.join(gate['waived'])}"
+            console.print(f"{'preflight':>12}: {line}", highlight=False)
+        if data["console_url"]:
+            console.print(f"{'console':>12}: {data['console_url']}", highlight=False, soft_wrap=True)
+        for item in data["timeline"]:
+            console.print(f"{'timeline':>12}: {item['time']}  {item['event']}", highlight=False)
+        _render_stats(console, job)
 
     emit(data, fmt, render)
 
@@ -364,26 +405,50 @@ def wait(
     run: RunArgument,
     poll_interval: PollOption = 30.0,
     timeout: Annotated[
-        float | None, typer.Option("--timeout", help="give up after this many seconds (exit 1)")
+        float | None, typer.Option("--timeout", help="give up after this many seconds (exit 1)", min=0.0)
     ] = None,
+    cancel_on_timeout: Annotated[
+        bool,
+        typer.Option("--cancel-on-timeout", help="cancel the job when --timeout passes (it stops billing)"),
+    ] = False,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Follow a run until it ends: exit 0 when it succeeded, 1 when it failed or was cancelled.
 
-    Ctrl-C stops waiting and leaves the job running."""
+    Ctrl-C stops waiting and leaves the job running; so does --timeout, unless --cancel-on-timeout."""
     from ops.output import note, stderr_console
     from ops.tuning.runs import poll, record_from_job
 
+    if cancel_on_timeout and timeout is None:
+        raise TunectlError(
+            "cancel-on-timeout-needs-timeout", "--cancel-on-timeout needs --timeout", where="--timeout"
+        )
     settings = get_settings(ctx)
     with _ledger(settings) as ledger:
         record, backend, job = _refresh(settings, ledger, run)
         console = stderr_console()
         last_state: list[str] = []
+        from ops.tuning.watch import console_url
+
+        if url := console_url(job.name):
+            note(f"{record.run_id}: follow it in the console: {url}")
+
+        seen_stats: list[dict[str, Any]] = [{}]  # stats already there are shown once too
 
         def show(current: JobView) -> None:
             if not last_state or last_state[-1] != current.state:
                 note(f"{record.run_id}: {current.state} (elapsed {_elapsed(current.create_time)})")
                 last_state.append(current.state)
+            if current.stats and current.stats != seen_stats[-1]:
+                from ops.tuning.watch import stat_rows
+
+                rows = stat_rows(current.stats)
+                shown = "; ".join(f"{name.rsplit('.', 1)[-1]} {value}" for name, value in rows[:4])
+                note(
+                    f"{record.run_id}: data stats {shown}"
+                    + (f" (+{len(rows) - 4} more)" if len(rows) > 4 else "")
+                )
+                seen_stats.append(current.stats)
             status_line.update(f"{record.run_id}: {current.state}, elapsed {_elapsed(current.create_time)}")
 
         try:
@@ -401,9 +466,15 @@ def wait(
                 f"`tunectl tune wait {record.run_id}` resumes"
             )
             raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
+        cancelled = False
+        if cancel_on_timeout and not job.terminal:
+            note(f"{record.run_id}: still {job.state} after {timeout:g} s; cancelling {job.name}")
+            backend.cancel(job.name)
+            job = backend.get(job.name)
+            cancelled = True
         if job.run_id:
             record = ledger.merge(record_from_job(job))
-    data = _status_data(record, job)
+    data = _status_data(record, job) | {"cancelled_at_timeout": cancelled}
 
     def render(out: Console) -> None:
         line = (
@@ -426,7 +497,9 @@ def cancel(
     run: RunArgument,
     yes: YesOption = False,
     poll_interval: PollOption = 5.0,
-    timeout: Annotated[float, typer.Option("--timeout", help="seconds to wait for CANCELLED")] = 600.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="seconds to wait for CANCELLED", min=0.0)
+    ] = 600.0,
     dry_run: DryRunOption = False,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
@@ -459,14 +532,9 @@ def cancel(
             emit(request, fmt, lambda console: console.print(f"dry run: nothing was sent.\nPOST {url}"))
             return
         else:
-            if not yes:
-                if not sys.stdin.isatty():
-                    raise TunectlError(
-                        "confirmation-needed",
-                        f"cancelling {job.name} needs confirmation",
-                        hint="pass --yes to cancel without asking",
-                    )
-                typer.confirm(f"Cancel run {record.run_id} ({job.name}, {job.state})?", abort=True, err=True)
+            question = f"Cancel run {record.run_id} ({job.name}, {job.state})?"
+            if not confirm_or_refuse(question, yes=yes, what=f"cancelling {job.name}"):
+                raise typer.Abort()
             try:
                 backend.cancel(job.name)
             except TunectlError as exc:

@@ -11,7 +11,8 @@ than BigQuery's `FROM t, UNNEST(labels)` shape (DESIGN.md section 5). BigQuery g
 over `UNNEST`, its documented idiom. Money is cast per row to DECIMAL(38,9) / NUMERIC (BigQuery's
 NUMERIC *is* 38 digits with 9 after the point), then summed exactly; Python only adds Decimals.
 
-The queries aggregate to a few rows per run, SKU and currency; `reconcile.py` assembles the answer.
+The queries aggregate to a few rows per run, SKU and currency (`GROUP_COLUMNS`); `assemble.py` turns
+those groups into runs, totals and JSON in DuckDB, whichever engine produced them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,53 @@ from ops.costs.model import VERTEX_AI_SERVICE_DESCRIPTION, VERTEX_AI_SERVICE_ID,
 REQUIRED_VALUES: tuple[str, ...] = ("cost", "currency", "usage_start_time", "usage_end_time")
 
 
+SOURCE_COLUMNS = (
+    "service",
+    "sku",
+    "project",
+    "labels",
+    "credits",
+    "cost",
+    "currency",
+    "usage_start_time",
+    "usage_end_time",
+    "export_time",
+    "invoice",
+    "cost_type",
+)
+
+# The aggregate's columns and their DuckDB types: groups that come back from BigQuery are loaded into a
+# local DuckDB table of this shape, so one assembly (assemble.py) serves both engines.
+GROUP_COLUMNS: dict[str, str] = {
+    "counted": "BOOLEAN",
+    "problem_source": "VARCHAR",
+    "problem": "VARCHAR",
+    "key_index": "INTEGER",
+    "run_value": "VARCHAR",
+    "inferred_run": "VARCHAR",
+    "is_vertex": "BOOLEAN",
+    "currency": "VARCHAR",
+    "sku_id": "VARCHAR",
+    "charge_type": "VARCHAR",
+    "sku_description": "VARCHAR",
+    "gross": "DECIMAL(38, 9)",
+    "credits": "DECIMAL(38, 9)",
+    "first_usage": "TIMESTAMPTZ",
+    "last_usage": "TIMESTAMPTZ",
+    "row_count": "BIGINT",
+    "newest_export_time": "TIMESTAMPTZ",
+}
+
+
+def group_columns(spec: ReconcileSpec) -> dict[str, str]:
+    extra = {f"dim_{i}": "VARCHAR" for i in range(len(spec.dimension_keys))}
+    if spec.by_month:
+        extra |= {"usage_year": "BIGINT", "usage_month": "BIGINT"}
+    if spec.by_day:
+        extra |= {"usage_day": "DATE"}
+    return GROUP_COLUMNS | extra
+
+
 class Dialect(Protocol):
     name: str
 
@@ -39,7 +87,11 @@ class Dialect(Protocol):
 
     def run_key_fields(self, key_params: list[str]) -> tuple[str, str]: ...
 
+    def credit_columns(self) -> list[str]: ...
+
     def credits_sum(self) -> str: ...
+
+    def money_problem(self) -> str: ...
 
     def decimal(self, expr: str) -> str: ...
 
@@ -70,14 +122,26 @@ class DuckDBDialect:
     def run_key_fields(self, key_params: list[str]) -> tuple[str, str]:
         return f"list_position([{', '.join(key_params)}], run_hit.key) - 1", "run_hit.value"
 
+    def credit_columns(self) -> list[str]:
+        # Each amount cast once; the sum and the check below both read this list.
+        return [f"list_transform(credits, lambda c: {self.decimal('c.amount')}) AS credit_values"]
+
     def credits_sum(self) -> str:
+        return "COALESCE(list_sum(credit_values), CAST(0 AS DECIMAL(38, 9)))"
+
+    def money_problem(self) -> str:
+        # Money DECIMAL(38, 9) cannot hold (NaN, infinities, 1e300, text in a number column): the row
+        # is skipped and counted under that column instead of aborting the query.
         return (
-            "COALESCE(list_sum(list_transform(credits, lambda c: CAST(c.amount AS DECIMAL(38, 9)))), "
-            "CAST(0 AS DECIMAL(38, 9)))"
+            "CASE WHEN cost IS NOT NULL AND gross_value IS NULL THEN 'cost' "
+            "WHEN list_count(credit_values) <> list_count(list_transform(credits, lambda c: c.amount)) "
+            "THEN 'credits.amount' END"
         )
 
     def decimal(self, expr: str) -> str:
-        return f"CAST({expr} AS DECIMAL(38, 9))"
+        # TRY_CAST: the source counts a row whose money does not fit (NaN, 1e300) and filters it out,
+        # but a plain CAST could still be evaluated for it before the filter and abort the query.
+        return f"TRY_CAST({expr} AS DECIMAL(38, 9))"
 
 
 class BigQueryDialect:
@@ -97,8 +161,15 @@ class BigQueryDialect:
         precedence = " ".join(f"WHEN k{i} IS NOT NULL THEN {i}" for i in range(len(key_params)))
         return f"CASE {precedence} END", f"COALESCE({', '.join(f'k{i}' for i in range(len(key_params)))})"
 
+    def credit_columns(self) -> list[str]:
+        return ["IFNULL((SELECT SUM(CAST(c.amount AS NUMERIC)) FROM UNNEST(credits) AS c), 0) AS credit_sum"]
+
     def credits_sum(self) -> str:
-        return "IFNULL((SELECT SUM(CAST(c.amount AS NUMERIC)) FROM UNNEST(credits) AS c), 0)"
+        return "credit_sum"
+
+    def money_problem(self) -> str:
+        # The table's FLOAT64 columns come from Cloud Billing itself; a bad value fails the query.
+        return "CAST(NULL AS STRING)"
 
     def decimal(self, expr: str) -> str:
         return f"CAST({expr} AS NUMERIC)"
@@ -114,11 +185,18 @@ class ReconcileQueries:
     """Renders the reconciliation for one dialect over one source relation (a table or subquery)."""
 
     def __init__(
-        self, spec: ReconcileSpec, dialect: Dialect, source: str, row_problem: str | None = None
+        self,
+        spec: ReconcileSpec,
+        dialect: Dialect,
+        source: str,
+        row_problem: str | None = None,
+        source_name: str = "NULL",
     ) -> None:
         self.spec = spec
         self.d = dialect
         self.source = source
+        # An expression naming each row's file (or the table), for the skipped-row counts.
+        self.source_name = source_name
         # A source-specific expression naming the column a row failed to parse in (files), else None.
         self.row_problem = row_problem
         self.params: dict[str, Any] = {}
@@ -127,49 +205,69 @@ class ReconcileQueries:
         self.params[name] = value
         return self.d.param(name)
 
-    def _window_filter(self) -> str:
+    def _in_window(self) -> str:
         window = self.spec.window
-        clauses = [f"{column} IS NOT NULL" for column in REQUIRED_VALUES]
-        if self.row_problem:
-            clauses.append(f"{self.row_problem} IS NULL")
+        clauses = []
         if window.start is not None:
             clauses.append(f"usage_start_time >= {self._bind('window_start', window.start)}")
         if window.end is not None:
             clauses.append(f"usage_start_time < {self._bind('window_end', window.end)}")
         if window.invoice_month is not None:
             clauses.append(f"invoice.month = {self._bind('invoice_month', window.invoice_month)}")
-        return " AND ".join(clauses)
+        return " AND ".join(clauses) or "TRUE"
 
-    def _scoped(self, *, with_credit_list: bool = False) -> str:
-        """One row per export row in the window: run-key values, Vertex AI flag and exact money."""
+    def _problem(self) -> str:
+        """The column that keeps a row from being counted: unparsable in its file, missing, or money
+        the engine cannot hold exactly. NULL for a good row."""
+        checks = " ".join(f"WHEN {column} IS NULL THEN '{column}'" for column in REQUIRED_VALUES)
+        parts = [f"CASE {checks} END", "money_problem"]
+        if self.row_problem:
+            parts.insert(0, self.row_problem)
+        return f"COALESCE({', '.join(parts)})"
+
+    def _scan(self, *, counted_only: bool, with_credit_list: bool = False) -> str:
+        """CTEs ending in `keyed`: one row per export row, with `counted` (good and in the window),
+        `problem`, and, for counted rows, run-key values, the Vertex AI flag and exact money. With
+        `counted_only` the other rows are filtered out (small report queries); otherwise they stay,
+        with NULL keys and money, so one pass also counts what was read and skipped."""
         key_params = [self._bind(f"run_key_{i}", key) for i, key in enumerate(self.spec.run_keys)]
-        keys = self.d.run_key_columns(key_params)
-        dims = [
-            f"{self.d.label_value(self._bind(f'dim_key_{i}', key))} AS dim_{i}"
-            for i, key in enumerate(self.spec.dimension_keys)
-        ]
         vertex_id = self._bind("vertex_service_id", VERTEX_AI_SERVICE_ID)
         vertex_name = self._bind("vertex_service_description", VERTEX_AI_SERVICE_DESCRIPTION)
-        columns = [
-            *keys,
-            *dims,
+        guarded = [
+            *self.d.run_key_columns(key_params),
+            *(
+                f"{self.d.label_value(self._bind(f'dim_key_{i}', key))} AS dim_{i}"
+                for i, key in enumerate(self.spec.dimension_keys)
+            ),
             f"COALESCE(service.id = {vertex_id} OR service.description = {vertex_name}, FALSE) AS is_vertex",
             "currency",
             "sku.id AS sku_id",
             "sku.description AS sku_description",
             "project.id AS project_id",
-            f"{self.d.decimal('cost')} AS gross",
+            "gross_value AS gross",
             f"{self.d.credits_sum()} AS credits",
             "usage_start_time",
             "usage_end_time",
+            "cost_type",
         ]
         if with_credit_list:
-            columns.append("credits AS credit_list")
+            guarded.append("credits AS credit_list")
+        # Only counted rows pay for label lookups; the others keep NULLs (CASE skips the work).
+        columns = guarded if counted_only else [_guard(column) for column in guarded]
         key_index, run_value = self.d.run_key_fields(key_params)
-        select_list = ",\n    ".join(columns)
+        money = ", ".join([f"{self.d.decimal('cost')} AS gross_value", *self.d.credit_columns()])
+        # Only the columns the reconciliation reads (BigQuery bills by the columns a query names).
+        read = [*SOURCE_COLUMNS, *([self.row_problem] if self.row_problem else [])]
+        select_list = ",\n    ".join(["counted", "problem", "row_source", "export_time", *columns])
         return (
-            f"scoped AS (\n  SELECT {select_list}\n  FROM {self.source}\n"
-            f"  WHERE {self._window_filter()}\n),\n"
+            f"money AS (\n  SELECT {', '.join(read)}, {self.source_name} AS row_source, {money}\n"
+            f"  FROM {self.source}\n),\n"
+            f"checked AS (\n  SELECT *, {self.d.money_problem()} AS money_problem FROM money\n),\n"
+            f"marked AS (\n  SELECT *, {self._problem()} AS problem FROM checked\n),\n"
+            "window_marked AS (\n  SELECT *, "
+            f"COALESCE(problem IS NULL AND {self._in_window()}, FALSE) AS counted\n  FROM marked\n),\n"
+            f"scoped AS (\n  SELECT {select_list}\n  FROM window_marked"
+            f"{chr(10) + '  WHERE counted' if counted_only else ''}\n),\n"
             f"keyed AS (\n  SELECT *, {key_index} AS key_index, {run_value} AS run_value\n"
             "  FROM scoped\n)"
         )
@@ -198,24 +296,35 @@ class ReconcileQueries:
         )
 
     def aggregate_query(self) -> Query:
-        """Gross, credits, first/last usage and row count per run key, SKU and currency (plus, for
-        reports, per dimension label and usage month). Unattributed Vertex AI rows come out with no
-        run key; rows of other services without a run key are out of scope and never leave the engine."""
+        """One pass over every row. For counted rows: gross, credits, first/last usage and row count per
+        run key, SKU, currency and account cost type (plus, for reports, per dimension label and usage
+        month). For the rest: how many there are per file and problem. Every group carries the newest
+        export_time it saw. Which groups are in scope (run-keyed, or Vertex AI) is decided after
+        grouping, by the assembly: filtering on the computed keys first would cost a second lookup."""
         self.params = {}
-        scoped = self._scoped()
+        scan = self._scan(counted_only=False)
         extra = [f"dim_{i}" for i in range(len(self.spec.dimension_keys))]
         if self.spec.by_month:
             extra += [
                 "EXTRACT(YEAR FROM usage_start_time) AS usage_year",
                 "EXTRACT(MONTH FROM usage_start_time) AS usage_month",
             ]
+        if self.spec.by_day:
+            extra.append("CAST(usage_start_time AS DATE) AS usage_day")  # UTC: the session zone
         groups = [
+            "counted",
+            "CASE WHEN problem IS NOT NULL THEN row_source END AS problem_source",
+            "problem",
             "key_index",
             "run_value",
             f"{self._inferred_run()} AS inferred_run",
             "is_vertex",
             "currency",
             "sku_id",
+            # Tax, adjustments and rounding without a run key are the account's, not unattributed
+            # usage; with a run key they stay with the run (its own correction), so they need no split.
+            "CASE WHEN key_index IS NULL AND COALESCE(cost_type, 'regular') <> 'regular' "
+            "THEN cost_type END AS charge_type",
             *extra,
         ]
         values = [
@@ -226,36 +335,31 @@ class ReconcileQueries:
             "MIN(usage_start_time) AS first_usage",
             "MAX(usage_end_time) AS last_usage",
             "COUNT(*) AS row_count",
+            "MAX(export_time) AS newest_export_time",
         ]
         positions = ", ".join(str(i + 1) for i in range(len(groups)))
         sql = (
-            f"WITH {scoped}\nSELECT {', '.join(groups)},\n  {', '.join(values)}\n"
-            f"FROM keyed\nWHERE key_index IS NOT NULL OR is_vertex\nGROUP BY {positions}"
+            f"WITH {scan}\nSELECT {', '.join(groups)},\n  {', '.join(values)}\n"
+            f"FROM keyed\nGROUP BY {positions}"
         )
         return Query(sql, dict(self.params))
 
     def credits_by_type_query(self) -> Query:
         """Credits per type and currency over the rows in scope (for reports; credits are few)."""
         self.params = {}
-        scoped = self._scoped(with_credit_list=True)
+        scan = self._scan(counted_only=True, with_credit_list=True)
         amount = self.d.decimal("c.amount")
         sql = (
-            f"WITH {scoped}\nSELECT k.currency AS currency, c.type AS credit_type, SUM({amount}) AS amount\n"
+            f"WITH {scan}\nSELECT k.currency AS currency, c.type AS credit_type, SUM({amount}) AS amount\n"
             "FROM keyed AS k, UNNEST(k.credit_list) AS c\n"
             "WHERE k.key_index IS NOT NULL OR k.is_vertex\nGROUP BY 1, 2"
         )
         return Query(sql, dict(self.params))
 
-    def freshness_query(self, source_name: str) -> Query:
-        """Over every row, not just the window: the newest export_time, and per source file the rows
-        that cannot be counted, by the column that is missing or does not parse (NULL: a good row)."""
-        checks = " ".join(f"WHEN {column} IS NULL THEN '{column}'" for column in REQUIRED_VALUES)
-        reason = f"CASE {checks} END"
-        if self.row_problem:
-            reason = f"COALESCE({self.row_problem}, {reason})"
-        sql = (
-            f"SELECT {source_name} AS source_name, {reason} AS problem, "
-            "MAX(export_time) AS newest_export_time, "
-            f"COUNT(*) AS row_count\nFROM {self.source}\nGROUP BY 1, 2"
-        )
-        return Query(sql, {})
+
+def _guard(column: str) -> str:
+    """`expr AS name` evaluated for counted rows only."""
+    expr, _, name = column.rpartition(" AS ")
+    if not expr:
+        return f"CASE WHEN counted THEN {column} END AS {column}"
+    return f"CASE WHEN counted THEN {expr} END AS {name}"

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ops.costs.definition import BigQueryDialect, Dialect, DuckDBDialect, Query, ReconcileQueries
 from ops.costs.model import ReconcileSpec
 from ops.errors import ExitStatus, TunectlError
 
 if TYPE_CHECKING:
+    import duckdb
     from google.cloud import bigquery
 
     from ops.costs.sources import Source
 
+T = TypeVar("T")
 _TABLE = re.compile(r"^[a-z][a-z0-9-]{4,61}[a-z0-9]\.[A-Za-z0-9_]{1,1024}\.[A-Za-z0-9_$-]{1,1024}$")
 
 
@@ -30,6 +33,10 @@ class Engine(Protocol):
 
     def fetch(self, query: Query) -> list[dict[str, Any]]: ...
 
+    def aggregate(self, query: Query, columns: dict[str, str]) -> duckdb.DuckDBPyConnection:
+        """Runs the aggregate query into table `scan` (typed as `columns`) of a DuckDB connection."""
+        ...
+
 
 class DuckDBEngine:
     """DuckDB in-process over Parquet/NDJSON/CSV files; reads only the columns the query needs."""
@@ -37,35 +44,53 @@ class DuckDBEngine:
     dialect: Dialect = DuckDBDialect()
 
     def __init__(self, paths: Sequence[Path], *, threads: int | None = None) -> None:
-        import duckdb
-
         from ops.costs.sources import duckdb_source
 
-        # No progress bar: DuckDB draws it on stdout, which belongs to the report (JSON must stay clean).
-        self.con = duckdb.connect(config={"threads": threads} if threads else {})
-        self.con.execute("SET enable_progress_bar = false")
-        # Months and windows are UTC, as the export's timestamps are.
-        self.con.execute("SET TimeZone = 'UTC'")
+        self.con = local_duckdb(threads)
         self.source: Source = duckdb_source(self.con, paths)
         self.description = ", ".join(str(p) for p in paths)
 
     def queries(self, spec: ReconcileSpec) -> ReconcileQueries:
-        return ReconcileQueries(spec, self.dialect, self.source.relation, self.source.problem)
+        return ReconcileQueries(
+            spec, self.dialect, self.source.relation, self.source.problem, self.source.source_name
+        )
 
     def source_name(self) -> str:
         return self.source.source_name
 
     def fetch(self, query: Query) -> list[dict[str, Any]]:
-        import duckdb
-
-        try:
+        def work() -> list[dict[str, Any]]:
             cursor = self.con.execute(query.sql, query.params)
             names = [c[0] for c in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+        with self._reading():
+            return interruptible(self.con, work)
+
+    def aggregate(self, query: Query, columns: dict[str, str]) -> duckdb.DuckDBPyConnection:
+        # The groups never leave DuckDB: the assembly reads them where they are. Each reconciliation
+        # gets its own connection (a cursor: same files, own temp tables), so a report's second
+        # reconciliation (the trend) cannot overwrite the first one's tables.
+        con = self.con.cursor()
+        _session(con)
+        typed = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns.items())
+        sql = f"CREATE OR REPLACE TEMP TABLE scan AS SELECT {typed} FROM ({query.sql})"
+        with self._reading():
+            interruptible(con, lambda: con.execute(sql, query.params))
+        return con
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        import duckdb
+
+        try:
+            yield
         except duckdb.Error as exc:
+            # The first line says what failed; the SQL text DuckDB appends is ours, not the user's.
+            first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
             raise TunectlError(
                 "billing-export-unreadable",
-                f"the billing export could not be read: {' '.join(str(exc).split())[:400]}",
+                f"the billing export could not be read: {first_line}",
                 where=self.description[:300],
                 hint="check the files are complete exports of the billing table",
             ) from exc
@@ -107,7 +132,7 @@ class BigQueryEngine:
         self.description = f"bigquery:{self.table}"
 
     def queries(self, spec: ReconcileSpec) -> ReconcileQueries:
-        return ReconcileQueries(spec, self.dialect, f"`{self.table}`")
+        return ReconcileQueries(spec, self.dialect, f"`{self.table}`", source_name=self.source_name())
 
     def source_name(self) -> str:
         return "'" + self.table + "'"
@@ -116,13 +141,24 @@ class BigQueryEngine:
         from google.cloud import bigquery
 
         from ops.cloud_errors import call_with_retry
+        from ops.tuning.timeouts import request_timeout_seconds
 
         config = bigquery.QueryJobConfig(
             query_parameters=[_parameter(name, value) for name, value in query.params.items()]
         )
+        timeout = request_timeout_seconds()
 
         def run() -> list[dict[str, Any]]:
-            rows = self.client.query_and_wait(query.sql, job_config=config)
+            # Each request and the wait for the job are bounded by TUNECTL_REQUEST_TIMEOUT; the
+            # library's own retries (up to 10 minutes) are off: call_with_retry's are bounded.
+            rows = self.client.query_and_wait(
+                query.sql,
+                job_config=config,
+                api_timeout=timeout,
+                wait_timeout=timeout,
+                retry=None,  # type: ignore[arg-type]  # None turns them off (the library's docs)
+                job_retry=None,  # type: ignore[arg-type]
+            )
             return [dict(row.items()) for row in rows]
 
         # A query is a read: safe to repeat on transient errors.
@@ -132,3 +168,75 @@ class BigQueryEngine:
                 "bigquery-no-result", "BigQuery returned no result", status=ExitStatus.CLOUD_API
             )
         return result
+
+    def aggregate(self, query: Query, columns: dict[str, str]) -> duckdb.DuckDBPyConnection:
+        # BigQuery sends back the groups (a few per run and SKU); they are assembled locally, by the
+        # same SQL as the DuckDB engine's.
+        rows = self.fetch(query)
+        con = local_duckdb()
+        con.execute("CREATE TEMP TABLE scan (" + ", ".join(f"{n} {t}" for n, t in columns.items()) + ")")
+        if rows:
+            names = list(columns)
+            con.executemany(
+                f"INSERT INTO scan VALUES ({', '.join('?' for _ in names)})",
+                [[row[n] for n in names] for row in rows],
+            )
+        return con
+
+
+def interruptible(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    """Runs DuckDB work so that Ctrl-C stops it at once. DuckDB looks for the signal only now and
+    then (measured: 20 s late on a 10M-row scan, then `RuntimeError: Query interrupted`). Python
+    writes each signal's number to a wakeup file descriptor the moment it arrives, even while the
+    main thread is inside DuckDB; a watcher thread reading it interrupts the query, and the CLI gets
+    a KeyboardInterrupt (one line, exit 130)."""
+    import os
+    import signal
+    import threading
+
+    import duckdb
+
+    if threading.current_thread() is not threading.main_thread():
+        return work()
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(write_fd, False)
+    previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    done = threading.Event()
+    interrupted = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            if signal.SIGINT in os.read(read_fd, 64) and not done.is_set():
+                interrupted.set()
+                con.interrupt()
+
+    watcher = threading.Thread(target=watch, name="ctrl-c-watcher", daemon=True)
+    watcher.start()
+    try:
+        return work()
+    except (duckdb.Error, RuntimeError) as exc:
+        if interrupted.is_set():
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        done.set()
+        signal.set_wakeup_fd(previous)
+        os.write(write_fd, b"\0")  # wakes the watcher so it can end
+        watcher.join(1)
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def local_duckdb(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    con = duckdb.connect(config={"threads": threads} if threads else {})
+    _session(con)
+    return con
+
+
+def _session(con: duckdb.DuckDBPyConnection) -> None:
+    # No progress bar: DuckDB draws it on stdout, which belongs to the report (JSON must stay clean).
+    con.execute("SET enable_progress_bar = false")
+    # Months and windows are UTC, as the export's timestamps are.
+    con.execute("SET TimeZone = 'UTC'")

@@ -61,6 +61,7 @@ class ReconcileSpec:
     # Label keys whose values the report groups by (team, schedule, base model); empty for reconcile.
     dimension_keys: tuple[str, ...] = ()
     by_month: bool = False
+    by_day: bool = False  # reports: spend per run and UTC day
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,27 @@ class Money:
         }
 
 
-def money_display(value: Decimal) -> str:
-    """Rounded to the cent (half up) with thousands separators, for the reports people read (HTML,
-    Markdown): 1,234.57. CSV and JSON carry `money_str`'s exact value."""
-    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+# ISO 4217 minor units where they are not 2 (read 2026-12-02 from the standard's list as republished
+# at https://reference.opcfoundation.org/Core/Part3/v105/docs/8.61 for JPY, and SIX's ISO 4217
+# table, https://www.six-group.com/en/products-services/financial-information/data-standards.html).
+# Unknown currencies get 2.
+ZERO_DECIMAL = ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND")
+MINOR_UNITS = {
+    **dict.fromkeys(
+        (*ZERO_DECIMAL, "VUV", "XAF", "XOF", "XPF"),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}
+
+
+def money_display(value: Decimal, currency: str | None = None) -> str:
+    """Rounded (half up) to the currency's minor unit, with thousands separators, for the reports
+    people read (text, HTML, Markdown): 1,234.57 USD, 1,235 JPY. CSV and JSON carry `money_str`'s
+    exact value."""
+    places = MINOR_UNITS.get((currency or "").upper(), 2)
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{abs(rounded) if rounded == 0 else rounded:,}"  # never "-0.00"
 
 
 def money_str(value: Decimal) -> str:

@@ -14,6 +14,10 @@ from ops.costs.model import DEFAULT_RUN_KEYS, DEFAULT_TUNING_SKU_PATTERN, KnownR
 from ops.errors import TunectlError
 from ops.settings import Settings
 
+# Cloud Billing began long after 2000; the bounds keep every window and trend inside what datetime holds.
+FIRST_YEAR, LAST_YEAR = 2000, 9998
+MAX_TREND_MONTHS = 120
+
 
 @dataclass(frozen=True)
 class CostInputs:
@@ -32,6 +36,13 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise TunectlError("month-invalid", f"--month {month!r} is not YYYY-MM", where="--month")
+    if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise TunectlError(
+            "month-invalid",
+            f"--month {month!r} is outside {FIRST_YEAR}-01 .. {LAST_YEAR}-12",
+            where="--month",
+            hint="give a billing month, e.g. --month 2026-10",
+        )
     year, mon = int(match.group(1)), int(match.group(2))
     start = datetime(year, mon, 1, tzinfo=UTC)
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)

@@ -1,18 +1,19 @@
-"""Assemble the reconciliation from the engine's aggregates: runs, unattributed spend, totals, coverage,
-estimates and variance, orphans and runs not billed yet. Decimal arithmetic only; currencies never mix."""
+"""The reconciliation of one window: runs, account charges, unattributed spend, totals, coverage,
+estimates and variance, orphans and runs not billed yet. The engine aggregates, `assemble.py` decides
+in SQL; this module holds the result. Decimal arithmetic only; currencies never mix."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from ops import __version__
-from ops.costs.definition import Query
+from ops.costs.assemble import Assembly, freshness
+from ops.costs.definition import Query, group_columns
 from ops.costs.engines import Engine
-from ops.costs.known_runs import SCHEDULE_LABEL, canonical_key
 from ops.costs.model import (
     DEFAULT_VARIANCE_THRESHOLD_PCT,
     PROVISIONAL_HOURS,
@@ -21,6 +22,7 @@ from ops.costs.model import (
     ReconcileSpec,
     money_str,
 )
+from ops.output import to_jsonable
 
 
 @dataclass
@@ -32,22 +34,13 @@ class RunCost:
     first_usage: datetime
     last_usage: datetime
     rows: int = 0
-    vertex_net: Decimal = Decimal(0)
     skus: dict[str, Money] = field(default_factory=dict)
     matched_keys: set[str] = field(default_factory=set)
     known: KnownRun | None = None
     provisional: bool = False
-
-    @property
-    def variance_pct(self) -> float | None:
-        """Estimates are list-price forecasts, so they are compared with gross (cost before credits:
-        promotions and discounts belong to the account, not to the run). Corrections are in gross."""
-        known = self.known
-        if not known or known.estimate is None or known.estimate_currency != self.money.currency:
-            return None
-        if known.estimate == 0:
-            return None
-        return round(float((self.money.gross - known.estimate) / known.estimate * 100), 2)
+    # Against gross (cost before credits): estimates are list-price forecasts, and promotions and
+    # discounts belong to the account, not to the run. None without an estimate in this currency.
+    variance_pct: float | None = None
 
 
 @dataclass
@@ -58,29 +51,57 @@ class Reconciliation:
     provisional_after: datetime | None
     rows_read: int
     skipped: list[dict[str, Any]]
-    runs: list[RunCost]
     unattributed: dict[str, Money]
+    # Tax, adjustments and rounding errors that belong to no run, by (cost type, currency).
+    charges: dict[tuple[str, str], Money]
+    in_runs: dict[str, Money]
     vertex_attributed: dict[str, Decimal]
-    orphans: list[RunCost]
     not_yet_billed: list[KnownRun]
     variance_threshold_pct: float
+    assembly: Assembly
+    known_by_id: dict[str, KnownRun]
     # Report-only breakdowns (empty for `cost reconcile`).
     by_dimension: dict[str, dict[tuple[str, str], Money]] = field(default_factory=dict)
     credits_by_type: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     monthly: dict[tuple[str, str], Money] = field(default_factory=dict)
 
+    @cached_property
+    def runs(self) -> list[RunCost]:
+        """The run rows as objects, for text, CSV and HTML (JSON comes straight from SQL)."""
+        return [self._run(row) for row in self.assembly.run_rows()]
+
+    @property
+    def orphans(self) -> list[RunCost]:
+        return [r for r in self.runs if r.known is None and r.attribution == "label"]
+
+    def _run(self, row: dict[str, Any]) -> RunCost:
+        currency = row["currency"]
+        return RunCost(
+            run_key=row["run_key"],
+            run_id=row["run_id"],
+            attribution=row["attribution"],
+            money=Money(currency, row["gross"], row["credits"]),
+            first_usage=row["first_usage"],
+            last_usage=row["last_usage"],
+            rows=int(row["row_count"]),
+            skus={s["sku"]: Money(currency, s["gross"], s["credits"]) for s in row["skus"]},
+            matched_keys=set(row["matched_keys"]),
+            known=self.known_by_id.get(row["known_run_id"]) if row["known_run_id"] else None,
+            provisional=bool(row["provisional"]),
+            variance_pct=row["variance_pct"],
+        )
+
     def totals(self) -> dict[str, Money]:
+        """Everything in scope per currency: runs, account charges and unattributed Vertex AI usage."""
         totals: dict[str, Money] = {}
-        for run in self.runs:
-            totals.setdefault(run.money.currency, Money(run.money.currency)).add(
-                run.money.gross, run.money.credits
-            )
-        for currency, money in self.unattributed.items():
-            totals.setdefault(currency, Money(currency)).add(money.gross, money.credits)
+        parts = [*self.in_runs.values(), *self.charges.values(), *self.unattributed.values()]
+        for money in parts:
+            totals.setdefault(money.currency, Money(money.currency)).add(money.gross, money.credits)
         return dict(sorted(totals.items()))
 
     def coverage_by_currency(self) -> dict[str, float]:
-        """Attributed (labelled or inferred) Vertex AI net over all Vertex AI net, per currency."""
+        """Attributed (labelled or inferred) Vertex AI net over all Vertex AI usage net, per currency;
+        account charges (tax, adjustments, rounding) are not usage and count on neither side."""
         coverage = {}
         for currency in sorted(set(self.vertex_attributed) | set(self.unattributed)):
             attributed = self.vertex_attributed.get(currency, Decimal(0))
@@ -97,23 +118,21 @@ class Reconciliation:
     def skipped_rows(self) -> int:
         return sum(int(s["rows"]) for s in self.skipped)
 
-    def as_json(self) -> dict[str, Any]:
+    def flagged(self, run: RunCost) -> bool:
+        return run.variance_pct is not None and abs(run.variance_pct) > self.variance_threshold_pct
+
+    def _body(self, runs: Any, orphans: Any) -> dict[str, Any]:
         return {
             "window": self.spec.window.describe(),
             "run_keys": list(self.spec.run_keys),
-            "runs": [_run_json(run, self.variance_threshold_pct) for run in self.runs],
+            "runs": runs,
             "unattributed": [m.as_dict() for _, m in sorted(self.unattributed.items())],
+            "charges": [
+                {"cost_type": cost_type, **m.as_dict()} for (cost_type, _), m in sorted(self.charges.items())
+            ],
             "totals": [m.as_dict() for m in self.totals().values()],
             "coverage_pct": self.coverage_pct(),
-            "orphans": [
-                {
-                    "run_key": o.run_key,
-                    **o.money.as_dict(),
-                    "first_usage": o.first_usage,
-                    "last_usage": o.last_usage,
-                }
-                for o in self.orphans
-            ],
+            "orphans": orphans,
             "not_yet_billed": [
                 {
                     "run_id": k.run_id,
@@ -138,9 +157,39 @@ class Reconciliation:
             "tool_version": __version__,
         }
 
+    def as_json(self) -> dict[str, Any]:
+        orphans = [
+            {
+                "run_key": o.run_key,
+                **o.money.as_dict(),
+                "first_usage": o.first_usage,
+                "last_usage": o.last_usage,
+            }
+            for o in self.orphans
+        ]
+        return self._body([_run_json(run, self.flagged(run)) for run in self.runs], orphans)
 
-def _run_json(run: RunCost, threshold: float) -> dict[str, Any]:
-    variance = run.variance_pct
+    def json_text(self) -> str:
+        """The same document as `as_json`, with the runs and orphans written by DuckDB: a real export
+        names thousands of runs with many SKUs each, too many to turn into Python objects."""
+        import msgspec
+
+        body = self._body(_RUNS_PLACEHOLDER, _ORPHANS_PLACEHOLDER)
+        text = msgspec.json.encode(to_jsonable(body)).decode()
+        for placeholder, array in (
+            (_RUNS_PLACEHOLDER, self.assembly.runs_json()),
+            (_ORPHANS_PLACEHOLDER, self.assembly.orphans_json()),
+        ):
+            text = text.replace(msgspec.json.encode(placeholder).decode(), array, 1)
+        return text
+
+
+# Strings no export value can produce as the first match: they lead the document (runs come third).
+_RUNS_PLACEHOLDER = "\u0000runs"
+_ORPHANS_PLACEHOLDER = "\u0000orphans"
+
+
+def _run_json(run: RunCost, flagged: bool) -> dict[str, Any]:
     known = run.known
     return {
         "run_key": run.run_key,
@@ -151,21 +200,20 @@ def _run_json(run: RunCost, threshold: float) -> dict[str, Any]:
         "provisional": run.provisional,
         "attribution": run.attribution,
         "estimate": money_str(known.estimate) if known and known.estimate is not None else None,
-        "variance_pct": variance,
+        "variance_pct": run.variance_pct,
         "skus": [{"sku": sku, "net": money_str(m.net)} for sku, m in sorted(run.skus.items())],
-        "variance_flagged": variance is not None and abs(variance) > threshold,
+        "variance_flagged": flagged,
         "price_table": known.price_table if known else None,
         "matched_keys": sorted(run.matched_keys),
         "rows": run.rows,
     }
 
 
-def _freshness(engine: Engine, spec: ReconcileSpec) -> tuple[datetime | None, int, list[dict[str, Any]]]:
-    query = engine.queries(spec).freshness_query(engine.source_name())
+def _freshness(con: Any) -> tuple[datetime | None, int, list[dict[str, Any]]]:
     newest: datetime | None = None
     rows = 0
     skipped = []
-    for row in engine.fetch(query):
+    for row in freshness(con):
         rows += int(row["row_count"])
         if row["newest_export_time"] is not None and (newest is None or row["newest_export_time"] > newest):
             newest = row["newest_export_time"]
@@ -176,14 +224,6 @@ def _freshness(engine: Engine, spec: ReconcileSpec) -> tuple[datetime | None, in
     return newest, rows, sorted(skipped, key=lambda s: (str(s["source"]), str(s["column"])))
 
 
-def _match(known_runs: list[KnownRun]) -> dict[str, KnownRun]:
-    index: dict[str, KnownRun] = {}
-    for run in known_runs:
-        for key in run.run_keys:
-            index.setdefault(canonical_key(key), run)
-    return index
-
-
 def reconcile_costs(
     engine: Engine,
     spec: ReconcileSpec,
@@ -191,77 +231,29 @@ def reconcile_costs(
     *,
     variance_threshold_pct: float = DEFAULT_VARIANCE_THRESHOLD_PCT,
 ) -> Reconciliation:
-    newest, rows_read, skipped = _freshness(engine, spec)
+    query = engine.queries(spec).aggregate_query()
+    con = engine.aggregate(query, group_columns(spec))
+    newest, rows_read, skipped = _freshness(con)
     provisional_after = newest - timedelta(hours=PROVISIONAL_HOURS) if newest else None
-    known_by_key = _match(known_runs)
-    known_by_id = {k.run_id: k for k in known_runs}
-
-    runs: dict[tuple[str, str, str], RunCost] = {}  # (identity, attribution, currency)
+    assembly = Assembly(
+        con, spec, known_runs, provisional_after=provisional_after, threshold=variance_threshold_pct
+    )
     unattributed: dict[str, Money] = {}
-    vertex_attributed: dict[str, Decimal] = defaultdict(Decimal)
-    by_dimension: dict[str, dict[tuple[str, str], Money]] = {k: {} for k in spec.dimension_keys}
-    monthly: dict[tuple[str, str], Money] = {}
+    charges: dict[tuple[str, str], Money] = {}
+    in_runs: dict[str, Money] = {}
+    vertex_attributed: dict[str, Decimal] = {}
+    for row in assembly.summary():
+        currency = row["currency"]
+        money = Money(currency, row["gross"], row["credits"])
+        if row["kind"] == "run":
+            in_runs[currency] = money
+            vertex_attributed[currency] = row["vertex_net"]
+        elif row["kind"] == "charge":
+            charges[(row["charge_type"], currency)] = money
+        else:
+            unattributed[currency] = money
 
-    for group in engine.fetch(engine.queries(spec).aggregate_query()):
-        currency = group["currency"]
-        gross, credits = Decimal(group["gross"]), Decimal(group["credits"])
-        sku = group["sku_description"] or group["sku_id"] or "(no SKU)"
-        if spec.by_month:
-            month = f"{int(group['usage_year']):04d}-{int(group['usage_month']):02d}"
-            monthly.setdefault((month, currency), Money(currency)).add(gross, credits)
-        known: KnownRun | None = None
-        if group["key_index"] is not None:
-            run_key = f"{spec.run_keys[int(group['key_index'])]}={group['run_value']}"
-            known = known_by_key.get(canonical_key(run_key))
-            identity, attribution = (known.run_id if known else canonical_key(run_key)), "label"
-        elif group["inferred_run"] is not None:
-            known = known_by_id.get(group["inferred_run"])
-            run_key = f"tunectl-run-id={group['inferred_run']}"
-            identity, attribution = group["inferred_run"], "inferred"
-        for i, key in enumerate(spec.dimension_keys):
-            # The row's own label first; rows that lack it (labels that never reached the export)
-            # take what the ledger knows about their run.
-            value = group[f"dim_{i}"] or _known_dimension(known, key) or "(none)"
-            by_dimension[key].setdefault((value, currency), Money(currency)).add(gross, credits)
-        if group["key_index"] is None and group["inferred_run"] is None:
-            unattributed.setdefault(currency, Money(currency)).add(gross, credits)
-            continue
-        if group["is_vertex"]:
-            vertex_attributed[currency] += gross + credits
-        run = runs.get((identity, attribution, currency))
-        if run is None:
-            run = runs[(identity, attribution, currency)] = RunCost(
-                run_key=run_key,
-                run_id=known.run_id if known else str(group["run_value"]),
-                attribution=attribution,
-                money=Money(currency),
-                first_usage=group["first_usage"],
-                last_usage=group["last_usage"],
-                known=known,
-            )
-        # Several keys of one run (our label on some rows, the Pipelines billing id on others): the
-        # entry is named by the key that comes first in precedence.
-        if _precedence(run_key, spec) < _precedence(run.run_key, spec):
-            run.run_key = run_key
-        run.matched_keys.add(run_key)
-        run.money.add(gross, credits)
-        run.skus.setdefault(sku, Money(currency)).add(gross, credits)
-        run.first_usage = min(run.first_usage, group["first_usage"])
-        run.last_usage = max(run.last_usage, group["last_usage"])
-        run.rows += int(group["row_count"])
-
-    # Inference is only for runs whose labels never reach the export: a run that has label rows
-    # keeps those, and unlabelled rows in its window stay unattributed (they may be anyone's job).
-    labelled = {identity for identity, attribution, _ in runs if attribution == "label"}
-    for entry in [k for k in runs if k[1] == "inferred" and k[0] in labelled]:
-        stray = runs.pop(entry).money
-        unattributed.setdefault(stray.currency, Money(stray.currency)).add(stray.gross, stray.credits)
-        vertex_attributed[stray.currency] -= stray.net  # inferred rows are Vertex AI rows by definition
-
-    for run in runs.values():
-        run.provisional = provisional_after is not None and run.last_usage > provisional_after
-    ordered = sorted(runs.values(), key=lambda r: (r.first_usage, r.run_key, r.money.currency))
-    billed_ids = {r.known.run_id for r in ordered if r.known}
+    billed_ids = assembly.billed_known_ids()
     window = spec.window
     not_billed = [
         k
@@ -270,25 +262,35 @@ def reconcile_costs(
         and (k.started is None or window.start is None or k.started >= window.start)
         and (k.started is None or window.end is None or k.started < window.end)
     ]
-    result = Reconciliation(
+    by_dimension = {
+        key: {group: Money(group[1], gross, credits) for group, (gross, credits) in values.items()}
+        for key, values in assembly.by_dimension().items()
+    }
+    monthly = (
+        {group: Money(group[1], gross, credits) for group, (gross, credits) in assembly.monthly().items()}
+        if spec.by_month
+        else {}
+    )
+    return Reconciliation(
         spec=spec,
         source=engine.description,
         newest_export_time=newest,
         provisional_after=provisional_after,
         rows_read=rows_read,
         skipped=skipped,
-        runs=ordered,
         unattributed=dict(sorted(unattributed.items())),
-        vertex_attributed=dict(vertex_attributed),
-        orphans=[r for r in ordered if r.known is None and r.attribution == "label"],
+        charges=dict(sorted(charges.items())),
+        in_runs=in_runs,
+        vertex_attributed=vertex_attributed,
         not_yet_billed=sorted(
             not_billed, key=lambda k: (k.started.isoformat() if k.started else "", k.run_id)
         ),
         variance_threshold_pct=variance_threshold_pct,
+        assembly=assembly,
+        known_by_id={k.run_id: k for k in known_runs},
         by_dimension=by_dimension,
-        monthly=dict(sorted(monthly.items())),
+        monthly=monthly,
     )
-    return result
 
 
 def credits_by_type(engine: Engine, spec: ReconcileSpec) -> dict[tuple[str, str], Decimal]:
@@ -297,16 +299,3 @@ def credits_by_type(engine: Engine, spec: ReconcileSpec) -> dict[tuple[str, str]
         (row["credit_type"] or "(no type)", row["currency"]): Decimal(row["amount"])
         for row in sorted(engine.fetch(query), key=lambda r: (r["currency"], r["credit_type"] or ""))
     }
-
-
-def _known_dimension(known: KnownRun | None, key: str) -> str | None:
-    if known is None:
-        return None
-    if key == SCHEDULE_LABEL:
-        return known.schedule
-    return known.labels.get(key)
-
-
-def _precedence(run_key: str, spec: ReconcileSpec) -> int:
-    key = run_key.partition("=")[0]
-    return spec.run_keys.index(key) if key in spec.run_keys else len(spec.run_keys)

@@ -7,17 +7,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ops import __version__
-from ops.costs.charts import Bar, hbar_chart, vbar_chart
+from ops.costs.charts import Bar, Line, hbar_chart, line_chart, vbar_chart
 from ops.costs.known_runs import SCHEDULE_LABEL
 from ops.costs.model import Money, Window, money_display, money_str
 from ops.costs.reconcile import Reconciliation, RunCost, credits_by_type, reconcile_costs
+from ops.costs.spend_over_time import UNOWNED, Budget, CurrencySpend, Forecast, forecast, spend_by_day
 from ops.output import to_jsonable
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from ops.settings import Settings
 
 TEAM_LABEL = "team"
+# The export's cost_type values other than `regular`, as reports name them.
+CHARGE_NAMES = {"tax": "Tax", "adjustment": "Adjustments", "rounding_error": "Rounding"}
 CSV_COLUMNS = (
     "section",
     "key",
@@ -53,10 +56,12 @@ class ReportData:
     by_base_model: dict[tuple[str, str], Money]
     by_schedule: dict[tuple[str, str], Money]
     by_team: dict[tuple[str, str], Money]
+    spend: dict[str, CurrencySpend] = field(default_factory=dict)
+    forecasts: dict[str, Forecast] = field(default_factory=dict)
 
 
 def _months_before(start: datetime, months: int) -> datetime:
-    index = start.year * 12 + start.month - 1 - months
+    index = max(start.year * 12 + start.month - 1 - months, 12)  # never before year 1
     return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
 
 
@@ -73,10 +78,17 @@ def _group(runs: list[RunCost], unattributed: dict[str, Money], attr: str) -> di
     return dict(sorted(grouped.items(), key=lambda kv: (kv[0][1], -kv[1].net, kv[0][0])))
 
 
-def build_report(inputs: CostInputs, settings: Settings, threshold: float, trend_months: int) -> ReportData:
+def build_report(
+    inputs: CostInputs,
+    settings: Settings,
+    threshold: float,
+    trend_months: int,
+    budget: Budget | None = None,
+) -> ReportData:
     from ops.costs.options import prepare
 
     engine, spec, known = prepare(inputs, settings, dimension_keys=(TEAM_LABEL, SCHEDULE_LABEL))
+    spec = replace(spec, by_day=True)
     result = reconcile_costs(engine, spec, known, variance_threshold_pct=threshold)
     window = spec.window
     trend_window = Window(
@@ -84,14 +96,17 @@ def build_report(inputs: CostInputs, settings: Settings, threshold: float, trend
         window.end,
         window.invoice_month,
     )
-    trend_spec = replace(spec, window=trend_window, dimension_keys=(), by_month=True)
+    trend_spec = replace(spec, window=trend_window, dimension_keys=(), by_month=True, by_day=False)
     trend = reconcile_costs(engine, trend_spec, known, variance_threshold_pct=threshold).monthly
 
     def ordered(grouped: dict[tuple[str, str], Money]) -> dict[tuple[str, str], Money]:
         return dict(sorted(grouped.items(), key=lambda kv: (kv[0][1], -kv[1].net, kv[0][0])))
 
+    spend = spend_by_day(result.assembly.daily(), window)
     return ReportData(
         result=result,
+        spend=spend,
+        forecasts={c: forecast(s, window, budget) for c, s in spend.items()},
         trend=trend,
         credits=credits_by_type(engine, spec),
         by_base_model=_group(result.runs, result.unattributed, "base_model"),
@@ -151,45 +166,92 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{value:+.2f}%"
 
 
+# How the text table names the run key a run was found by (the full key is in JSON and CSV).
+_KEY_SHORT = {
+    "tunectl-run-id": "run-id",
+    "vertex-ai-pipelines-run-billing-id": "billing-id",
+    "vertex-ai-pipeline-run-billing-id": "billing-id",
+}
+TEXT_WIDTH = 80
+
+
+def run_flags(result: Reconciliation, run: RunCost) -> list[str]:
+    return [
+        name
+        for name, on in (
+            ("provisional", run.provisional),
+            ("orphan", run.known is None and run.attribution == "label"),
+            ("over-threshold", result.flagged(run)),
+        )
+        if on
+    ]
+
+
+def fit_columns(header: list[str], rows: list[list[str]], droppable: list[int], width: int) -> list[int]:
+    """The columns to show so that a table fits `width`: drops `droppable` ones in order, never cuts a
+    cell (ids must stay whole to be copied; JSON and CSV carry every column)."""
+    shown = list(range(len(header)))
+
+    def total() -> int:
+        return sum(max(len(r[i]) for r in [header, *rows]) for i in shown) + 2 * (len(shown) - 1)
+
+    for column in droppable:
+        if total() <= width:
+            break
+        shown.remove(column)
+    return shown
+
+
 def render_reconcile_text(result: Reconciliation, console: Console) -> None:
-    """Plain aligned columns: readable at 80 characters and in a log file."""
-    rows = [["run", "by", "net", "estimate", "variance", "flags"]]
+    """Plain aligned columns within 80 characters (columns are dropped, never cut: JSON and CSV have
+    them all), then the totals and the facts a reader needs to trust them. Money is rounded to the
+    currency's minor unit."""
+    header = ["run", "by", "gross", "net", "estimate", "variance", "flags"]
+    rows = []
     for run in result.runs:
         known = run.known
-        variance = run.variance_pct
-        flags = [
-            name
-            for name, on in (
-                ("provisional", run.provisional),
-                ("orphan", known is None and run.attribution == "label"),
-                ("over-threshold", variance is not None and abs(variance) > result.variance_threshold_pct),
-            )
-            if on
-        ]
+        currency = run.money.currency
+        key = run.run_key.partition("=")[0]
         rows.append(
             [
                 run.run_id,
-                "inferred" if run.attribution == "inferred" else run.run_key.partition("=")[0],
-                f"{money_str(run.money.net)} {run.money.currency}",
-                money_str(known.estimate) if known and known.estimate is not None else "-",
-                _pct(variance) or "-",
-                ",".join(flags),
+                "inferred" if run.attribution == "inferred" else _KEY_SHORT.get(key, key),
+                money_display(run.money.gross, currency),
+                f"{money_display(run.money.net, currency)} {currency}",
+                money_display(known.estimate, known.estimate_currency)
+                if known and known.estimate is not None
+                else "-",
+                _pct(run.variance_pct) or "-",
+                ",".join(run_flags(result, run)),
             ]
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    right = {2, 3, 4}
-    for row in rows:
+    shown = fit_columns(header, rows, droppable=[1, 4, 2, 5], width=TEXT_WIDTH)
+    table = [[row[i] for i in shown] for row in [header, *rows]]
+    widths = [max(len(row[i]) for row in table) for i in range(len(shown))]
+    right = {i for i, column in enumerate(shown) if column in {2, 3, 4, 5}}
+    for row in table:
         cells = [
             c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
-        console.print("  ".join(cells).rstrip(), highlight=False, markup=False)
+        console.print("  ".join(cells).rstrip(), highlight=False, markup=False, soft_wrap=True)
     console.print()
     for currency, money in result.unattributed.items():
-        console.print(f"Unattributed Vertex AI: {money_str(money.net)} {currency} net", highlight=False)
-    for money in result.totals().values():
         console.print(
-            f"Total: {money_str(money.net)} {money.currency} net "
-            f"({money_str(money.gross)} gross, {money_str(money.credits)} credits)",
+            f"Unattributed Vertex AI: {money_display(money.net, currency)} {currency} net",
+            highlight=False,
+        )
+    for (cost_type, currency), money in result.charges.items():
+        console.print(
+            f"{CHARGE_NAMES.get(cost_type, cost_type)} (no run): {money_display(money.net, currency)} "
+            f"{currency} net",
+            highlight=False,
+            markup=False,
+        )
+    for money in result.totals().values():
+        c = money.currency
+        console.print(
+            f"Total: {money_display(money.net, c)} {c} net ({money_display(money.gross, c)} gross, "
+            f"{money_display(money.credits, c)} credits)",
             highlight=False,
         )
     for label, value in facts(result):
@@ -200,7 +262,8 @@ def render_reconcile_text(result: Reconciliation, console: Console) -> None:
         )
     for s in result.skipped:
         console.print(
-            f"Skipped {s['rows']} row(s) of {s['source']}: {s['column']} missing or unparsable",
+            f"Skipped {s['rows']} row(s) of {s['source']}: {s['column']} missing, unparsable "
+            "or of a type that cannot be read",
             highlight=False,
             markup=False,
         )
@@ -231,7 +294,8 @@ def _run_rows(result: Reconciliation) -> list[dict[str, Any]]:
             )
         )
     rows += [_row("unattributed", "Vertex AI without run key", m) for m in result.unattributed.values()]
-    rows += [_row("total", "runs + unattributed", m) for m in result.totals().values()]
+    rows += [_row("charge", cost_type, m) for (cost_type, _), m in result.charges.items()]
+    rows += [_row("total", "runs + charges + unattributed", m) for m in result.totals().values()]
     rows += [_row("orphan", o.run_key, o.money, run_id=o.run_id) for o in result.orphans]
     for k in result.not_yet_billed:
         rows.append(
@@ -276,6 +340,12 @@ def _breakdown_rows(data: ReportData) -> list[dict[str, Any]]:
         {"section": "credit_type", "key": kind, "currency": currency, "credits": money_str(amount)}
         for (kind, currency), amount in data.credits.items()
     ]
+    rows += [
+        {"section": "daily", "key": day.isoformat(), "run_id": run_id, "currency": c, "net": money_str(net)}
+        for c, spend in data.spend.items()
+        for run_id, series in spend.per_run.items()
+        for day, net in sorted(series.items())
+    ]
     return rows
 
 
@@ -298,6 +368,24 @@ def report_json(data: ReportData) -> str:
             {"type": kind, "currency": currency, "amount": money_str(amount)}
             for (kind, currency), amount in data.credits.items()
         ],
+        "daily": [
+            {"run_id": run_id, "currency": c, "day": day.isoformat(), "net": money_str(net)}
+            for c, spend in data.spend.items()
+            for run_id, series in spend.per_run.items()
+            for day, net in sorted(series.items())
+        ],
+        "forecast": [
+            {
+                "currency": f.currency,
+                "spent": money_str(f.spent),
+                "projected": money_str(f.projected) if f.projected is not None else None,
+                "budget": money_str(f.budget.amount) if f.budget else None,
+                "budget_currency": (f.budget.currency or f.currency) if f.budget else None,
+                "over_budget": f.over_budget,
+                "note": f.note or None,
+            }
+            for f in data.forecasts.values()
+        ],
     }
     return json.dumps(to_jsonable(body), indent=2, ensure_ascii=False) + "\n"
 
@@ -313,7 +401,8 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _money_cells(m: Money) -> list[str]:
-    return [m.currency, money_display(m.gross), money_display(m.credits), money_display(m.net)]
+    c = m.currency
+    return [c, money_display(m.gross, c), money_display(m.credits, c), money_display(m.net, c)]
 
 
 def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -326,10 +415,12 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
             run.run_id,
             run.attribution,
             run.money.currency,
-            money_display(run.money.gross),
-            money_display(run.money.credits),
-            money_display(run.money.net),
-            money_display(run.known.estimate) if run.known and run.known.estimate is not None else "",
+            money_display(run.money.gross, run.money.currency),
+            money_display(run.money.credits, run.money.currency),
+            money_display(run.money.net, run.money.currency),
+            money_display(run.known.estimate, run.known.estimate_currency)
+            if run.known and run.known.estimate is not None
+            else "",
             _pct(run.variance_pct)
             + (
                 " ⚑"
@@ -345,10 +436,7 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
     money_header = ["currency", "gross", "credits", "net"]
 
     def money_rows(grouped: dict[tuple[str, str], Money]) -> list[list[str]]:
-        return [
-            [key, m.currency, money_display(m.gross), money_display(m.credits), money_display(m.net)]
-            for (key, _), m in grouped.items()
-        ]
+        return [[key, *_money_cells(m)] for (key, _), m in grouped.items()]
 
     return [
         (
@@ -370,28 +458,60 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
             runs,
         ),
         (
-            "Totals (runs + unattributed Vertex AI)",
+            "Totals (runs, account charges and unattributed Vertex AI)",
             ["", *money_header],
-            [["unattributed Vertex AI", *_money_cells(m)] for m in r.unattributed.values()]
+            [["runs", *_money_cells(m)] for _, m in sorted(r.in_runs.items())]
+            + [
+                [f"{CHARGE_NAMES.get(t, t).lower()} (no run)", *_money_cells(m)]
+                for (t, _), m in r.charges.items()
+            ]
+            + [["unattributed Vertex AI", *_money_cells(m)] for m in r.unattributed.values()]
             + [["total", *_money_cells(m)] for m in r.totals().values()],
+        ),
+        (
+            "SKUs per run",
+            ["run id", "SKU", *money_header],
+            [[run.run_id, sku, *_money_cells(m)] for run in r.runs for sku, m in _skus_by_net(run)],
+        ),
+        (
+            "Daily spend (all runs and unattributed Vertex AI)",
+            ["day", "currency", "net", "cumulative"],
+            [
+                [
+                    day.isoformat(),
+                    c,
+                    money_display(spend.total.get(day, Decimal(0)), c),
+                    money_display(total, c),
+                ]
+                for c, spend in data.spend.items()
+                for day, total in spend.cumulative(spend.total)
+            ],
+        ),
+        (
+            "Budget and forecast",
+            ["currency", "spent", "forecast for the window", "budget", "forecast over budget"],
+            [_forecast_cells(f) for f in data.forecasts.values() if f.budget is not None or f.projected],
         ),
         ("Net cost by month", ["month", *money_header], money_rows(data.trend)),
         ("Cost by base model", ["base model", *money_header], money_rows(data.by_base_model)),
         (
-            f"Cost by schedule (label `{SCHEDULE_LABEL}`)",
+            f"Cost by schedule (label {SCHEDULE_LABEL})",
             ["schedule", *money_header],
             money_rows(data.by_schedule),
         ),
-        (f"Cost by team (label `{TEAM_LABEL}`)", ["team", *money_header], money_rows(data.by_team)),
+        (f"Cost by team (label {TEAM_LABEL})", ["team", *money_header], money_rows(data.by_team)),
         (
             "Credits by type",
             ["type", "currency", "amount"],
-            [[kind, currency, money_display(amount)] for (kind, currency), amount in data.credits.items()],
+            [
+                [kind, currency, money_display(amount, currency)]
+                for (kind, currency), amount in data.credits.items()
+            ],
         ),
         (
             "Orphans (billed run keys no known run carries)",
             ["run key", "currency", "net"],
-            [[o.run_key, o.money.currency, money_display(o.money.net)] for o in r.orphans],
+            [[o.run_key, o.money.currency, money_display(o.money.net, o.money.currency)] for o in r.orphans],
         ),
         (
             "Not billed yet",
@@ -400,7 +520,7 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
                 [
                     k.run_id,
                     k.started.isoformat() if k.started else "",
-                    money_display(k.estimate) if k.estimate is not None else "",
+                    money_display(k.estimate, k.estimate_currency) if k.estimate is not None else "",
                     k.estimate_currency or "",
                 ]
                 for k in r.not_yet_billed
@@ -412,6 +532,18 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
             [[str(s["source"]), str(s["column"]), str(s["rows"])] for s in r.skipped],
         ),
     ]
+
+
+def _skus_by_net(run: RunCost) -> list[tuple[str, Money]]:
+    return sorted(run.skus.items(), key=lambda kv: (-kv[1].net, kv[0]))
+
+
+def _forecast_cells(f: Forecast) -> list[str]:
+    c = f.currency
+    budget = "" if f.budget is None else f"{money_display(f.budget.amount, f.budget.currency or c)}"
+    over = f.note or {True: "yes", False: "no", None: ""}[f.over_budget]
+    projected = money_display(f.projected, c) if f.projected is not None else "unknown (open window)"
+    return [c, money_display(f.spent, c), projected, budget, over]
 
 
 def render_markdown(data: ReportData) -> str:
@@ -447,10 +579,29 @@ svg .bar.estimate { fill: #8c959f; } svg .bar.actual { fill: #2f6feb; } svg .bar
 svg .bar.unattributed { fill: #cf222e; }
 .flag { color: #cf222e; font-weight: 600; }
 footer { margin-top: 3rem; color: #59636e; font-size: 12px; }
+caption { caption-side: top; text-align: left; font-weight: 600; padding: 2px 0; }
+th[scope="row"] { background: none; font-weight: normal; }
+svg .line { fill: none; stroke-width: 1.5; stroke: #2f6feb; }
+svg .line.total { stroke: #1f2328; stroke-width: 2.5; }
+svg .line.orphan { stroke: #cf222e; stroke-dasharray: 4 3; }
+svg .line.over-threshold { stroke: #bf8700; stroke-width: 2.5; }
+svg .line.unowned { stroke: #8c959f; }
+svg .legend.orphan, svg .legend.over-threshold { fill: #cf222e; font-weight: 600; }
+svg .budget { stroke: #cf222e; stroke-width: 1.5; }
+svg .forecast { stroke: #1f2328; stroke-dasharray: 6 4; stroke-width: 1.5; }
+svg .bar.flagged { fill: #bf8700; } svg .bar.orphan { fill: #cf222e; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 11px; }
+  section.keep { break-inside: avoid; page-break-inside: avoid; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  svg.chart { break-inside: avoid; page-break-inside: avoid; }
+}
 """
 
 
-def _html_table(header: list[str], rows: list[list[str]]) -> str:
+def _html_table(caption: str, header: list[str], rows: list[list[str]]) -> str:
+    """A table with its caption, column headers (scope col) and each row's first cell as its row
+    header (scope row), so a screen reader can name every number."""
     if not rows:
         return "<p><em>none</em></p>"
 
@@ -458,9 +609,48 @@ def _html_table(header: list[str], rows: list[list[str]]) -> str:
         numeric = value[:1] in "-+0123456789" and any(c.isdigit() for c in value) and " " not in value.strip()
         return f'<td class="num">{escape(value)}</td>' if numeric else f"<td>{escape(value)}</td>"
 
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(cell(c) for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in header)
+    body = "".join(
+        f'<tr><th scope="row">{escape(row[0])}</th>' + "".join(cell(c) for c in row[1:]) + "</tr>"
+        for row in rows
+    )
+    return (
+        f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+# Lines drawn in the daily chart: the costliest runs, flagged runs and orphans (the table and the
+# CSV/JSON reports carry every run).
+DAILY_CHART_RUNS = 8
+
+
+def _daily_chart(data: ReportData, currency: str) -> str:
+    spend = data.spend.get(currency)
+    if spend is None:
+        return ""
+    r = data.result
+    runs = {run.run_id: run for run in r.runs if run.money.currency == currency}
+    costly = sorted(runs.values(), key=lambda run: -run.money.net)[:DAILY_CHART_RUNS]
+    marked = [run for run in runs.values() if run_flags(r, run) and run not in costly]
+    lines = [Line("all spend", [v for _, v in spend.cumulative(spend.total)], "total")]
+    for run in [*costly, *marked]:
+        flags = run_flags(r, run)
+        series = "orphan" if "orphan" in flags else "over-threshold" if "over-threshold" in flags else "net"
+        values = [v for _, v in spend.cumulative(spend.per_run.get(run.run_id, {}))]
+        lines.append(Line(run.run_id, values, series, ", ".join(flags)))
+    if UNOWNED in spend.per_run:
+        lines.append(Line(UNOWNED, [v for _, v in spend.cumulative(spend.per_run[UNOWNED])], "unowned"))
+    f = data.forecasts.get(currency)
+    budget = f.budget.amount if f and f.budget and not f.note else None
+    return line_chart(
+        f"Cumulative net spend per day ({currency}; flagged runs and orphans marked ⚑)",
+        [day.isoformat() for day in spend.days],
+        lines,
+        currency,
+        budget=budget,
+        forecast=f.projected if f else None,
+    )
 
 
 def _run_series(run: RunCost) -> str:
@@ -474,7 +664,7 @@ def _charts(data: ReportData, currency: str) -> dict[str, str]:
     runs = [run for run in r.runs if run.money.currency == currency]
     per_run = sorted(runs, key=lambda run: -run.money.net)
     run_bars = [
-        Bar(run.run_id, run.money.net, _run_series(run), "orphan" if run.known is None else "")
+        Bar(run.run_id, run.money.net, _run_series(run), ", ".join(f"⚑ {f}" for f in run_flags(r, run)))
         for run in per_run
     ]
     run_bars += [
@@ -486,7 +676,15 @@ def _charts(data: ReportData, currency: str) -> dict[str, str]:
     for run in runs:
         if run.known and run.known.estimate is not None and run.known.estimate_currency == currency:
             estimate_bars.append(Bar(run.run_id, run.known.estimate, "estimate"))
-            estimate_bars.append(Bar(run.run_id, run.money.gross, "actual", _pct(run.variance_pct)))
+            flagged = r.flagged(run)
+            estimate_bars.append(
+                Bar(
+                    run.run_id,
+                    run.money.gross,
+                    "flagged" if flagged else "actual",
+                    _pct(run.variance_pct) + (" ⚑ over threshold" if flagged else ""),
+                )
+            )
 
     def grouped(values: dict[tuple[str, str], Money], series: str = "net") -> list[Bar]:
         return [
@@ -496,6 +694,7 @@ def _charts(data: ReportData, currency: str) -> dict[str, str]:
         ]
 
     return {
+        "Daily spend": _daily_chart(data, currency),
         "Runs": hbar_chart(
             f"Net cost per run ({currency})",
             run_bars,
@@ -538,10 +737,15 @@ def render_html(data: ReportData) -> str:
     cards = []
     for money in r.totals().values():
         cards.append(
-            f'<div class="card">Net {escape(money.currency)}<b>{escape(money_display(money.net))}</b></div>'
+            f'<div class="card">Net {escape(money.currency)}'
+            f"<b>{escape(money_display(money.net, money.currency))}</b></div>"
         )
-        cards.append(f'<div class="card">Gross<b>{escape(money_display(money.gross))}</b></div>')
-        cards.append(f'<div class="card">Credits<b>{escape(money_display(money.credits))}</b></div>')
+        cards.append(
+            f'<div class="card">Gross<b>{escape(money_display(money.gross, money.currency))}</b></div>'
+        )
+        cards.append(
+            f'<div class="card">Credits<b>{escape(money_display(money.credits, money.currency))}</b></div>'
+        )
     cards.append(f'<div class="card">Coverage<b>{r.coverage_pct():.2f}%</b></div>')
     flagged = [
         run
@@ -560,7 +764,7 @@ def render_html(data: ReportData) -> str:
     ]
     chart_for = {"Runs": ["Runs", "Estimate"]}
     for title, header, rows in _sections(data):
-        body.append(f"<h2>{escape(title)}</h2>")
+        body.append(f'<section class="keep"><h2>{escape(title)}</h2>')
         key = next(
             (
                 k
@@ -571,6 +775,7 @@ def render_html(data: ReportData) -> str:
                     "Cost by schedule",
                     "Cost by team",
                     "Credits by type",
+                    "Daily spend",
                 )
                 if title.startswith(k)
             ),
@@ -579,10 +784,11 @@ def render_html(data: ReportData) -> str:
         for charts in charts_by_currency.values():
             for name in chart_for.get(key or "", [key] if key else []):
                 body.append(charts[name])
-        body.append(_html_table(header, rows))
+        body.append(_html_table(title, header, rows) + "</section>")
     body.append(
         f"<footer>Generated by tunectl {escape(__version__)} from {escape(r.source)}. Money is summed "
-        "exactly (decimal) and shown rounded to the cent; the CSV and JSON reports carry the exact "
+        "exactly (decimal) and shown rounded to each currency's minor unit; the CSV and JSON reports "
+        "carry the exact "
         "amounts. Amounts in different currencies are never added together. Charts are inline SVG; "
         "this file needs no network.</footer>"
     )

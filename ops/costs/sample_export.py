@@ -367,112 +367,66 @@ def sample_runs() -> list[dict[str, Any]]:
 # ---- writers ---------------------------------------------------------------------------------------
 
 
-def _schema(detailed: bool) -> Any:
-    import pyarrow as pa
+_KV = "STRUCT(key VARCHAR, value VARCHAR)[]"
+# The export's columns and their types as BigQuery's Parquet export writes them (DuckDB spelling); the
+# standard table's first, then what the detailed table adds.
+STANDARD_COLUMNS: dict[str, str] = {
+    "billing_account_id": "VARCHAR",
+    "service": "STRUCT(id VARCHAR, description VARCHAR)",
+    "sku": "STRUCT(id VARCHAR, description VARCHAR)",
+    "usage_start_time": "TIMESTAMPTZ",
+    "usage_end_time": "TIMESTAMPTZ",
+    "project": f"STRUCT(id VARCHAR, number VARCHAR, name VARCHAR, labels {_KV}, ancestry_numbers VARCHAR, "
+    "ancestors STRUCT(resource_name VARCHAR, display_name VARCHAR)[])",
+    "labels": _KV,
+    "system_labels": _KV,
+    "location": "STRUCT(location VARCHAR, country VARCHAR, region VARCHAR, zone VARCHAR)",
+    "tags": _KV,
+    "export_time": "TIMESTAMPTZ",
+    "cost": "DOUBLE",
+    "currency": "VARCHAR",
+    "currency_conversion_rate": "DOUBLE",
+    "usage": "STRUCT(amount DOUBLE, unit VARCHAR, amount_in_pricing_units DOUBLE, pricing_unit VARCHAR)",
+    "credits": "STRUCT(name VARCHAR, amount DOUBLE, full_name VARCHAR, id VARCHAR, type VARCHAR)[]",
+    "invoice": "STRUCT(month VARCHAR, publisher_type VARCHAR)",
+    "cost_type": "VARCHAR",
+    "adjustment_info": "STRUCT(id VARCHAR, description VARCHAR, mode VARCHAR, type VARCHAR)",
+    "cost_at_list": "DOUBLE",
+}
+DETAILED_COLUMNS: dict[str, str] = {
+    "resource": "STRUCT(name VARCHAR, global_name VARCHAR)",
+    "price": "STRUCT(effective_price DOUBLE, tier_start_amount DOUBLE, unit VARCHAR, "
+    "pricing_unit_quantity DOUBLE)",
+}
 
-    kv = pa.list_(pa.struct([("key", pa.string()), ("value", pa.string())]))
-    ts = pa.timestamp("us", tz="UTC")
-    fields = [
-        ("billing_account_id", pa.string()),
-        ("service", pa.struct([("id", pa.string()), ("description", pa.string())])),
-        ("sku", pa.struct([("id", pa.string()), ("description", pa.string())])),
-        ("usage_start_time", ts),
-        ("usage_end_time", ts),
-        (
-            "project",
-            pa.struct(
-                [
-                    ("id", pa.string()),
-                    ("number", pa.string()),
-                    ("name", pa.string()),
-                    ("labels", kv),
-                    ("ancestry_numbers", pa.string()),
-                    (
-                        "ancestors",
-                        pa.list_(pa.struct([("resource_name", pa.string()), ("display_name", pa.string())])),
-                    ),
-                ]
-            ),
-        ),
-        ("labels", kv),
-        ("system_labels", kv),
-        (
-            "location",
-            pa.struct(
-                [
-                    ("location", pa.string()),
-                    ("country", pa.string()),
-                    ("region", pa.string()),
-                    ("zone", pa.string()),
-                ]
-            ),
-        ),
-        ("tags", kv),
-        ("export_time", ts),
-        ("cost", pa.float64()),
-        ("currency", pa.string()),
-        ("currency_conversion_rate", pa.float64()),
-        (
-            "usage",
-            pa.struct(
-                [
-                    ("amount", pa.float64()),
-                    ("unit", pa.string()),
-                    ("amount_in_pricing_units", pa.float64()),
-                    ("pricing_unit", pa.string()),
-                ]
-            ),
-        ),
-        (
-            "credits",
-            pa.list_(
-                pa.struct(
-                    [
-                        ("name", pa.string()),
-                        ("amount", pa.float64()),
-                        ("full_name", pa.string()),
-                        ("id", pa.string()),
-                        ("type", pa.string()),
-                    ]
-                )
-            ),
-        ),
-        ("invoice", pa.struct([("month", pa.string()), ("publisher_type", pa.string())])),
-        ("cost_type", pa.string()),
-        (
-            "adjustment_info",
-            pa.struct(
-                [
-                    ("id", pa.string()),
-                    ("description", pa.string()),
-                    ("mode", pa.string()),
-                    ("type", pa.string()),
-                ]
-            ),
-        ),
-        ("cost_at_list", pa.float64()),
-    ]
-    if detailed:
-        fields += [
-            ("resource", pa.struct([("name", pa.string()), ("global_name", pa.string())])),
-            (
-                "price",
-                pa.struct(
-                    [
-                        ("effective_price", pa.float64()),
-                        ("tier_start_amount", pa.float64()),
-                        ("unit", pa.string()),
-                        ("pricing_unit_quantity", pa.float64()),
-                    ]
-                ),
-            ),
-        ]
-    return pa.schema(fields)
+
+def _columns(detailed: bool) -> dict[str, str]:
+    return STANDARD_COLUMNS | (DETAILED_COLUMNS if detailed else {})
 
 
 def _project(rows: list[dict[str, Any]], detailed: bool) -> list[dict[str, Any]]:
-    keep = set(_schema(detailed).names)
+    keep = set(_columns(detailed))
     return [{k: v for k, v in row.items() if k in keep} for row in rows]
+
+
+def _parquet(rows: list[dict[str, Any]], detailed: bool) -> bytes:
+    """DuckDB writes the Parquet file: the rows go in as JSON lines read with the export's types."""
+    import tempfile
+
+    from ops.costs.engines import local_duckdb
+
+    columns = _columns(detailed)
+    with tempfile.TemporaryDirectory(prefix="tunectl-sample-") as folder:
+        lines, parquet = Path(folder) / "rows.jsonl", Path(folder) / "export.parquet"
+        lines.write_text(
+            "".join(json.dumps(row, default=lambda v: v.isoformat()) + "\n" for row in rows), encoding="utf-8"
+        )
+        spec = "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items()) + "}"
+        local_duckdb().execute(
+            f"COPY (SELECT {', '.join(columns)} FROM read_json('{lines}', format = 'newline_delimited', "
+            f"columns = {spec})) TO '{parquet}' (FORMAT parquet)"
+        )
+        return parquet.read_bytes()
 
 
 def bq_json(value: Any) -> Any:
@@ -490,12 +444,7 @@ def render_export(rows: list[dict[str, Any]], fmt: str, *, detailed: bool = Fals
     """The rows as a Parquet, NDJSON or CSV file (CSV keeps nested columns as JSON text)."""
     rows = _project(rows, detailed)
     if fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        sink = io.BytesIO()
-        pq.write_table(pa.Table.from_pylist(rows, schema=_schema(detailed)), sink)
-        return sink.getvalue()
+        return _parquet(rows, detailed)
     if fmt == "ndjson":
         return "".join(json.dumps(bq_json(row), sort_keys=False) + "\n" for row in rows).encode()
     if fmt == "csv":

@@ -14,6 +14,7 @@ dropped silently, it is reported by `row_problem` and counted per file and colum
 from __future__ import annotations
 
 import glob
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,8 @@ REQUIRED_PATHS = (
     "export_time",
     "invoice.month",
 )
+# Read when present: exports made before Google added it, and hand-made files, count as `regular`.
+OPTIONAL_PATHS = ("cost_type",)
 _KV = "STRUCT(key VARCHAR, value VARCHAR)[]"
 _NESTED_TYPES = {
     "service": "STRUCT(id VARCHAR, description VARCHAR)",
@@ -59,6 +62,7 @@ _SCALAR_TYPES = {
     "usage_start_time": "TIMESTAMPTZ",
     "usage_end_time": "TIMESTAMPTZ",
     "export_time": "TIMESTAMPTZ",
+    "cost_type": "VARCHAR",
 }
 
 
@@ -133,10 +137,49 @@ def _missing_column(path: Path, column: str, detail: str = "") -> TunectlError:
     )
 
 
-def _check_parquet(con: Any, path: Path) -> None:
+@dataclass(frozen=True)
+class ParquetFile:
+    path: Path
+    optional: frozenset[str]  # the optional columns it has
+    wrong_type: str | None  # the first required column whose type the reconciliation cannot read
+
+
+# What each column must be for the query to bind: the fields a struct needs, or a type family. A file
+# whose column has another shape (labels as text, cost as a struct) is skipped and counted, not read.
+_PARQUET_SHAPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "service": ("struct", ("id", "description")),
+    "sku": ("struct", ("id", "description")),
+    "project": ("struct", ("id",)),
+    "invoice": ("struct", ("month",)),
+    "labels": ("list", ("key", "value")),
+    "credits": ("list", ("amount", "type")),
+    "cost": ("scalar", ("DOUBLE", "FLOAT", "DECIMAL", "BIGINT", "INTEGER", "HUGEINT", "VARCHAR")),
+    "currency": ("scalar", ("VARCHAR",)),
+    "usage_start_time": ("scalar", ("TIMESTAMP",)),
+    "usage_end_time": ("scalar", ("TIMESTAMP",)),
+    "export_time": ("scalar", ("TIMESTAMP",)),
+}
+
+
+def _shape_ok(sql_type: str, kind: str, needs: tuple[str, ...]) -> bool:
+    if kind == "scalar":
+        return sql_type.startswith(needs) and "[]" not in sql_type
+    is_list = sql_type.endswith("[]")
+    if sql_type.startswith("STRUCT(") is False or is_list != (kind == "list"):
+        return False
+    fields = set(re.findall(r'[(,]\s*"?(\w+)"?\s', sql_type))
+    return set(needs) <= fields
+
+
+def _check_parquet(con: Any, path: Path) -> ParquetFile:
+    """Fails on a missing required column; notes a column of the wrong type (its rows are skipped)."""
     import duckdb
 
     relation = f"read_parquet({_sql_string(str(path))})"
+    try:
+        types = {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
+    except duckdb.Error as exc:
+        raise _unreadable(path, exc) from exc
     for column in REQUIRED_PATHS:
         try:
             con.execute(f"DESCRIBE SELECT {column} FROM {relation}")
@@ -144,12 +187,74 @@ def _check_parquet(con: Any, path: Path) -> None:
             if "binder" not in type(exc).__name__.lower() and "Binder" not in str(exc):
                 raise _unreadable(path, exc) from exc
             raise _missing_column(path, column) from exc
+    wrong = next(
+        (
+            column
+            for column, (kind, needs) in _PARQUET_SHAPES.items()
+            if not _shape_ok(types[column], kind, needs)
+        ),
+        None,
+    )
+    return ParquetFile(path, frozenset(types) & frozenset(OPTIONAL_PATHS), wrong)
+
+
+def _parquet_relation(con: Any, files: Sequence[Path]) -> str:
+    checked = [_check_parquet(con, path) for path in files]
+    readable = [f for f in checked if f.wrong_type is None]
+    optional = {column for f in readable for column in f.optional}
+    parts = []
+    if readable:
+        projected = ", ".join(
+            [
+                *dict.fromkeys(p.split(".")[0] for p in REQUIRED_PATHS),
+                *(c if c in optional else f"CAST(NULL AS VARCHAR) AS {c}" for c in OPTIONAL_PATHS),
+            ]
+        )
+        parts.append(
+            f"SELECT filename, {projected}, CAST(NULL AS VARCHAR) AS _row_problem "
+            f"FROM read_parquet({_file_list([f.path for f in readable])}, union_by_name = true, "
+            "filename = true)"
+        )
+    # Files with a column of the wrong type only say how many rows they hold (and their newest
+    # export_time when it is a time): the rows are counted as skipped under that column.
+    for f in checked:
+        if f.wrong_type is None:
+            continue
+        typed = (
+            "TRY_CAST(export_time AS TIMESTAMPTZ)"
+            if f.wrong_type != "export_time"
+            else "CAST(NULL AS TIMESTAMPTZ)"
+        )
+        parts.append(
+            f"SELECT filename, {typed} AS export_time, "
+            f"{_sql_string(f.wrong_type)} AS _row_problem "
+            f"FROM read_parquet({_sql_string(str(f.path))}, filename = true)"
+        )
+    if not readable:
+        # Every file is unreadable: an empty relation of the right shape keeps the queries binding.
+        columns = ", ".join(
+            [
+                f"CAST(NULL AS {_NESTED_TYPES.get(c) or _SCALAR_TYPES[c]}) AS {c}"
+                for c in [*_NESTED_TYPES, *_SCALAR_TYPES]
+            ]
+        )
+        parts.insert(
+            0,
+            f"SELECT CAST(NULL AS VARCHAR) AS filename, {columns}, CAST(NULL AS VARCHAR) AS _row_problem "
+            "WHERE false",
+        )
+    return " UNION ALL BY NAME ".join(f"({part})" for part in parts)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of a DuckDB error, without the SQL text and sniffer report that follow."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
 def _unreadable(path: Path, exc: BaseException) -> TunectlError:
     return TunectlError(
         "billing-export-unreadable",
-        f"{path.name} cannot be read: {' '.join(str(exc).split())[:300]}",
+        f"{path.name} cannot be read: {_first_line(exc)}",
         where=str(path),
         hint="check the file is a complete Parquet, NDJSON or CSV export",
     )
@@ -203,17 +308,32 @@ def _ndjson_relation(files: Sequence[Path]) -> tuple[str, str]:
 
 
 def _csv_relation(con: Any, files: Sequence[Path]) -> tuple[str, str]:
+    present: set[str] = set()
+    import duckdb
+
     for path in files:
-        header = {
-            row[0]
-            for row in con.execute(
-                "DESCRIBE SELECT * FROM "
-                f"read_csv({_sql_string(str(path))}, all_varchar = true, header = true)"
-            ).fetchall()
-        }
+        try:
+            header = {
+                row[0]
+                for row in con.execute(
+                    "DESCRIBE SELECT * FROM "
+                    f"read_csv({_sql_string(str(path))}, all_varchar = true, header = true)"
+                ).fetchall()
+            }
+        except duckdb.Error as exc:
+            # DuckDB's CSV sniffer explains itself in twenty lines; its first one says what went wrong.
+            raise TunectlError(
+                "billing-export-unreadable",
+                f"{path.name} is not a CSV file with a header row: {_first_line(exc)}",
+                where=str(path),
+                hint="export the billing table as CSV with a header (nested columns as JSON text), "
+                "or use Parquet or NDJSON",
+                status=ExitStatus.USAGE,
+            ) from exc
         for column in {p.split(".")[0] for p in REQUIRED_PATHS}:
             if column not in header:
                 raise _missing_column(path, column, " in its header")
+        present |= header
     raw = (
         f"read_csv({_file_list(files)}, all_varchar = true, header = true, union_by_name = true, "
         "filename = true)"
@@ -223,6 +343,8 @@ def _csv_relation(con: Any, files: Sequence[Path]) -> tuple[str, str]:
         # Nested columns hold JSON text; scalars are plain text (quoted to look like JSON strings).
         if name in _NESTED_TYPES:
             return f"TRY_CAST({name} AS JSON)"
+        if name not in present:  # an optional column no file has
+            return "CAST(NULL AS JSON)"
         return f"to_json({name})"
 
     columns, problem = _typed(get)
@@ -254,15 +376,7 @@ def duckdb_source(con: Any, paths: Sequence[Path]) -> Source:
     parts: list[str] = []
     for fmt, files in sorted(by_format.items()):
         if fmt == "parquet":
-            for path in files:
-                _check_parquet(con, path)
-            projected = ", ".join(
-                f"{p.split('.')[0]}" for p in dict.fromkeys(p.split(".")[0] for p in REQUIRED_PATHS)
-            )
-            parts.append(
-                f"SELECT filename, {projected}, CAST(NULL AS VARCHAR) AS _row_problem "
-                f"FROM read_parquet({_file_list(files)}, union_by_name = true, filename = true)"
-            )
+            parts.append(f"SELECT * FROM ({_parquet_relation(con, files)})")
         elif fmt == "ndjson":
             relation, _ = _ndjson_relation(files)
             parts.append(f"SELECT * FROM {relation}")

@@ -33,6 +33,13 @@ CHECKS: dict[str, Check] = {
         Check("too-few-examples", _W, "fewer training examples than the documented minimum"),
         Check("too-many-examples", _E, "more training examples than the base model allows"),
         Check("validation-too-large", _E, "the validation set has more examples than the base model allows"),
+        Check(
+            "too-many-multimodal-examples", _E, "more multimodal training examples than the base model allows"
+        ),
+        Check("unknown-model", _W, "the base model is not in the limits table: the default limits apply"),
+        Check(
+            "mixed-media-resolution", _E, "examples use different mediaResolution levels (Google needs one)"
+        ),
         # Bytes and lines
         Check("invalid-utf8", _E, "the line is not valid UTF-8"),
         Check("utf8-bom", _E, "the file starts with a UTF-8 byte-order mark"),
@@ -54,6 +61,40 @@ CHECKS: dict[str, Check] = {
         Check("bad-choice", _E, "`choice` must be 0 or 1"),
         Check("identical-candidates", _E, "both candidates (or completions) are the same text"),
         Check("bad-completion-scores", _E, "completions must be exactly two, one scored 1 and one scored 0"),
+        Check("duplicate-field", _E, "a field is given in both spellings (lowerCamel and snake_case)"),
+        Check("thought-part", _E, "a thought part: tuning data holds no model thoughts"),
+        Check("inline-data", _E, "inlineData media: tuning documents media as fileData URIs only"),
+        Check(
+            "misplaced-function-part",
+            _E,
+            "functionCall outside a model turn or functionResponse outside a user turn",
+        ),
+        Check(
+            "function-response-without-call",
+            _W,
+            "a functionResponse names no call of the model turn before it",
+        ),
+        Check(
+            "undeclared-function", _W, "a functionCall names a function the example's tools do not declare"
+        ),
+        Check("multimodal-preference", _E, "preference tuning takes text only"),
+        # Media
+        Check("unsupported-mime-type", _E, "a fileData MIME type Google does not document for tuning"),
+        Check("bad-file-uri", _E, "a fileUri that is not gs://BUCKET/OBJECT (or an HTTP(S) URL)"),
+        Check(
+            "file-uri-not-gcs",
+            _W,
+            "an HTTP(S) fileUri: allowed, but fetched at training time and not checkable",
+        ),
+        Check("bad-duration", _E, 'a videoMetadata offset that is not a duration string like "12.5s"'),
+        Check("too-much-media", _E, "more media in one example than the modality's tuning page allows"),
+        Check("media-not-found", _E, "--check-uris: the referenced object does not exist or cannot be read"),
+        Check(
+            "media-type-mismatch",
+            _W,
+            "--check-uris: the object's content type differs from the example's mimeType",
+        ),
+        Check("media-too-large", _E, "--check-uris: the object is larger than the modality's file limit"),
         # Tokens
         Check("too-many-tokens", _E, "the example is over the base model's tokens-per-example limit"),
         # Across examples and files

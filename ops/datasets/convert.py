@@ -16,8 +16,8 @@ import msgspec
 
 from ops.atomic import atomic_open
 from ops.datasets.formats import STRUCTS, Layout, Style, detect_layout
-from ops.datasets.scan import BOM, iter_lines
-from ops.datasets.source import open_source
+from ops.datasets.scan import BOM, iter_lines, well_formed_view
+from ops.datasets.source import open_source, refuse_overwriting
 from ops.errors import ExitStatus, TunectlError
 
 if TYPE_CHECKING:
@@ -35,14 +35,18 @@ def _turn(role: str, text: str) -> dict[str, Any]:
 
 
 def _single_text(turn: dict[str, Any]) -> str:
+    if any(set(part) != {"text"} for part in turn["parts"]):
+        raise NotConvertible("it has media or function parts, which the PaLM format (text only) cannot hold")
     return "".join(part["text"] for part in turn["parts"])
 
 
 def _single_exchange(obj: dict[str, Any], *, last: str) -> list[dict[str, Any]]:
-    if obj.get("systemInstruction"):
+    if obj.get("systemInstruction") or obj.get("system_instruction"):
         raise NotConvertible("it has a systemInstruction, which the PaLM format cannot hold")
     contents = obj["contents"]
     wanted = ["user", "model"] if last == "model" else ["user"]
+    if obj.get("tools"):
+        raise NotConvertible("it declares tools, which the PaLM format cannot hold")
     if [t["role"] for t in contents] != wanted:
         raise NotConvertible(f"only a single {' + '.join(wanted)} exchange converts to the PaLM format")
     return list(contents)
@@ -56,6 +60,8 @@ def convert_record(obj: dict[str, Any], *, to: Style | str) -> dict[str, Any]:
         raise NotConvertible("the example is in no known format")
     if layout.style is target:
         return obj
+    if layout is Layout.palm_prompt:
+        raise NotConvertible("an RLHF prompt dataset (input_text only) has no Gemini form")
     if layout is Layout.palm_supervised:
         return {"contents": [_turn("user", obj["input_text"]), _turn("model", obj["output_text"])]}
     if layout is Layout.palm_preference:
@@ -105,6 +111,7 @@ def convert_file(
 
     target = Style(to)
     source = open_source(src, settings=settings)
+    refuse_overwriting(source, {"--output": dst})
     layout, _ = find_layout(source)
     if layout is None:
         raise TunectlError("convert-unknown-format", f"{source.display} holds no example in a known format")
@@ -118,12 +125,11 @@ def convert_file(
             if not line.strip():
                 problems.append(f"line {lineno}: blank line")
                 continue
-            try:
-                decode(line)  # the Struct checks the example is well-formed in the file's format
-                converted = convert_record(msgspec.json.decode(line), to=target)
-            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-                problems.append(f"line {lineno}: not a well-formed {layout} example ({exc})")
+            if well_formed_view(decode, layout, line) is None:
+                problems.append(f"line {lineno}: not a well-formed {layout} example")
                 continue
+            try:
+                converted = convert_record(msgspec.json.decode(line), to=target)
             except NotConvertible as exc:
                 problems.append(f"line {lineno}: cannot convert: {exc}")
                 continue

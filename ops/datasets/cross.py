@@ -29,6 +29,7 @@ class TrainingKeys:
     layout: Layout | None
     keys: KeyStore
     classes: ClassSet | None = None
+    examples: int = 0
 
 
 def file_issues(
@@ -122,7 +123,7 @@ def overlap_issues(store: KeyStore, training: Sequence[TrainingKeys]) -> tuple[l
     return issues, len(issues)
 
 
-def count_issues(examples: int, role: str, limits: ModelLimits) -> list[Issue]:
+def count_issues(examples: int, role: str, limits: ModelLimits, *, training_examples: int = 0) -> list[Issue]:
     if examples == 0:
         return [(None, None, "empty-file", "the file holds no examples")]
     issues: list[Issue] = []
@@ -137,7 +138,56 @@ def count_issues(examples: int, role: str, limits: ModelLimits) -> list[Issue]:
     elif limits.max_validation_examples and examples > limits.max_validation_examples:
         message = f"{examples:,} validation examples; at most {limits.max_validation_examples:,}"
         issues.append((None, None, "validation-too-large", message))
+    elif (
+        limits.max_validation_share is not None
+        and limits.validation_share_above is not None
+        and examples > limits.validation_share_above
+        and examples > limits.max_validation_share * training_examples
+    ):
+        # Google's preference page: "5000 examples or 30% of the number of training examples if there
+        # are more than 1000 validation examples". Read as: above 1,000, both caps hold.
+        share = round(limits.max_validation_share * 100)
+        message = (
+            f"{examples:,} validation examples is more than {share}% of the {training_examples:,} "
+            f"training examples (preference tuning's cap once a validation set has more than "
+            f"{limits.validation_share_above:,} examples)"
+        )
+        issues.append((None, None, "validation-too-large", message))
     return issues
+
+
+def media_issues(scanned: RangeResult, role: str, limits: ModelLimits) -> list[Issue]:
+    """The multimodal example cap and one media resolution for the whole dataset (video page)."""
+    issues: list[Issue] = []
+    cap = limits.max_multimodal_training_examples
+    if role == "training" and cap is not None and scanned.multimodal > cap:
+        message = f"{scanned.multimodal:,} multimodal examples; {limits.base_model} takes at most {cap:,}"
+        issues.append((None, None, "too-many-multimodal-examples", message))
+    if len(scanned.resolutions) > 1:
+        shown = ", ".join(sorted(scanned.resolutions))
+        message = f"examples use {shown}; Google needs one mediaResolution for the whole dataset"
+        issues.append((None, None, "mixed-media-resolution", message))
+    return issues
+
+
+def spelling_name(bits: int) -> str:
+    """Which spelling the file's two-word field names use (one-word names read the same in both)."""
+    from ops.datasets.gemini import CAMEL, SNAKE
+
+    return {0: "either", CAMEL: "lowerCamel", SNAKE: "snake_case", CAMEL | SNAKE: "mixed"}[bits]
+
+
+def media_stats(scanned: RangeResult) -> dict[str, Any]:
+    from ops.datasets.media import media_rules
+
+    return {
+        "multimodal_examples": scanned.multimodal,
+        "parts": dict(sorted(scanned.media_parts.items())),
+        "estimated_tokens": scanned.media_tokens,
+        "unknown_token_parts": scanned.media_unknown,
+        "resolutions": sorted(scanned.resolutions),
+        "token_rates": media_rules().sources() if scanned.media_parts else {},
+    }
 
 
 def class_issues(

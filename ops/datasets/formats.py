@@ -1,9 +1,11 @@
-"""The four dataset formats tunectl reads, how each is recognised, and what each must satisfy.
+"""The dataset formats tunectl reads, how each is recognised, and what each must satisfy.
 
-Supervised and preference data each come in the article's (PaLM/RLHF) style and in Gemini's style
-(DESIGN.md section 2). Each format is written twice, on purpose: as msgspec Structs, so a valid line
-is decoded and type-checked in C (the fast path), and as a small schema that a line failing the fast
-path is walked with to name every problem it has (the slow path). `tests/test_dataset_formats.py`
+Supervised and preference data each come in the article's (PaLM/RLHF) style and in Gemini's style;
+the RLHF pipeline's prompt dataset is `input_text` alone. Each format is written twice, on purpose:
+as msgspec Structs, so a valid text-only lowerCamel line is decoded and type-checked in C (the fast
+path), and as a schema that a line failing the fast path is walked with to name every problem it has
+(the slow path; for Gemini lines, the general reader of `gemini.py`, which also takes snake_case
+names, media, function calls and tools). `tests/test_dataset_formats.py`
 checks that the two agree on every file of the malformed corpus.
 """
 
@@ -24,6 +26,7 @@ from ops.datasets._fastscan import text_chars, turns_chars
 class Kind(StrEnum):
     supervised = "supervised"
     preference = "preference"
+    prompt = "prompt"  # the RLHF pipeline's prompt_dataset / eval_dataset: input_text only
 
 
 class Style(StrEnum):
@@ -36,6 +39,7 @@ class Layout(StrEnum):
     gemini_supervised = "gemini-supervised"
     palm_preference = "palm-preference"
     gemini_preference = "gemini-preference"
+    palm_prompt = "palm-prompt"
 
     @property
     def kind(self) -> Kind:
@@ -58,8 +62,10 @@ def detect_layout(obj: dict[str, Any]) -> Layout | None:
         return Layout.gemini_supervised
     if "candidate_0" in obj or "candidate_1" in obj or "choice" in obj:
         return Layout.palm_preference
-    if "input_text" in obj or "output_text" in obj:
+    if "output_text" in obj:
         return Layout.palm_supervised
+    if "input_text" in obj:
+        return Layout.palm_prompt
     return None
 
 
@@ -111,6 +117,10 @@ class PalmSupervised(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     output_text: Text
 
 
+class PalmPrompt(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    input_text: Text
+
+
 class PalmPreference(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     input_text: Text
     candidate_0: Text
@@ -123,6 +133,7 @@ STRUCTS: dict[Layout, type[msgspec.Struct]] = {
     Layout.gemini_supervised: GeminiSupervised,
     Layout.palm_preference: PalmPreference,
     Layout.gemini_preference: GeminiPreference,
+    Layout.palm_prompt: PalmPrompt,
 }
 
 # --- slow path: a schema walked over the decoded object -------------------------------------------------
@@ -166,6 +177,7 @@ _TURN = _Object({"role": _Role(("user", "model")), "parts": _List(_PART)}, {})
 _SYSTEM = _Object({"parts": _List(_PART)}, {"role": _Role(None)})
 SCHEMAS: dict[Layout, _Object] = {
     Layout.palm_supervised: _Object({"input_text": _Text(), "output_text": _Text()}, {}),
+    Layout.palm_prompt: _Object({"input_text": _Text()}, {}),
     Layout.palm_preference: _Object(
         {"input_text": _Text(), "candidate_0": _Text(), "candidate_1": _Text(), "choice": _Choice()}, {}
     ),
@@ -301,6 +313,10 @@ def inspect_palm_supervised(ex: PalmSupervised) -> Inspected:
     return ExampleView(texts[:1], texts[1:], ex.output_text), _NONE
 
 
+def inspect_palm_prompt(ex: PalmPrompt) -> Inspected:
+    return ExampleView(_no_blank([ex.input_text]), [], None), _NONE
+
+
 def inspect_palm_preference(ex: PalmPreference) -> Inspected:
     _no_blank([ex.input_text, ex.candidate_0, ex.candidate_1])
     view = ExampleView([ex.input_text], [ex.candidate_0, ex.candidate_1], None)
@@ -361,6 +377,7 @@ INSPECT: dict[Layout, Callable[[Any], Inspected]] = {
     Layout.palm_preference: inspect_palm_preference,
     Layout.gemini_supervised: inspect_gemini_supervised,
     Layout.gemini_preference: inspect_gemini_preference,
+    Layout.palm_prompt: inspect_palm_prompt,
 }
 
 
@@ -375,6 +392,12 @@ def fast_palm_supervised(ex: PalmSupervised) -> Fast:
     if i.isspace() or o.isspace():
         raise BlankText
     return len(i), len(o), o, _NONE
+
+
+def fast_palm_prompt(ex: PalmPrompt) -> Fast:
+    if ex.input_text.isspace():
+        raise BlankText
+    return len(ex.input_text), 0, None, _NONE
 
 
 def fast_palm_preference(ex: PalmPreference) -> Fast:
@@ -411,4 +434,5 @@ FAST: dict[Layout, Callable[[Any], Fast]] = {
     Layout.palm_preference: fast_palm_preference,
     Layout.gemini_supervised: fast_gemini_supervised,
     Layout.gemini_preference: fast_gemini_preference,
+    Layout.palm_prompt: fast_palm_prompt,
 }

@@ -28,6 +28,13 @@ class ModelLimits:
     source: str
     checked: str
     table_version: str
+    method: str = "supervised"
+    max_multimodal_training_examples: int | None = None
+    # Preference only: a validation set of more than `validation_share_above` examples may hold at
+    # most this share of the training examples.
+    max_validation_share: float | None = None
+    validation_share_above: int | None = None
+    known: bool = True  # False: the base model is not in the table and these are the defaults
 
 
 _FIELDS = (
@@ -40,7 +47,7 @@ _FIELDS = (
 
 
 @cache
-def _table(path: str | None) -> dict[str, object]:
+def limits_table(path: str | None = None) -> dict[str, object]:
     if path is None:
         text = resources.files("ops.data").joinpath("model_limits.json").read_text(encoding="utf-8")
     else:
@@ -50,14 +57,17 @@ def _table(path: str | None) -> dict[str, object]:
 
 
 def known_models(path: str | None = None) -> list[str]:
-    models = _table(path)["models"]
+    models = limits_table(path)["models"]
     assert isinstance(models, dict)
-    return sorted(m for m in models if m != _table(path)["default"])
+    return sorted(m for m in models if m != limits_table(path)["default"])
 
 
-def model_limits(base_model: str | None = None, *, path: str | None = None) -> ModelLimits:
-    """Limits for `base_model`; an unlisted model gets the documented fallback entry (and says so)."""
-    table = _table(path)
+def model_limits(
+    base_model: str | None = None, *, method: str = "supervised", path: str | None = None
+) -> ModelLimits:
+    """Limits for `base_model` and tuning `method` (supervised or preference); an unlisted model gets
+    the fallback entry, with `known` False so callers can warn."""
+    table = limits_table(path)
     models = table["models"]
     assert isinstance(models, dict)
     default = str(table["default"])
@@ -65,6 +75,25 @@ def model_limits(base_model: str | None = None, *, path: str | None = None) -> M
     if entry_name not in models:
         raise TunectlError("model-limits-invalid", f"the limits table has no entry {entry_name!r}")
     entry = models[entry_name]
+    known = base_model is None or base_model in models
+    if method == "preference":
+        # Google's preference page has one limits table for every model that takes the method.
+        rules = table["preference"]
+        assert isinstance(rules, dict)
+        return ModelLimits(
+            base_model=base_model or default,
+            entry="preference",
+            adapter_sizes=tuple(entry.get("adapter_sizes") or ()),
+            retired=entry.get("retired"),
+            source=str(rules["source"]),
+            checked=str(rules["checked"]),
+            table_version=str(table["version"]),
+            method=method,
+            max_validation_share=rules.get("max_validation_share"),
+            validation_share_above=rules.get("validation_share_above"),
+            known=known,
+            **{name: rules.get(name) for name in _FIELDS},
+        )
     return ModelLimits(
         base_model=base_model or default,
         entry=str(entry_name),
@@ -73,5 +102,7 @@ def model_limits(base_model: str | None = None, *, path: str | None = None) -> M
         source=str(entry["source"]),
         checked=str(entry["checked"]),
         table_version=str(table["version"]),
+        max_multimodal_training_examples=entry.get("max_multimodal_training_examples"),
+        known=known,
         **{name: entry.get(name) for name in _FIELDS},
     )

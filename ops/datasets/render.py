@@ -30,6 +30,31 @@ def _tokens_line(stats: dict[str, Any]) -> str:
     return f"tokens ({counter['name']}{estimate}): " + "; ".join(parts) + f"; billable {tokens['billable']:,}"
 
 
+def media_line(stats: dict[str, Any]) -> str | None:
+    """Media parts and how their tokens were counted; None for a text-only file."""
+    media = stats.get("media") or {}
+    if not media.get("parts"):
+        return None
+    parts = ", ".join(f"{n} {modality}" for modality, n in media["parts"].items())
+    line = (
+        f"media: {media['multimodal_examples']:,} multimodal example(s) ({parts} part(s)); "
+        f"{media['estimated_tokens']:,} tokens at Google's documented per-modality rates (an estimate)"
+    )
+    if media["unknown_token_parts"]:
+        line += (
+            f"; {media['unknown_token_parts']:,} part(s) of unknown length (whole audio/video files, "
+            "PDF pages): their tokens are unknown offline, so billable is a floor"
+        )
+    return line
+
+
+def spelling_line(stats: dict[str, Any]) -> str | None:
+    spelling = stats.get("field_spelling")
+    if spelling in (None, "either"):
+        return None
+    return f"field names: {spelling} (Google's JSON parser reads lowerCamel and snake_case alike)"
+
+
 def render_reports(console: Console, reports: list[FileReport], *, per_code: int = 5) -> None:
     """A summary per file: verdict, counts per code with the first `per_code` findings, stats."""
     for report in reports:
@@ -57,6 +82,9 @@ def render_reports(console: Console, reports: list[FileReport], *, per_code: int
         stats = report.stats
         if stats.get("well_formed_examples"):
             console.print("  " + _tokens_line(stats), markup=False, highlight=False)
+        for line in (media_line(stats), spelling_line(stats)):
+            if line is not None:
+                console.print("  " + line, markup=False, highlight=False)
         classification = stats.get("classification")
         if classification:
             counts = ", ".join(f"{label} {n}" for label, n in classification["classes"].items())

@@ -15,6 +15,7 @@ file and adds the line offsets afterwards.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import re
@@ -34,11 +35,15 @@ from ops.datasets.formats import (
     STRUCTS,
     BlankText,
     ExampleView,
+    Kind,
     Layout,
+    Style,
     detect_layout,
     walk,
 )
+from ops.datasets.gemini import CAMEL, SHAPE_CODES, GeminiExample, read_example
 from ops.datasets.keys import KeyWriter
+from ops.datasets.media import MediaRef
 from ops.datasets.tokens import EstimateTokenCounter, TokenCounter
 
 BOM = b"\xef\xbb\xbf"
@@ -46,6 +51,8 @@ MAX_LABELS = 64  # more distinct outputs than this and the set is not a classifi
 MAX_LABEL_CHARS = 64  # a longer output is generated text, not a class label
 PROMPT_SAMPLES = 200  # prompts kept to look for a class list written in them
 _COUNT_BATCH = 128
+_CAMEL_NAME = re.compile(rb'"systemInstruction"')
+_SPELLING_WINDOW = 1 << 16  # bytes of each chunk searched for it
 SPILL_EXAMPLES = 1 << 18  # examples held before their records go to the key store (~7 MB)
 
 Issue = tuple[int | None, int | None, str, str]  # (line, column, code, message)
@@ -57,6 +64,7 @@ class ScanOptions:
     layout: Layout | None
     max_tokens_per_example: int | None
     at_file_start: bool = True
+    collect_media: bool = False  # --check-uris: keep every referenced object (once) and its line
 
 
 @dataclass
@@ -72,6 +80,13 @@ class RangeResult:
     labels: dict[str, int] | None = field(default_factory=dict)
     prompts: list[str] = field(default_factory=list)
     layout: Layout | None = None
+    spelling: int = 0  # gemini.CAMEL | gemini.SNAKE: which names of two-word fields lines used
+    multimodal: int = 0  # examples with at least one media part
+    media_parts: Counter[str] = field(default_factory=Counter)  # by modality
+    media_tokens: int = 0  # estimated at Google's documented rates (in input_counts too)
+    media_unknown: int = 0  # media parts whose tokens cannot be known offline
+    resolutions: set[str] = field(default_factory=set)
+    media_refs: dict[str, MediaRef] = field(default_factory=dict)  # with ScanOptions.collect_media
 
 
 def _reject_constant(name: str) -> Any:
@@ -201,6 +216,12 @@ class Scanner:
             return lineno
         if self.estimate is None:
             return self._lines_counted(split_lines(chunk), lineno, layout)
+        camel = self.result.spelling & CAMEL
+        if layout.style is Style.gemini and not camel and _CAMEL_NAME.search(chunk, 0, _SPELLING_WINDOW):
+            # `systemInstruction` is the only two-word field the fast path's Structs accept, so its
+            # lines are lowerCamel. Only the head of each chunk is searched: a whole-chunk search
+            # would cost text-only files without it ~20% of their scan time, for a statistic.
+            self.result.spelling |= CAMEL
         exact, normalized, braced = block_keys(chunk)
         examples, lines = self._decoded(chunk, braced, len(exact) // 8)
         # The hot loop: everything it touches is bound to a local first. Line numbers and keys of
@@ -235,7 +256,10 @@ class Scanner:
             tokens_in = -(-chars_in // per)
             tokens_out = -(-chars_out // per)
             if tokens_in + tokens_out > limit:
-                self._check_tokens(lineno, tokens_in, tokens_out)
+                longest = None
+                if layout.kind is Kind.preference:
+                    longest = -(-max(map(len, INSPECT[layout](example)[0].output_texts)) // per)
+                self._check_tokens(lineno, tokens_in, tokens_out, longest)
             add_in(tokens_in)
             add_out(tokens_out)
             if output is not None and result.labels is not None:
@@ -270,18 +294,23 @@ class Scanner:
             self._record(lineno, line, view)
         return lineno
 
-    def _record(self, lineno: int, line: bytes, view: ExampleView) -> None:
+    def _record(self, lineno: int, line: bytes, view: ExampleView, media_tokens: int = 0) -> None:
+        """Count and key one well-formed example; `media_tokens` (estimated from Google's rates) are
+        input tokens on top of the texts'."""
         result = self.result
         per = self.estimate
         if per is not None:
-            tokens_in = -(-sum(map(len, view.input_texts)) // per)
+            tokens_in = -(-sum(map(len, view.input_texts)) // per) + media_tokens
             tokens_out = -(-sum(map(len, view.output_texts)) // per)
             if self._limit is not None and tokens_in + tokens_out > self._limit:
-                self._check_tokens(lineno, tokens_in, tokens_out)
+                longest = None
+                if result.layout is not None and result.layout.kind is Kind.preference:
+                    longest = -(-max(map(len, view.output_texts), default=0) // per)
+                self._check_tokens(lineno, tokens_in, tokens_out, longest)
             self._tokens_in.append(tokens_in)
             self._tokens_out.append(tokens_out)
         else:
-            self._tokens_in.append(0)
+            self._tokens_in.append(media_tokens)
             self._tokens_out.append(0)
             self._pending.append((lineno, view))
             if len(self._pending) >= _COUNT_BATCH:
@@ -307,9 +336,20 @@ class Scanner:
             if len(labels) > MAX_LABELS:
                 self.result.labels = None
 
-    def _check_tokens(self, lineno: int, tokens_in: int, tokens_out: int) -> None:
+    def _check_tokens(self, lineno: int, tokens_in: int, tokens_out: int, longest: int | None = None) -> None:
+        """Supervised: input + output over the limit. Preference (`longest` given): Google's rule is
+        input + the longest completion, so two long completions are not added together."""
         limit = self.options.max_tokens_per_example
-        if limit is not None and tokens_in + tokens_out > limit:
+        if limit is None:
+            return
+        if longest is not None:
+            if tokens_in + longest > limit:
+                message = (
+                    f"{tokens_in + longest:,} tokens ({tokens_in:,} in + {longest:,} in the longest "
+                    f"completion) is over the limit of {limit:,} per example"
+                )
+                self.result.issues.append((lineno, None, "too-many-tokens", message))
+        elif tokens_in + tokens_out > limit:
             self.result.issues.append(
                 (
                     lineno,
@@ -327,14 +367,19 @@ class Scanner:
         texts: list[str] = []
         for _, view in self._pending:
             texts.append("\n".join(view.input_texts))
-            texts.append("\n".join(view.output_texts))
+            texts.extend(view.output_texts)  # one count each: preference needs the longest
         counts = self.counter.count(texts)
+        preference = self.result.layout is not None and self.result.layout.kind is Kind.preference
         base = len(self._tokens_in) - len(self._pending)
-        for i, (lineno, _) in enumerate(self._pending):
-            tokens_in, tokens_out = counts[2 * i], counts[2 * i + 1]
+        at = 0
+        for i, (lineno, view) in enumerate(self._pending):
+            outputs = counts[at + 1 : at + 1 + len(view.output_texts)]
+            tokens_in = counts[at] + self._tokens_in[base + i]  # plus the media estimate, if any
+            tokens_out = sum(outputs)
+            at += 1 + len(view.output_texts)
             self._tokens_in[base + i] = tokens_in
             self._tokens_out[base + i] = tokens_out
-            self._check_tokens(lineno, tokens_in, tokens_out)
+            self._check_tokens(lineno, tokens_in, tokens_out, max(outputs, default=0) if preference else None)
         self._pending.clear()
 
     # -- the slow path: name every problem of a line the fast path rejected ---------------------------
@@ -393,6 +438,8 @@ class Scanner:
             return
         if self.result.layout is None:
             self._set_layout(found)
+        if found is Layout.palm_prompt and self.result.layout is Layout.palm_supervised:
+            found = Layout.palm_supervised  # an input_text without its output_text: say so below
         if found is not self.result.layout:
             issues.append(
                 (
@@ -402,6 +449,9 @@ class Scanner:
                     f"this line is {found.value}; the file's examples are {self.result.layout}",
                 )
             )
+            return
+        if found.style is Style.gemini:
+            self._gemini(lineno, line, obj, found.kind)
             return
         problems: list[tuple[str, str]] = []
         walk(obj, SCHEMAS[found], "$", problems)
@@ -414,6 +464,50 @@ class Scanner:
                 problems.extend(more)
                 self._record(lineno, line, view)
         issues.extend((lineno, None, code, message) for code, message in problems)
+
+    def _gemini(self, lineno: int, line: bytes, obj: dict[str, Any], kind: Kind) -> None:
+        """A Gemini line the fast path could not take (snake_case names, media, function calls,
+        tools, or a problem): the general reader names its problems and counts it."""
+        example: GeminiExample = read_example(obj, kind)
+        result = self.result
+        result.spelling |= example.spelling
+        result.resolutions |= example.resolutions
+        result.issues.extend((lineno, None, code, message) for code, message in example.problems)
+        if any(code in SHAPE_CODES for code, _ in example.problems):
+            return
+        if example.media:
+            result.multimodal += 1
+            result.media_tokens += example.media_tokens
+            result.media_unknown += example.media_unknown
+            result.media_parts.update(m.modality.value for m in example.media)
+            if self.options.collect_media:
+                refs = result.media_refs
+                for m in example.media:
+                    seen = refs.get(m.uri)
+                    refs[m.uri] = (
+                        MediaRef(lineno, m.mime_type, m.modality)
+                        if seen is None
+                        else dataclasses.replace(seen, references=seen.references + 1)
+                    )
+        self._record(lineno, line, example.view, example.media_tokens)
+
+
+def well_formed_view(decode: Any, layout: Layout, line: bytes) -> ExampleView | None:
+    """The example of one line in the file's format, or None when it is not well-formed: the fast
+    Struct first, then (Gemini lines with other spellings or non-text parts) the general reader."""
+    try:
+        return INSPECT[layout](decode(line))[0]
+    except (msgspec.DecodeError, UnicodeDecodeError, BlankText):
+        if layout.style is not Style.gemini:
+            return None
+    try:
+        obj = msgspec.json.decode(line)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(obj, dict) or detect_layout(obj) is not layout:
+        return None
+    example = read_example(obj, layout.kind)
+    return None if any(code in SHAPE_CODES for code, _ in example.problems) else example.view
 
 
 def scan_chunks(
@@ -444,12 +538,12 @@ def iter_lines(chunks: Iterable[Chunk]) -> Iterator[tuple[int, bytes]]:
 def lines_with_outputs(chunks: Iterable[Chunk], layout: Layout, outputs: set[str]) -> list[tuple[int, str]]:
     """Second pass for the classification check: the lines whose (stripped) output is in `outputs`."""
     decode = msgspec.json.Decoder(STRUCTS[layout]).decode
-    inspect = INSPECT[layout]
     found = []
     for lineno, line in iter_lines(chunks):
-        try:
-            view, _ = inspect(decode(line[len(BOM) :] if lineno == 1 and line.startswith(BOM) else line))
-        except (msgspec.DecodeError, UnicodeDecodeError, BlankText):
+        view = well_formed_view(
+            decode, layout, line[len(BOM) :] if lineno == 1 and line.startswith(BOM) else line
+        )
+        if view is None:
             continue
         if view.output is not None and view.output.strip() in outputs:
             found.append((lineno, view.output.strip()))

@@ -173,6 +173,31 @@ def open_source(path_or_uri: str | os.PathLike[str], *, settings: Settings | Non
     return Source(display=text, size=size, local_path=path)
 
 
+def refuse_overwriting(source: Source, outputs: dict[str, str | os.PathLike[str]]) -> None:
+    """A write never replaces its input (the same path, a link to it, or another path to the same
+    inode) and two outputs never share a file: usage errors (exit 2), before anything is read."""
+    seen: dict[tuple[int, int] | str, str] = {}
+    if source.local_path is not None:
+        stat = os.stat(source.local_path)
+        seen[(stat.st_dev, stat.st_ino)] = "the input"
+    for option, output in outputs.items():
+        path = Path(output)
+        key: tuple[int, int] | str
+        if path.exists():
+            stat = os.stat(path)
+            key = (stat.st_dev, stat.st_ino)
+        else:
+            key = str(path.resolve())
+        if key in seen:
+            raise TunectlError(
+                "output-is-input" if seen[key] == "the input" else "outputs-collide",
+                f"{option} {os.fspath(output)} is {seen[key]}; it would be overwritten",
+                where=option,
+                hint="write to another file",
+            )
+        seen[key] = option
+
+
 def line_aligned_ranges(source: Source, parts: int) -> list[tuple[int, int]]:
     """Split a local file into up to `parts` byte ranges that each start at the beginning of a line."""
     assert source.local_path is not None

@@ -19,9 +19,9 @@ import msgspec
 
 from ops.atomic import atomic_open
 from ops.datasets.classes import detect_classes
-from ops.datasets.formats import INSPECT, STRUCTS, BlankText
-from ops.datasets.scan import BOM, MAX_LABEL_CHARS, MAX_LABELS, iter_lines
-from ops.datasets.source import open_source
+from ops.datasets.formats import STRUCTS
+from ops.datasets.scan import BOM, MAX_LABEL_CHARS, MAX_LABELS, iter_lines, well_formed_view
+from ops.datasets.source import open_source, refuse_overwriting
 from ops.errors import ExitStatus, TunectlError
 
 if TYPE_CHECKING:
@@ -63,11 +63,11 @@ def split_file(
     if not 0 < validation_fraction < 1:
         raise TunectlError("bad-fraction", "--validation-fraction must be between 0 and 1 (exclusive)")
     source = open_source(src, settings=settings)
+    refuse_overwriting(source, {"--train-out": train_out, "--validation-out": validation_out})
     layout, _ = find_layout(source)
     if layout is None:
         raise TunectlError("split-unknown-format", f"{source.display} holds no example in a known format")
     decode = msgspec.json.Decoder(STRUCTS[layout]).decode
-    inspect = INSPECT[layout]
 
     # Pass 1: the class of every example (index into `names`; 0 = no class).
     names: dict[str, int] = {}
@@ -75,9 +75,8 @@ def split_file(
     bad: list[int] = []
     for lineno, raw in iter_lines(source.line_chunks()):
         line = raw[len(BOM) :] if lineno == 1 and raw.startswith(BOM) else raw
-        try:
-            view, _ = inspect(decode(line))
-        except (msgspec.DecodeError, UnicodeDecodeError, BlankText):
+        view = well_formed_view(decode, layout, line)
+        if view is None:
             bad.append(lineno)
             continue
         label = view.output.strip() if view.output is not None else None

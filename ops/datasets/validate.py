@@ -7,10 +7,12 @@ scanned in one streaming pass.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import multiprocessing
 import os
+import signal
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
@@ -25,7 +27,10 @@ from ops.datasets.cross import (
     count_issues,
     duplicate_issues,
     file_issues,
+    media_issues,
+    media_stats,
     overlap_issues,
+    spelling_name,
 )
 from ops.datasets.formats import Kind, Layout, detect_layout
 from ops.datasets.keys import KeyStore, KeyWriter
@@ -65,7 +70,10 @@ class FileReport:
 
 
 def find_layout(source: Source) -> tuple[Layout | None, int | None]:
-    """The format of the file's first recognisable example, and its line."""
+    """The format of the file's first recognisable example, and its line. A first example with
+    `input_text` alone is a prompt dataset only if no line of the head has an `output_text`: else it
+    is a supervised example missing its output (and is reported as one)."""
+    prompt_line = None
     for lineno, line in iter_lines(source.line_chunks(0, min(source.size, 8 << 20))):
         if lineno > _HEAD_LINES:
             break
@@ -73,9 +81,14 @@ def find_layout(source: Source) -> tuple[Layout | None, int | None]:
             obj = json.loads(line[len(BOM) :] if lineno == 1 and line.startswith(BOM) else line)
         except (ValueError, RecursionError):
             continue
-        if isinstance(obj, dict) and (found := detect_layout(obj)) is not None:
-            return found, lineno
-    return None, None
+        found = detect_layout(obj) if isinstance(obj, dict) else None
+        if found is Layout.palm_prompt:
+            prompt_line = prompt_line or lineno
+        elif found is Layout.palm_supervised and prompt_line is not None:
+            return found, prompt_line
+        elif found is not None:
+            return (Layout.palm_prompt, prompt_line) if prompt_line is not None else (found, lineno)
+    return (Layout.palm_prompt, prompt_line) if prompt_line is not None else (None, None)
 
 
 def _scan_range(source: Source, start: int, end: int, options: ScanOptions, keys: KeyWriter) -> RangeResult:
@@ -99,16 +112,22 @@ def _scan(
     else:
         limit = options.max_tokens_per_example
         jobs = [
-            (source, start, end, ScanOptions(options.layout, limit, start == 0), keys)
+            (source, start, end, ScanOptions(options.layout, limit, start == 0, options.collect_media), keys)
             for (start, end), keys in zip(ranges, writers, strict=True)
         ]
         import numpy  # noqa: F401  (the workers write keys with it: imported once, before the fork)
 
-        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+        # Workers ignore Ctrl-C: the parent alone handles it (exit 130, one line), and leaving the
+        # `with` block terminates them, so no worker prints a traceback.
+        with multiprocessing.get_context("fork").Pool(len(jobs), initializer=_ignore_interrupts) as pool:
             parts = pool.starmap(_scan_range, jobs)
     offsets = itertools.accumulate((part.lines for part in parts[:-1]), initial=0)
     store = KeyStore(directory, tuple(zip((w.name for w in writers), offsets, strict=True)))
     return parts, store
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _merge(parts: list[RangeResult]) -> RangeResult:
@@ -130,6 +149,19 @@ def _merge(parts: list[RangeResult]) -> RangeResult:
         else:
             merged.labels = None
         merged.prompts.extend(part.prompts[: max(0, 200 - len(merged.prompts))])
+        merged.spelling |= part.spelling
+        merged.multimodal += part.multimodal
+        merged.media_parts.update(part.media_parts)
+        merged.media_tokens += part.media_tokens
+        merged.media_unknown += part.media_unknown
+        merged.resolutions |= part.resolutions
+        for uri, ref in part.media_refs.items():
+            seen = merged.media_refs.get(uri)
+            merged.media_refs[uri] = (
+                dataclasses.replace(ref, line=ref.line + offset)
+                if seen is None
+                else dataclasses.replace(seen, references=seen.references + ref.references)
+            )
         offset += part.lines
         merged.lines = offset
     return merged
@@ -162,12 +194,16 @@ def _distribution(counts: Counter[int]) -> dict[str, int]:
 def _limits_stats(limits: ModelLimits) -> dict[str, Any]:
     return {
         "base_model": limits.base_model,
+        "method": limits.method,
+        "known_model": limits.known,
         "entry": limits.entry,
         "max_tokens_per_example": limits.max_tokens_per_example,
         "max_file_bytes": limits.max_file_bytes,
         "min_training_examples": limits.min_training_examples,
         "max_training_examples": limits.max_training_examples,
         "max_validation_examples": limits.max_validation_examples,
+        "max_multimodal_training_examples": limits.max_multimodal_training_examples,
+        "max_validation_share": limits.max_validation_share,
         "source": limits.source,
         "checked": limits.checked,
         "table_version": limits.table_version,
@@ -185,24 +221,43 @@ def _validate_one(
     workers: int,
     keys_directory: Path,
     limits: ModelLimits | None = None,
+    check_media: bool = False,
 ) -> tuple[FileReport, TrainingKeys]:
     role = "validation" if training else "training"
     source = open_source(path_or_uri, settings=settings)
-    limits = limits or model_limits(base_model)
     layout, first_line = find_layout(source)
+    if limits is None:
+        # Gemini preference tuning has its own limits table (input + longest completion, 10M
+        # examples, the validation share); everything else is read against the supervised table.
+        method = "preference" if layout is Layout.gemini_preference else "supervised"
+        limits = model_limits(base_model, method=method)
     training_kind = next((t.layout.kind for t in training if t.layout is not None), None)
     wanted = Kind(kind) if kind != "auto" else None
     issues = file_issues(source, limits, layout, first_line, wanted, training_kind)
 
-    options = ScanOptions(layout, limits.max_tokens_per_example)
+    options = ScanOptions(layout, limits.max_tokens_per_example, collect_media=check_media)
     parts, store = _scan(source, options, counter, workers, keys_directory)
     scanned = _merge(parts)
     issues += scanned.issues
+    if check_media and scanned.media_refs:
+        from ops.datasets.uris import check_uris_with_progress
+
+        if settings is None:
+            raise TunectlError("settings-needed", "--check-uris asks Cloud Storage: it needs a project")
+        issues += check_uris_with_progress(scanned.media_refs, settings)
     found, n_exact, n_near = duplicate_issues(store)
     issues += found
     found, overlaps = overlap_issues(store, training)
     issues += found
-    issues += count_issues(scanned.examples, role, limits)
+    trained = sum(t.examples for t in training)
+    issues += count_issues(scanned.examples, role, limits, training_examples=trained)
+    issues += media_issues(scanned, role, limits)
+    if base_model and not limits.known:
+        message = (
+            f"{base_model!r} is not in tunectl's limits table (version {limits.table_version}); "
+            f"the default limits ({limits.entry}) apply and may not be this model's"
+        )
+        issues.append((None, None, "unknown-model", message))
     found, classes, class_stats = class_issues(scanned, source, training)
     issues += found
 
@@ -222,7 +277,14 @@ def _validate_one(
             "input": tokens_in,
             "output": tokens_out,
             "billable": tokens_in["total"] + tokens_out["total"],
+            # Media at Google's documented rates (included in input), and media parts whose tokens
+            # cannot be known offline (whole audio/video files, PDF pages): billable is then a floor.
+            "media_estimated": scanned.media_tokens,
+            "media_unknown_parts": scanned.media_unknown,
+            "complete": scanned.media_unknown == 0,
         },
+        "field_spelling": spelling_name(scanned.spelling),
+        "media": media_stats(scanned),
         "duplicates": {"exact": n_exact, "near": n_near},
         "classification": class_stats,
         "limits": _limits_stats(limits),
@@ -239,7 +301,7 @@ def _validate_one(
         warnings=warnings,
         stats=stats,
     )
-    return report, TrainingKeys(source.display, layout, store, classes)
+    return report, TrainingKeys(source.display, layout, store, classes, scanned.examples)
 
 
 def validate_file(
@@ -294,10 +356,12 @@ def validate_files(
     settings: Settings | None = None,
     workers: int | None = None,
     limits: ModelLimits | None = None,
+    check_uris: bool = False,
 ) -> list[FileReport]:
-    """Validate training files, then (optionally) a validation file against all of them."""
-    if kind not in ("auto", "supervised", "preference"):
-        raise TunectlError("bad-kind", f"--kind must be auto, supervised or preference, not {kind!r}")
+    """Validate training files, then (optionally) a validation file against all of them.
+    `check_uris` asks Cloud Storage about every gs:// object the examples reference."""
+    if kind not in ("auto", "supervised", "preference", "prompt"):
+        raise TunectlError("bad-kind", f"--kind must be auto, supervised, preference or prompt, not {kind!r}")
     chosen: TokenCounter = counter or EstimateTokenCounter()
     n = workers or os.cpu_count() or 1
     files = [(path, False) for path in paths]
@@ -322,6 +386,7 @@ def validate_files(
                     workers=n,
                     keys_directory=directory,
                     limits=limits,
+                    check_media=check_uris,
                 )
                 reports.append(report)
                 if not is_validation:

@@ -268,4 +268,34 @@ def plan_run(
         prices=prices,
         token_counter=counter_name,
     )
+    _media_assumptions(plan, reports)
     return plan
+
+
+def _media_assumptions(plan: Plan, reports: list[FileReport]) -> None:
+    """Media counted at Google's documented rates is an assumption of the plan; media whose length
+    cannot be known offline (whole audio/video files, PDF pages) makes the cost unknown, not a floor
+    silently priced as the whole."""
+    estimated = sum(int(r.stats["tokens"].get("media_estimated", 0)) for r in reports)
+    unknown = sum(int(r.stats["tokens"].get("media_unknown_parts", 0)) for r in reports)
+    if estimated:
+        plan.assumptions.append(
+            Assumption(
+                "media tokens",
+                f"{estimated:,} (included), at Google's documented per-modality rates",
+                None,
+                "https://ai.google.dev/gemini-api/docs/tokens",
+            )
+        )
+    if unknown:
+        plan.assumptions.append(
+            Assumption(
+                "media tokens",
+                f"unknown for {unknown:,} part(s): audio/video without offsets and PDF pages cannot "
+                "be measured offline, so the cost is unknown",
+                None,
+                "the length of a whole audio/video file or a PDF's page count is not in the dataset; "
+                "give video clips videoMetadata offsets, or plan with a known token count",
+            )
+        )
+        plan.estimated_cost = None

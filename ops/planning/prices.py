@@ -84,7 +84,13 @@ class PriceTable:
     )  # id, retrieved, source, path of each table read
 
     def tuning_per_million_tokens(self, base_model: str) -> PriceEntry | None:
-        return self.entries.get(f"gemini-tuning:{base_model}")
+        """The model catalog names each model's price key (a pinned version, `gemini-2.5-pro-001`,
+        shares its family's); a model it does not list is looked up by its own id."""
+        from ops.models.catalog import gemini_model
+
+        listed = gemini_model(base_model)
+        key = listed.price_key if listed and listed.price_key else f"gemini-tuning:{base_model}"
+        return self.entries.get(key)
 
     def pipeline_hourly(self, accelerator: str) -> PriceEntry | None:
         return self.entries.get(f"rlhf-pipeline:{accelerator}")

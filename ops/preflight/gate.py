@@ -1,15 +1,17 @@
-"""Go/no-go before a tuning run: dataset, region, quota, budget and cost, each ok, no or unknown.
+"""Go/no-go before a tuning run: model, dataset, region, quota, budget and cost, each ok, no or unknown.
 
-A check that cannot be made (no project, an API error, a quota id that does not resolve) is
-`unknown` with the reason, never `ok`. The run is a go when no check says `no`; `strict`
-(`--strict`) also turns every `unknown` into a no-go. `tune launch` calls `run_preflight` first.
+A check that cannot be made (no project, an API error or timeout, a quota id that does not resolve,
+a model the catalog does not know) is `unknown` with the reason, never `ok`. The verdict fails closed:
+any `no` is `no-go`; otherwise any unknown that was not waived (`--allow-unknown quota|budget|cost|
+model`) is `unknown`; only when every check is `ok` (or a waived unknown) is it `go`.
+`tune launch` calls `run_preflight` before it uploads anything.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -21,6 +23,7 @@ from ops.preflight.spend import BUDGET_TIMEZONE
 if TYPE_CHECKING:
     from ops.datasets import FileReport
     from ops.preflight.budget import SpendLookup
+    from ops.preflight.max_cost import MaxCost
     from ops.settings import Settings
 
 
@@ -30,12 +33,24 @@ class CheckStatus(StrEnum):
     unknown = "unknown"
 
 
+class Verdict(StrEnum):
+    go = "go"
+    no_go = "no-go"
+    unknown = "unknown"
+
+
+# What `--allow-unknown` can waive: one unknown per kind, on purpose and on the record. A dataset or
+# region that cannot be checked is never waivable.
+WAIVABLE = ("quota", "budget", "cost", "model")
+
+
 @dataclass(frozen=True)
 class PreflightCheck:
     name: str
     status: CheckStatus
     reason: str
     details: dict[str, Any] = field(default_factory=dict)
+    kind: str | None = None  # the --allow-unknown value that waives this check when it is unknown
 
 
 @dataclass(frozen=True)
@@ -45,25 +60,39 @@ class PreflightReport:
     region: str
     project: str | None
     checks: tuple[PreflightCheck, ...]
-    strict: bool = False
+    waived: tuple[str, ...] = ()
+
+    def _waived(self, check: PreflightCheck) -> bool:
+        return check.status is CheckStatus.unknown and check.kind is not None and check.kind in self.waived
+
+    @property
+    def unknown(self) -> list[PreflightCheck]:
+        """Unknown checks that were not waived: each one keeps the verdict from being go."""
+        return [c for c in self.checks if c.status is CheckStatus.unknown and not self._waived(c)]
+
+    @property
+    def waived_checks(self) -> list[PreflightCheck]:
+        return [c for c in self.checks if self._waived(c)]
+
+    @property
+    def verdict(self) -> Verdict:
+        if any(check.status is CheckStatus.no for check in self.checks):
+            return Verdict.no_go
+        return Verdict.unknown if self.unknown else Verdict.go
 
     @property
     def go(self) -> bool:
-        blocking = {CheckStatus.no, CheckStatus.unknown} if self.strict else {CheckStatus.no}
-        return not any(check.status in blocking for check in self.checks)
-
-    @property
-    def verdict(self) -> str:
-        return "go" if self.go else "no-go"
+        return self.verdict is Verdict.go
 
     def by_name(self, name: str) -> PreflightCheck:
         return next(check for check in self.checks if check.name == name)
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
             "go": self.go,
-            "strict": self.strict,
+            "waived": [c.name for c in self.waived_checks],
+            "allow_unknown": list(self.waived),
             "engine": self.engine,
             "accelerator": self.accelerator,
             "region": self.region,
@@ -83,12 +112,19 @@ def pipeline_region(engine: str, accelerator: str | None, requested: str | None,
     return requested or default
 
 
-def _guarded(name: str, check: Callable[[], PreflightCheck]) -> PreflightCheck:
-    """A check that fails to run is unknown, with what failed, never ok."""
+def _failure(exc: Exception) -> str:
+    if isinstance(exc, TunectlError):
+        return f"{exc.code}: {exc.message}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _guarded(name: str, check: Callable[[], PreflightCheck], kind: str | None = None) -> PreflightCheck:
+    """A check that fails to run (an API error, a timeout, anything) is unknown, never ok."""
     try:
-        return check()
-    except TunectlError as exc:
-        return PreflightCheck(name, CheckStatus.unknown, f"{exc.code}: {exc.message}")
+        result = check()
+    except Exception as exc:  # fail closed: whatever broke, the check is not ok
+        return PreflightCheck(name, CheckStatus.unknown, _failure(exc), kind=kind)
+    return replace(result, kind=kind)
 
 
 ACTIVE_TUNING_STATES = frozenset(
@@ -127,8 +163,8 @@ def quota_checks(
         client = quotas_client(settings)
         infos = api.list_quota_infos(client, settings.project)
         preferences = api.list_preferences(client, settings.project)
-    except TunectlError as exc:
-        return [PreflightCheck(n, CheckStatus.unknown, f"{exc.code}: {exc.message}") for n in names]
+    except Exception as exc:  # fail closed
+        return [PreflightCheck(n, CheckStatus.unknown, _failure(exc)) for n in names]
     from ops.quotas.naming import stack_preference_ids
     from ops.quotas.resolve import resolve_quota
     from ops.quotas.show import build_row
@@ -199,9 +235,9 @@ def _slot_check(
 ) -> PreflightCheck:
     try:
         active = count_active_jobs()
-    except TunectlError as exc:
+    except Exception as exc:  # fail closed
         return PreflightCheck(
-            name, CheckStatus.unknown, f"cannot count running tuning jobs: {exc.code}: {exc.message}", details
+            name, CheckStatus.unknown, f"cannot count running tuning jobs: {_failure(exc)}", details
         )
     details = {**details, "active_jobs": active}
     if limit == -1 or active < limit:
@@ -412,6 +448,39 @@ def default_spend_lookup(settings: Settings) -> SpendLookup:
     return spend_from_settings(settings) or spend_not_configured
 
 
+def model_check(engine: str, base_model: str | None, accelerator: str | None) -> PreflightCheck:
+    """The catalog's word on the base model: retired is no, not in the catalog is unknown."""
+    from ops.models.catalog import gemini_model, model_problem, rlhf_problem
+
+    name = "model"
+    if base_model is None:
+        return PreflightCheck(name, CheckStatus.unknown, "no --base-model: the model cannot be checked")
+    if engine == "rlhf-pipeline":
+        rule = rlhf_problem(base_model, accelerator or "tpu", cmek=False)
+        if rule is not None:
+            return PreflightCheck(name, CheckStatus.no, f"{rule.message} (source: {rule.source})")
+        return PreflightCheck(name, CheckStatus.ok, f"{base_model} runs on {accelerator or 'tpu'}")
+    rule = model_problem(base_model)
+    if rule is not None:
+        status = CheckStatus.unknown if rule.code == "model-unknown" else CheckStatus.no
+        return PreflightCheck(name, status, f"{rule.message} (source: {rule.source})")
+    entry = gemini_model(base_model)
+    assert entry is not None
+    stage = f", {entry.launch_stage}" if entry.launch_stage else ""
+    return PreflightCheck(
+        name, CheckStatus.ok, f"{base_model} is tunable ({', '.join(entry.methods)}{stage}; {entry.checked})"
+    )
+
+
+def max_cost_check(ceiling: MaxCost, estimate: CostEstimate | None) -> PreflightCheck:
+    from ops.preflight.max_cost import judge_cost
+
+    verdict = judge_cost(
+        ceiling, estimate.amount if estimate else None, estimate.currency if estimate else None
+    )
+    return PreflightCheck("max cost", CheckStatus(verdict.status), verdict.reason)
+
+
 def run_preflight(
     settings: Settings,
     *,
@@ -423,7 +492,8 @@ def run_preflight(
     base_model: str | None = None,
     epochs: int | None = None,
     steps: int | None = None,
-    strict: bool = False,
+    allow_unknown: Collection[str] = (),
+    max_cost: MaxCost | None = None,
     spend_lookup: SpendLookup | None = None,
     count_active_jobs: Callable[[], int] | None = None,
     today: date | None = None,
@@ -432,7 +502,7 @@ def run_preflight(
     """Every check, each independent: one failing lookup makes its own line unknown, not the report.
 
     `reports` are validation reports the caller already has (training first), so `tune launch`
-    reads each file once.
+    reads each file once. Nothing here writes anything: a dry run calls it too.
     """
     if engine not in ENGINES:
         raise TunectlError(
@@ -442,24 +512,36 @@ def run_preflight(
         raise TunectlError(
             "preflight-bad-accelerator", f"--accelerator must be gpu or tpu, not {accelerator!r}"
         )
+    unknown_kinds = sorted(set(allow_unknown) - set(WAIVABLE))
+    if unknown_kinds:
+        raise TunectlError(
+            "allow-unknown-invalid",
+            f"--allow-unknown takes {', '.join(WAIVABLE)}, not {', '.join(unknown_kinds)}",
+            where="--allow-unknown",
+        )
     accelerator = (accelerator or "tpu") if engine == "rlhf-pipeline" else accelerator
     where = pipeline_region(engine, accelerator, region, settings.region)
     counter = count_active_jobs or (lambda: count_active_tuning_jobs(settings, where))
+    checks = [_guarded("model", lambda: model_check(engine, base_model, accelerator), kind="model")]
     try:
         dataset, reports = dataset_check(settings, train, validation, base_model, reports)
-    except TunectlError as exc:
+    except Exception as exc:  # fail closed
         reports = []
-        dataset = PreflightCheck("dataset", CheckStatus.unknown, f"{exc.code}: {exc.message}")
-    checks = [dataset, _guarded("region", lambda: region_check(settings, engine, accelerator, where, region))]
+        dataset = PreflightCheck("dataset", CheckStatus.unknown, _failure(exc))
+    checks += [
+        dataset,
+        _guarded("region", lambda: region_check(settings, engine, accelerator, where, region)),
+    ]
     try:
-        checks.extend(quota_checks(settings, engine, accelerator, where, counter))
-    except TunectlError as exc:
-        checks.append(PreflightCheck("quota", CheckStatus.unknown, f"{exc.code}: {exc.message}"))
+        quota = quota_checks(settings, engine, accelerator, where, counter)
+    except Exception as exc:  # fail closed
+        quota = [PreflightCheck("quota", CheckStatus.unknown, _failure(exc))]
+    checks.extend(replace(check, kind="quota") for check in quota)
     estimate: CostEstimate | None = None
     try:
         cost, estimate = cost_check(settings, train, engine, accelerator, base_model, epochs, steps, reports)
-    except TunectlError as exc:
-        cost = PreflightCheck("cost estimate", CheckStatus.unknown, f"{exc.code}: {exc.message}")
+    except Exception as exc:  # fail closed
+        cost = PreflightCheck("cost estimate", CheckStatus.unknown, _failure(exc))
     lookup = spend_lookup or default_spend_lookup(settings)
     checks.append(
         _guarded(
@@ -471,7 +553,12 @@ def run_preflight(
                 lookup,
                 today or datetime.now(BUDGET_TIMEZONE).date(),  # periods start at Pacific midnight
             ),
+            kind="budget",
         )
     )
-    checks.append(cost)
-    return PreflightReport(engine, accelerator, where, settings.project, tuple(checks), strict)
+    checks.append(replace(cost, kind="cost"))
+    if max_cost is not None:
+        checks.append(replace(max_cost_check(max_cost, estimate), kind="cost"))
+    return PreflightReport(
+        engine, accelerator, where, settings.project, tuple(checks), tuple(sorted(set(allow_unknown)))
+    )

@@ -2,10 +2,10 @@
 
 A firing skips everything `tune launch` guarantees: it POSTs the body the stack wrote at `pulumi up`.
 So this runs the launch checks on that body: it keeps the v1 API's schema, Scheduler will not retry
-it, its datasets exist (and validate), the region is allowed, quota is enough, the budget has headroom
-for the run's estimate (the checks of `ops.preflight.gate`, reused), and no job of an earlier firing is
-still running (firings must not overlap). Each check is ok, no or unknown; any `no` is a no-go, else
-any `unknown` is unknown.
+it, its model is still tunable, its datasets exist (and validate), the region is allowed, quota is
+enough, the budget has headroom for the run's estimate (the checks of `ops.preflight.gate`, reused),
+and no job of an earlier firing is still running (firings must not overlap). Each check is ok, no or
+unknown; any `no` is a no-go, else any `unknown` is unknown.
 """
 
 from __future__ import annotations

@@ -129,7 +129,23 @@ def job_view(job: genai_types.TuningJob) -> JobView:
         endpoint=job.tuned_model.endpoint if job.tuned_model else None,
         billing_id=billing_id(labels),
         stats=stats,
+        metrics=_metrics(job),
     )
+
+
+def _metrics(job: genai_types.TuningJob) -> dict[str, Any]:
+    """What Vertex AI says about training progress: the Vertex AI Experiments run that holds the
+    per-step metrics, a metrics URI when the API gives one, and the checkpoints (epoch, step)."""
+    checkpoints = [
+        {"checkpoint_id": c.checkpoint_id, "epoch": c.epoch, "step": c.step}
+        for c in (job.tuned_model.checkpoints or [] if job.tuned_model else [])
+    ]
+    found = {
+        "experiment": job.experiment,
+        "metrics_uri": getattr(job, "gcs_metrics_uri", None),
+        "checkpoints": checkpoints,
+    }
+    return {key: value for key, value in found.items() if value}
 
 
 class GeminiJobs(LabelledJobs):

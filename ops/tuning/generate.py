@@ -55,24 +55,35 @@ def prompt_from_example(obj: dict[str, Any]) -> Prompt:
 
 
 def read_prompts(path: Path) -> list[Prompt]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as exc:
+        raise TunectlError("prompt-file-missing", f"{path} does not exist", where=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise TunectlError(
+            "prompt-file-not-utf8",
+            f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason})",
+            where=str(path),
+            hint="JSONL files are UTF-8: re-save it as UTF-8",
+        ) from exc
+    except OSError as exc:
+        message = f"{path} cannot be read: {exc}"
+        raise TunectlError("prompt-file-unreadable", message, where=str(path)) from exc
     prompts = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                prompts.append(
-                    prompt_from_example(obj) if isinstance(obj, dict) else prompt_from_text(str(obj))
-                )
-            except (json.JSONDecodeError, ValueError) as exc:
-                raise TunectlError(
-                    "prompt-file-invalid",
-                    f"line {number} is not an example tunectl can ask a model: {exc}",
-                    where=f"{path}:{number}",
-                    hint="use the article style (input_text/output_text) or Gemini style (contents); "
-                    "`tunectl dataset validate` names every problem",
-                ) from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            prompts.append(prompt_from_example(obj) if isinstance(obj, dict) else prompt_from_text(str(obj)))
+        except (json.JSONDecodeError, ValueError) as exc:
+            raise TunectlError(
+                "prompt-file-invalid",
+                f"line {number} is not an example tunectl can ask a model: {exc}",
+                where=f"{path}:{number}",
+                hint="use the article style (input_text/output_text) or Gemini style (contents); "
+                "`tunectl dataset validate` names every problem",
+            ) from exc
     return prompts
 
 

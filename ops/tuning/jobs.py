@@ -43,6 +43,8 @@ class JobView:
     endpoint: str | None = None
     billing_id: str | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    # Where the job's training metrics live (experiment, metrics URI) and its checkpoints.
+    metrics: dict[str, Any] = field(default_factory=dict)
 
     @property
     def terminal(self) -> bool:
@@ -60,6 +62,8 @@ class JobBackend(Protocol):
 
     def find(self, run_id: str) -> JobView | None: ...
 
+    def find_all(self, run_id: str) -> list[JobView]: ...
+
     def list_ours(self) -> list[JobView]: ...
 
     def with_label(self, key: str, value: str | None = None) -> list[JobView]: ...
@@ -76,8 +80,12 @@ class LabelledJobs:
         raise NotImplementedError
 
     def find(self, run_id: str) -> JobView | None:
-        jobs = [j for j in self._labelled(label_filter(run_id)) if j.run_id == run_id]
+        jobs = self.find_all(run_id)
         return jobs[0] if jobs else None
+
+    def find_all(self, run_id: str) -> list[JobView]:
+        """Every job labelled with `run_id` (more than one only if launches raced)."""
+        return [j for j in self._labelled(label_filter(run_id)) if j.run_id == run_id]
 
     def list_ours(self) -> list[JobView]:
         return [j for j in self._labelled(label_filter()) if j.run_id]

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ops.errors import TunectlError
+from ops.errors import ExitStatus, TunectlError
 from ops.ledger import Ledger, RunRecord
 from ops.tuning import prepare
-from ops.tuning.jobs import JobView
+from ops.tuning.jobs import JobBackend, JobView
 from ops.tuning.labels import RUN_ID_LABEL, run_labels
+from ops.tuning.once import keep_oldest, run_lock
+from ops.tuning.rules import refuse_what_the_service_rejects
 from ops.tuning.runs import record_from_job
 from ops.tuning.spec import (
     DatasetRef,
@@ -48,6 +52,10 @@ class LaunchResult:
     uploads: list[dict[str, Any]] = field(default_factory=list)
     placeholders: list[str] = field(default_factory=list)
     preflight: dict[str, Any] | None = None
+    gate: dict[str, Any] | None = None  # what the ledger records: verdict, waivers, or skipped
+    accelerator: str | None = None  # rlhf-pipeline: what the catalog says it trains on
+    cancelled_duplicates: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _region(request: LaunchRequest, settings: Settings, stack: StackOutputs) -> str:
@@ -87,7 +95,7 @@ def _resolve_request(request: LaunchRequest) -> LaunchRequest:
         hint = (
             "e.g. --base-model t5-large (t5-small, t5-large, t5-xl or t5-xxl)"
             if request.engine is Engine.rlhf_pipeline
-            else "name a tunable Gemini model, e.g. --base-model gemini-3.5-flash (see model_limits.json)"
+            else "name a tunable Gemini model, e.g. --base-model gemini-3.5-flash (`tunectl models list`)"
         )
         raise TunectlError("base-model-missing", "--base-model is required", where="--base-model", hint=hint)
     if request.engine is Engine.rlhf_pipeline:
@@ -113,8 +121,21 @@ def _resolve_request(request: LaunchRequest) -> LaunchRequest:
     return request
 
 
-def launch(settings: Settings, ledger: Ledger, request: LaunchRequest) -> LaunchResult:
+Confirm = Callable[["LaunchResult"], None]
+
+
+def launch(
+    settings: Settings, ledger: Ledger, request: LaunchRequest, confirm: Confirm | None = None
+) -> LaunchResult:
+    """Refuse what the service would reject, prepare, price and gate the run, then (unless a dry run)
+    ask `confirm` (which raises to stop), upload, create once and record.
+
+    A dry run stops after the gate: it never asks, uploads or creates anything.
+    """
+    from ops.preflight.max_cost import parse_max_cost
+
     request = _resolve_request(request)
+    max_cost = parse_max_cost(request.max_cost)
     placeholders: list[str] = []
     if request.dry_run and settings.stack_outputs is None:
         stack = placeholder_outputs()
@@ -128,7 +149,9 @@ def launch(settings: Settings, ledger: Ledger, request: LaunchRequest) -> Launch
         project = PLACEHOLDER_PROJECT
         placeholders.append(f"project ({PLACEHOLDER_PROJECT})")
     region = _region(request, settings, stack)
-    _check_kms_key(request.kms_key or stack.kms_key, region)
+    kms_key = request.kms_key or stack.kms_key
+    _check_kms_key(kms_key, region)
+    refuse_what_the_service_rejects(request, kms_key)
 
     with tempfile.TemporaryDirectory(prefix="tunectl-launch-") as tmp:
         prepared = prepare.prepare_datasets(request, settings, Path(tmp))
@@ -149,7 +172,7 @@ def launch(settings: Settings, ledger: Ledger, request: LaunchRequest) -> Launch
             accelerator=request.accelerator,
             display_name=request.display_name,
             user_labels=request.user_labels,
-            kms_key=request.kms_key or stack.kms_key,
+            kms_key=kms_key,
             nonce=datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") if request.force else None,
         )
         run_id = spec.run_id
@@ -168,41 +191,119 @@ def launch(settings: Settings, ledger: Ledger, request: LaunchRequest) -> Launch
             ],
             estimate=estimate,
             placeholders=placeholders,
+            accelerator=_accelerator_label(request),
         )
         if request.dry_run:
+            # Read-only: the verdict is shown, never enforced (the exit status stays 0).
+            if not request.skip_preflight:
+                result.preflight = prepare.gate(settings, request, region, prepared, max_cost).as_dict()
             return result
 
         from ops.tuning.runs import backend_for
 
-        # An existing run is found before preflight: relaunching a run that holds the only tuning
-        # slot, or spent the budget, must say "exists", not "no-go".
         backend = backend_for(spec.engine.value, settings, region)
-        existing = backend.find(run_id)
-        if existing is not None:
-            result.outcome, result.job = "existing", existing
-            _record(ledger, spec, labels, existing, estimate, source="launch")
+        with run_lock(ledger.path, run_id):
+            # An existing run is found before preflight: relaunching a run that holds the only tuning
+            # slot, or spent the budget, must say "exists", not "no-go".
+            existing = backend.find(run_id)
+            if existing is not None:
+                result.outcome, result.job = "existing", existing
+                _record(ledger, spec, labels, existing, estimate, source="launch")
+                return result
+
+            gate_record: dict[str, Any] = {"skipped": True}
+            if not request.skip_preflight:
+                report = prepare.gate(settings, request, region, prepared, max_cost)
+                result.preflight = report.as_dict()
+                prepare.enforce(report)
+                gate_record = {
+                    "verdict": report.verdict.value,
+                    "waived": [c.name for c in report.waived_checks],
+                    "allow_unknown": list(report.waived),
+                }
+            result.gate = gate_record
+            if confirm is not None:
+                confirm(result)
+
+            result.uploads = _upload(settings, stack, prepared)
+            job = _create(backend, spec, labels, stack, pipeline_body)
+            try:
+                job = _keep_one(backend, job, result)
+                result.outcome, result.job = "created", job
+                _record_created(ledger, spec, labels, job, estimate, gate_record)
+            except KeyboardInterrupt as exc:  # the job exists and bills: say which, and how to record it
+                raise _not_recorded(ledger, job, run_id, "interrupted") from exc
             return result
 
-        if not request.skip_preflight:
-            result.preflight = prepare.run_preflight(settings, request, region, prepared)
 
-        result.uploads = _upload(settings, stack, prepared)
-        if spec.engine is Engine.gemini:
-            from ops.tuning.gemini import GeminiJobs
+def _create(
+    backend: JobBackend,
+    spec: LaunchSpec,
+    labels: dict[str, str],
+    stack: StackOutputs,
+    pipeline_body: dict[str, Any] | None,
+) -> JobView:
+    if spec.engine is Engine.gemini:
+        from ops.tuning.gemini import GeminiJobs
 
-            assert isinstance(backend, GeminiJobs)
-            job = backend.create(spec, labels, stack.service_account)
-        else:
-            from ops.tuning.pipeline import PipelineJobs
+        assert isinstance(backend, GeminiJobs)
+        return backend.create(spec, labels, stack.service_account)
+    from ops.tuning.pipeline import PipelineJobs
 
-            assert isinstance(backend, PipelineJobs) and pipeline_body is not None
-            job = backend.create(pipeline_body, run_id)
-            if job.billing_id is None:
-                # Pipelines assigns the billing label when it accepts the job; read it back.
-                job = backend.get(job.name)
-        result.outcome, result.job = "created", job
-        _record(ledger, spec, labels, job, estimate, source="launch")
-        return result
+    assert isinstance(backend, PipelineJobs) and pipeline_body is not None
+    job = backend.create(pipeline_body, labels[RUN_ID_LABEL])
+    # Pipelines assigns the billing label when it accepts the job; read it back.
+    return job if job.billing_id is not None else backend.get(job.name)
+
+
+def _keep_one(backend: JobBackend, job: JobView, result: LaunchResult) -> JobView:
+    """After the create: one live job per run (the oldest), the others cancelled and named."""
+    try:
+        dedupe = keep_oldest(backend, result.run_id, job)
+    except TunectlError as exc:
+        result.notes.append(f"could not check for duplicate jobs of this run: {exc.message}")
+        return job
+    result.cancelled_duplicates = dedupe.cancelled
+    result.notes.extend(
+        f"duplicate job {name} of this run could not be cancelled: cancel it yourself"
+        for name in dedupe.failed
+    )
+    return dedupe.kept
+
+
+def _accelerator_label(request: LaunchRequest) -> str | None:
+    if request.accelerator is None:
+        return None
+    from ops.models.catalog import accelerator
+
+    row = accelerator(request.accelerator.value)
+    return f"{request.accelerator.value} ({row['machine']}, {row['region']})"
+
+
+def _record_created(
+    ledger: Ledger,
+    spec: LaunchSpec,
+    labels: dict[str, str],
+    job: JobView,
+    estimate: dict[str, Any] | None,
+    gate_record: dict[str, Any],
+) -> None:
+    """The job exists and bills: a ledger that cannot take the record must not hide it."""
+    try:
+        _record(ledger, spec, labels, job, estimate, source="launch", preflight=gate_record)
+    except (TunectlError, sqlite3.Error) as exc:
+        reason = exc.message if isinstance(exc, TunectlError) else type(exc).__name__
+        raise _not_recorded(ledger, job, labels[RUN_ID_LABEL], reason) from exc
+
+
+def _not_recorded(ledger: Ledger, job: JobView, run_id: str, reason: str) -> TunectlError:
+    return TunectlError(
+        "launch-not-recorded",
+        f"job {job.name} was created for run {run_id}, but the ledger could not record it ({reason})",
+        where=str(ledger.path),
+        hint="`tunectl tune sync` records it from the API; do not launch again before that",
+        status=ExitStatus.CHECK_FAILED,
+    )
 
 
 def _request(
@@ -245,6 +346,7 @@ def _record(
     estimate: dict[str, Any] | None,
     *,
     source: str,
+    preflight: dict[str, Any] | None = None,
 ) -> RunRecord:
     # What the API reports about the job, plus what only the launcher knows (the data, the estimate).
     record = replace(
@@ -259,5 +361,6 @@ def _record(
         estimate_amount=estimate.get("amount") if estimate else None,
         estimate_currency=estimate.get("currency") if estimate else None,
         price_table_id=estimate.get("price_table_id") if estimate else None,
+        preflight=preflight or {},
     )
     return ledger.merge(record)

@@ -18,6 +18,8 @@ from ops.tuning.upload import sha256_file
 
 if TYPE_CHECKING:
     from ops.datasets.validate import FileReport
+    from ops.preflight.gate import PreflightReport
+    from ops.preflight.max_cost import MaxCost
     from ops.settings import Settings
 
 
@@ -81,29 +83,12 @@ def _derive_prompts(preference: Path, out: Path) -> Path:
     return out
 
 
-def _check_prompts(path: Path) -> Path:
-    """The pipeline's prompt dataset: one `{"input_text": ...}` object per line."""
-    if not path.is_file():
-        raise TunectlError("dataset-not-found", f"{path} does not exist", where="--prompts")
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TunectlError("prompts-invalid", f"not JSON: {exc}", where=f"{path}:{number}") from exc
-            if (
-                not isinstance(obj, dict)
-                or not isinstance(obj.get("input_text"), str)
-                or not obj["input_text"].strip()
-            ):
-                raise TunectlError(
-                    "prompts-invalid",
-                    'each line of the prompt dataset must be {"input_text": "<non-empty text>"}',
-                    where=f"{path}:{number}",
-                )
-    return path
+def _check_prompts(prompts: str, settings: Settings) -> None:
+    """The pipeline's prompt dataset (`{"input_text": ...}` lines): every dataset check, as
+    `tunectl dataset validate --kind prompt` runs them."""
+    if not prompts.startswith("gs://") and not Path(prompts).is_file():
+        raise TunectlError("dataset-not-found", f"{prompts} does not exist", where="--prompts")
+    _validate(prompts, settings, "prompt", None)
 
 
 def _gcs_source(role: str, uri: str, settings: Settings) -> Prepared:
@@ -170,10 +155,11 @@ def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> l
     out = [train]
     if request.prompts:
         prompts = request.prompts
+        _check_prompts(prompts, settings)
         if prompts.startswith("gs://"):
             out.append(_gcs_source("prompt", prompts, settings))
         else:
-            path = _check_prompts(Path(prompts))
+            path = Path(prompts)
             out.append(Prepared("prompt", prompts, path, sha256_file(path), _count_lines(path)))
     elif train.local is not None:
         derived = _derive_prompts(train.local, tmp / "prompt.jsonl")
@@ -244,30 +230,50 @@ def plan_launch(
     return hp, estimate
 
 
-def run_preflight(
-    settings: Settings, request: LaunchRequest, region: str, prepared: list[Prepared]
-) -> dict[str, Any]:
-    """Go/no-go (ops.preflight.gate, issue 8); a no-go stops the launch before anything is uploaded."""
-    from ops.preflight.gate import run_preflight as preflight
+def gate(
+    settings: Settings,
+    request: LaunchRequest,
+    region: str,
+    prepared: list[Prepared],
+    max_cost: MaxCost | None,
+) -> PreflightReport:
+    """Go/no-go (ops.preflight.gate) for exactly this launch; read-only, so a dry run calls it too."""
+    from ops.preflight.gate import run_preflight
 
-    report = preflight(
+    return run_preflight(
         settings,
         train=request.train,
         validation=request.validation,
         engine=request.engine.value,
         accelerator=request.accelerator.value if request.accelerator else None,
         region=region,
-        base_model=request.base_model if request.engine is Engine.gemini else None,
+        base_model=request.base_model,
         epochs=request.hyperparameters.epochs,
         steps=request.hyperparameters.steps,
+        allow_unknown=request.allow_unknown + (("model",) if request.allow_unknown_model else ()),
+        max_cost=max_cost,
         reports=source_reports(prepared),
     )
-    if not report.go:
-        failing = [f"{c.name}: {c.reason}" for c in report.checks if c.status != "ok"]
-        raise TunectlError(
-            "preflight-no-go",
-            "preflight says no-go, so nothing was launched: " + "; ".join(failing),
-            hint="fix what it names, or pass --skip-preflight to launch anyway",
-            status=ExitStatus.CHECK_FAILED,
-        )
-    return report.as_dict()
+
+
+def enforce(report: PreflightReport) -> None:
+    """Anything but go stops the launch before anything is uploaded (exit 1)."""
+    if report.go:
+        return
+    blocking = [c for c in report.checks if c.status == "no"] + report.unknown
+    failing = [f"{c.name}: {c.reason}" for c in blocking]
+    verdict = report.verdict.value
+    waivable = sorted({c.kind for c in report.unknown if c.kind})
+    hint = (
+        "fix what it names; --allow-unknown "
+        + " / ".join(waivable)
+        + " goes on past an unknown on purpose, --skip-preflight skips the checks"
+        if verdict == "unknown" and waivable
+        else "fix what it names, or pass --skip-preflight to launch anyway"
+    )
+    raise TunectlError(
+        f"preflight-{verdict}",
+        f"preflight says {verdict}, so nothing was launched: " + "; ".join(failing),
+        hint=hint,
+        status=ExitStatus.CHECK_FAILED,
+    )

@@ -132,3 +132,6 @@ class LaunchRequest:
     force: bool = False
     dry_run: bool = False
     skip_preflight: bool = False
+    allow_unknown: tuple[str, ...] = ()  # preflight unknowns waived on purpose (recorded)
+    max_cost: str | None = None  # AMOUNT[ CUR], parsed by ops.preflight.max_cost
+    allow_unknown_model: bool = False

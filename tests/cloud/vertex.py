@@ -302,6 +302,17 @@ class VertexServer(ApiServer):
             characters = sum(len(t) for e in examples for t in _texts(e))
             tokens = sum(estimate_tokens(t) for e in examples for t in _texts(e))
             epochs = int(spec.get("hyperParameters", {}).get("epochCount", 1))
+            # One checkpoint per epoch, as Vertex AI keeps them (the last one is the default).
+            per_epoch = max(1, len(examples))
+            job["tunedModel"]["checkpoints"] = [
+                {
+                    "checkpointId": str(n),
+                    "epoch": str(n),
+                    "step": str(per_epoch * n),
+                    "endpoint": endpoint_name,
+                }
+                for n in range(1, epochs + 1)
+            ]
             job["tuningDataStats"] = {
                 "supervisedTuningDataStats": {
                     "tuningDatasetExampleCount": str(len(examples)),
@@ -353,3 +364,61 @@ def _parent(call: Call) -> str:
 def _name(call: Call) -> str:
     """The resource name from the request path, without `/v1/` and the `:verb`."""
     return call.path.split("/v1/", 1)[1].split(":", 1)[0].replace("%40", "@")
+
+
+class PublisherModelsServer(ApiServer):
+    """Vertex AI v1beta1 publisher models (`aiplatform.googleapis.com/v1beta1/publishers/*/models`):
+    `publishers.models.get` and `.list`, checked against the `aiplatform.v1beta1` discovery document.
+    Only v1beta1 has the list method. Seed models with `add_model`; unknown ones are 404."""
+
+    settings_field = "model_garden_endpoint"
+    default_port = 8799
+
+    def make_contract(self) -> DiscoveryContract:
+        return DiscoveryContract("aiplatform", "v1beta1")
+
+    def reset(self) -> None:
+        self.models: dict[str, dict[str, Any]] = {}
+        self.page_size = 2
+
+    def add_model(
+        self,
+        model_id: str,
+        *,
+        launch_stage: str = "GA",
+        version_state: str = "VERSION_STATE_STABLE",
+        tunable: bool = True,
+        publisher: str = "google",
+    ) -> dict[str, Any]:
+        name = f"publishers/{publisher}/models/{model_id}"
+        model: dict[str, Any] = {
+            "name": name,
+            "versionId": "001",
+            "openSourceCategory": "PROPRIETARY",
+            "launchStage": launch_stage,
+            "versionState": version_state,
+            "publisherModelTemplate": f"projects/{{user-project}}/locations/{{location}}/{name}",
+        }
+        if tunable:
+            model["supportedActions"] = {
+                "openFineTuningPipeline": {
+                    "references": {"us-central1": {"resourceName": name}},
+                    "title": "Tune",
+                }
+            }
+        self.models[name] = model
+        return model
+
+    @handles("aiplatform.publishers.models.get")
+    def get_publisher_model(self, call: Call) -> dict[str, Any]:
+        name = f"publishers/{call.path_params['publishersId']}/models/{call.path_params['modelsId']}"
+        if name not in self.models:
+            raise ApiError(404, f"Publisher Model `{name}` is not found.")
+        return self.models[name]
+
+    @handles("aiplatform.publishers.models.list")
+    def list_publisher_models(self, call: Call) -> dict[str, Any]:
+        prefix = f"publishers/{call.path_params['publishersId']}/models/"
+        items = [m for name, m in sorted(self.models.items()) if name.startswith(prefix)]
+        page, token = paginate(items, call.query.get("pageSize"), call.query.get("pageToken"), self.page_size)
+        return {"publisherModels": page, **({"nextPageToken": token} if token else {})}

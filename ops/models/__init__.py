@@ -1,0 +1,1 @@
+"""The catalog of tunable models and the rules it carries (`tunectl models`)."""

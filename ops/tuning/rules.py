@@ -1,0 +1,65 @@
+"""Refuse, before anything is uploaded, a launch the service would reject after the upload.
+
+Each refusal is a usage error (exit 2) with a stable code, the rule and its source, from the model
+catalog (`ops/data/catalog.json`). Options that would not reach the request are refused too: the run
+id is a digest of what the service sees, so an option it never receives must not change the run id.
+"""
+
+from __future__ import annotations
+
+from ops.errors import TunectlError
+from ops.models.catalog import adapter_problem, method_problem, model_problem, rlhf_problem
+from ops.tuning.spec import Engine, LaunchRequest, Method
+
+# Options that only one engine or method sends; anything else would be dropped silently.
+_ONLY_FOR = {
+    "beta": (
+        "--beta",
+        "gemini preference tuning",
+        lambda r: r.engine is Engine.gemini and r.method is Method.preference,
+    ),
+    "adapter_size": ("--adapter-size", "the gemini engine", lambda r: r.engine is Engine.gemini),
+    "kl_coeff": ("--kl-coeff", "the rlhf-pipeline engine", lambda r: r.engine is Engine.rlhf_pipeline),
+    "reward_model_learning_rate_multiplier": (
+        "--reward-learning-rate-multiplier",
+        "the rlhf-pipeline engine",
+        lambda r: r.engine is Engine.rlhf_pipeline,
+    ),
+}
+
+
+def refuse_unsent_options(request: LaunchRequest) -> None:
+    if request.prompts is not None and request.engine is not Engine.rlhf_pipeline:
+        raise TunectlError(
+            "option-not-applicable",
+            "--prompts applies only to the rlhf-pipeline engine; this launch would not send it",
+            where="--prompts",
+            hint="drop --prompts",
+        )
+    for attribute, (flag, applies_to, applies) in _ONLY_FOR.items():
+        if getattr(request.hyperparameters, attribute) is not None and not applies(request):
+            raise TunectlError(
+                "option-not-applicable",
+                f"{flag} applies only to {applies_to}; this launch would not send it",
+                where=flag,
+                hint=f"drop {flag}",
+            )
+
+
+def refuse_what_the_service_rejects(request: LaunchRequest, kms_key: str | None) -> None:
+    """The catalog's rules for this launch; the first broken one is raised."""
+    refuse_unsent_options(request)
+    model = str(request.base_model)
+    if request.engine is Engine.rlhf_pipeline:
+        assert request.accelerator is not None
+        rule = rlhf_problem(model, request.accelerator.value, cmek=bool(kms_key))
+        if rule is not None:
+            raise rule.error()
+        return
+    rule = model_problem(model, allow_unknown=request.allow_unknown_model)
+    if rule is None:
+        rule = method_problem(model, request.method.value)
+    if rule is None and request.hyperparameters.adapter_size is not None:
+        rule = adapter_problem(model, request.hyperparameters.adapter_size)
+    if rule is not None:
+        raise rule.error()
