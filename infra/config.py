@@ -94,8 +94,8 @@ class _ScheduleBase(_Model):
     time_zone: str = "Etc/UTC"
     description: str = ""
     labels: Mapping[str, str] = {}
-    paused: bool = False
-    retry_count: Annotated[int, Field(ge=0, le=5)] = 1
+    # Paused until enabled deliberately (`paused: false`), after `tunectl schedules check` says go.
+    paused: bool = True
 
     @field_validator("cron")
     @classmethod
@@ -460,6 +460,9 @@ _HINTS: dict[str, str] = {
     "budgetAmount": 'a decimal amount in budgetCurrency, e.g. "500"',
     "project": "pulumi config set gcp:project <project-id>",
     "billingDatasetId": "use billing_export (letters, digits and underscores only)",
+    # Removed on purpose: a retried create can start a second tuning job (infra/schedules.py).
+    "retryCount": "remove retryCount: the stack never lets Cloud Scheduler retry a job create "
+    "(a missed firing is visible, a duplicate job is not); see infra/README.md",
 }
 
 

@@ -2,7 +2,11 @@
 
 There is no Pulumi resource for a tuning or pipeline job, so each schedule is a `cloudscheduler.Job`
 whose body is a TuningJob (engine `gemini`) or PipelineJob (engine `rlhf-pipeline`) in the v1 REST
-shape. Every body carries the schedule's name as a label so its costs can be attributed.
+shape. Every body carries the schedule's name and the stack's name as labels, so `tunectl schedules`,
+`tune list` and the cost reconciliation can tell which firing of which stack made which job.
+
+Safe by construction: Cloud Scheduler never retries a create (`retryCount: 0`), and a schedule is
+paused until its config says `paused: false`.
 """
 
 from __future__ import annotations
@@ -17,13 +21,26 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.config import EnvironmentConfig, GeminiSchedule, RlhfSchedule
-from ops.tuning.labels import ENGINE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE
+from ops.tuning.labels import (
+    ENGINE_LABEL,
+    MANAGED_BY_LABEL,
+    MANAGED_BY_VALUE,
+    SCHEDULE_LABEL,
+    STACK_LABEL,
+    label_problem,
+)
 
-SCHEDULE_LABEL = "tunectl-schedule"
 OAUTH_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 _ADAPTER_SIZES = {1: "ONE", 2: "TWO", 4: "FOUR", 8: "EIGHT", 16: "SIXTEEN", 32: "THIRTY_TWO"}
 # Scheduler's own deadline for the HTTP call; creating a job answers in seconds.
 ATTEMPT_DEADLINE = "180s"
+# Cloud Scheduler never retries a create. A create whose answer is lost (deadline, network) may have
+# started the job anyway, and a retry would start, and bill, a second one; Google documents that
+# duplicates come from exactly such retries and lost acknowledgements
+# (https://docs.cloud.google.com/scheduler/docs/configuring/deduplicate-job-requests, read
+# 2026-12-02), and Vertex AI has no request id to deduplicate a tuningJobs.create. A missed firing is
+# visible (`tunectl schedules status` shows the failed attempt), a duplicate job is not.
+RETRY_COUNT = 0
 
 
 def vertex_url(config: EnvironmentConfig, collection: str) -> str:
@@ -38,6 +55,15 @@ def dataset_uri(config: EnvironmentConfig, value: str) -> str:
     return value if value.startswith("gs://") else f"gs://{config.datasets_bucket_name}/{value.lstrip('/')}"
 
 
+def label_value(text: str) -> str:
+    """`text` as a label value: Pulumi stack names may hold capitals, dots and `/` (org/project/stack),
+    which labels do not allow; keep the last path part, lowercase it, map the rest to `-`."""
+    tail = text.rsplit("/", 1)[-1].lower()
+    value = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in tail)[:63]
+    assert label_problem(STACK_LABEL, value) is None, value
+    return value
+
+
 def body_labels(
     config: EnvironmentConfig, name: str, engine: str, extra: Mapping[str, str]
 ) -> dict[str, str]:
@@ -47,6 +73,7 @@ def body_labels(
         MANAGED_BY_LABEL: MANAGED_BY_VALUE,
         ENGINE_LABEL: engine,
         SCHEDULE_LABEL: name,
+        STACK_LABEL: label_value(config.stack),
     }
 
 
@@ -172,14 +199,9 @@ def scheduled_jobs(
                 # OAuth (not OIDC): *.googleapis.com accepts only OAuth access tokens.
                 "oauth_token": {"service_account_email": caller.email, "scope": OAUTH_SCOPE},
             },
-            # A failed create is retried a few times with backoff; a create that timed out after
-            # succeeding would start a second job, so retries stay few (see the gotchas table).
-            retry_config={
-                "retry_count": schedule.retry_count,
-                "min_backoff_duration": "60s",
-                "max_backoff_duration": "600s",
-                "max_doublings": 3,
-            },
+            # Never retried: see RETRY_COUNT. Explicit although it is Scheduler's default, so the
+            # policy pack (scheduler-job-no-retry) can tell.
+            retry_config={"retry_count": RETRY_COUNT},
             opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on),
         )
     return jobs

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from google.cloud.billing.budgets_v1 import BudgetServiceClient
     from google.cloud.billing_v1 import CloudCatalogClient
     from google.cloud.cloudquotas_v1 import CloudQuotasClient
+    from google.cloud.scheduler_v1 import CloudSchedulerClient
     from google.cloud.storage.client import Client as StorageClient
     from google.genai import Client as GenaiClient
 
@@ -31,6 +32,7 @@ ANONYMOUS_TOKEN = "tunectl-anonymous"
 
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+SCHEDULER_HOST = "cloudscheduler.googleapis.com"
 
 
 def _credentials(settings: Settings) -> Credentials:
@@ -184,6 +186,17 @@ def budgets_client(settings: Settings) -> BudgetServiceClient:
         credentials=_credentials(settings),
         transport="rest",
         client_options=_gapic_options(settings.budgets_endpoint),
+    )
+
+
+def scheduler_client(settings: Settings) -> CloudSchedulerClient:
+    """Cloud Scheduler v1: the stack's scheduled tuning triggers (list, get, pause, resume)."""
+    from google.cloud.scheduler_v1 import CloudSchedulerClient
+
+    return CloudSchedulerClient(
+        credentials=_credentials(settings),
+        transport="rest",
+        client_options=_gapic_options(settings.scheduler_endpoint),
     )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from ops.errors import ExitStatus, TunectlError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -57,6 +57,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE runs ADD COLUMN preflight TEXT NOT NULL DEFAULT '{}';
     """,
+    # v3 (#19): the schedule whose firing created the run (its `tunectl-schedule` label), else NULL.
+    """
+    ALTER TABLE runs ADD COLUMN schedule TEXT;
+    """,
 )
 
 
@@ -88,6 +92,7 @@ class RunRecord:
     recorded_at: str = ""
     source: str = "launch"
     preflight: dict[str, Any] = field(default_factory=dict)  # {verdict, waived, skipped}
+    schedule: str | None = None  # scheduled runs (#19)
 
 
 _JSON_FIELDS = {"datasets", "parameters", "labels", "billing_ids", "preflight"}

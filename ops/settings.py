@@ -49,6 +49,7 @@ class Settings(BaseModel):
     quotas_endpoint: str | None = None
     billing_endpoint: str | None = None
     budgets_endpoint: str | None = None
+    scheduler_endpoint: str | None = None
     model_garden_endpoint: str | None = None  # Vertex AI publisher models (v1beta1), `models refresh`
     # Anonymous credentials only make sense against the local test servers.
     anonymous: bool = False

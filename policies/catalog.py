@@ -16,6 +16,7 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
     iam.ACT_AS_ONLY_TUNING_ACCOUNT,
     scheduler.OAUTH_DEDICATED_ACCOUNT,
     scheduler.TARGETS_VERTEX_AI,
+    scheduler.NO_RETRY,
     models.KNOWN_BASE_MODEL,
     location.ALLOWED_REGION,
     location.EU_RESIDENCY,

@@ -10,7 +10,14 @@ import pytest
 
 from infra.config import parse_config
 from infra.offline import plan_stack_with_outputs
-from infra.schedules import OAUTH_SCOPE, SCHEDULE_LABEL, pipeline_job_body, tuning_job_body
+from infra.schedules import (
+    OAUTH_SCOPE,
+    SCHEDULE_LABEL,
+    STACK_LABEL,
+    label_value,
+    pipeline_job_body,
+    tuning_job_body,
+)
 from tests.cloud.contract import DiscoveryContract
 from tests.infra_fixtures import decoded_body, example_plan, of_type
 
@@ -75,8 +82,8 @@ def test_schedule_calls_its_region_with_an_oauth_token_of_the_scheduler_account(
         "scope": OAUTH_SCOPE,
     }
     assert "oidcToken" not in target
-    assert inputs["retryConfig"]["retryCount"] >= 0
-    assert inputs["retryConfig"]["minBackoffDuration"].endswith("s")
+    # A retried create can start a second job: Scheduler never retries (see infra/schedules.py).
+    assert inputs["retryConfig"] == {"retryCount": 0}, job["urn"]
 
 
 @pytest.mark.parametrize(("stack", "job"), _jobs(), ids=lambda v: v if isinstance(v, str) else v["name"])
@@ -85,6 +92,8 @@ def test_every_body_names_its_schedule_and_runs_as_the_tuning_account(
 ) -> None:
     body = decoded_body(job)
     assert body["labels"][SCHEDULE_LABEL] == job["name"].removeprefix("schedule-")
+    assert body["labels"][STACK_LABEL] == stack
+    assert body["labels"]["managed-by"] == "tunectl"
     assert body["labels"]["team"] == "ml-platform"
     assert body["serviceAccount"] == f"tunectl-tuning@tunectl-{stack}-example.iam.gserviceaccount.com"
 
@@ -258,3 +267,51 @@ def test_rlhf_schedules_train_inside_the_stacks_residency(stack: str) -> None:
         if "runtimeConfig" in body:
             expected = {"gpu": "GPU", "tpu": "TPU"}[stack]
             assert body["runtimeConfig"]["parameterValues"]["accelerator_type"] == expected
+
+
+@pytest.mark.parametrize(("stack", "job"), _jobs(), ids=lambda v: v if isinstance(v, str) else v["name"])
+def test_example_schedules_are_paused_until_enabled_deliberately(stack: str, job: dict[str, Any]) -> None:
+    assert job["inputs"]["paused"] is True, job["urn"]
+
+
+def test_a_schedule_is_paused_unless_its_config_says_otherwise() -> None:
+    schedule = {
+        "engine": "gemini",
+        "cron": "0 3 * * 1",
+        "baseModel": "gemini-3.5-flash",
+        "trainingDataset": "t.jsonl",
+    }
+    config = parse_config(
+        {"region": "us-central1", "schedules": {"aa": schedule, "bb": {**schedule, "paused": False}}},
+        project="tunectl-test",
+        stack="dev",
+    )
+    assert config.schedules["aa"].paused is True
+    assert config.schedules["bb"].paused is False
+
+
+def test_retry_count_is_no_longer_a_config_key_and_the_error_says_why() -> None:
+    from infra.config import ConfigError
+
+    schedule = {
+        "engine": "gemini",
+        "cron": "0 3 * * 1",
+        "baseModel": "gemini-3.5-flash",
+        "trainingDataset": "t.jsonl",
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(
+            {"region": "us-central1", "schedules": {"aa": {**schedule, "retryCount": 2}}},
+            project="tunectl-test",
+            stack="dev",
+        )
+    assert caught.value.key == "tunectl:schedules.aa.retryCount"
+    assert "never lets Cloud Scheduler retry" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("stack", "label"),
+    [("gpu", "gpu"), ("Prod.EU", "prod-eu"), ("acme/tunectl/staging_2", "staging_2"), ("x" * 80, "x" * 63)],
+)
+def test_the_stack_label_is_a_valid_label_value_whatever_the_stack_name(stack: str, label: str) -> None:
+    assert label_value(stack) == label

@@ -100,3 +100,24 @@ def test_a_corrupt_ledger_is_a_diagnostic_with_the_way_out(tmp_path: Path) -> No
     with pytest.raises(TunectlError) as caught:
         Ledger(path)
     assert caught.value.code == "ledger-unreadable" and "tune sync" in (caught.value.hint or "")
+
+
+def test_a_version_1_ledger_gains_the_schedule_column_and_keeps_its_runs(tmp_path: Path) -> None:
+    from ops.ledger import MIGRATIONS
+
+    path = tmp_path / "v1.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute(
+        "INSERT INTO runs (run_id, engine, recorded_at, source) VALUES ('gem-1', 'gemini', 'now', 'launch')"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Ledger(path) as ledger:
+        assert ledger.schema_version() == SCHEMA_VERSION
+        old = ledger.get("gem-1")
+        assert old is not None and old.schedule is None
+        ledger.record(RunRecord(run_id="nightly-20260105t030001z", engine="gemini", schedule="nightly"))
+        scheduled = ledger.get("nightly-20260105t030001z")
+        assert scheduled is not None and scheduled.schedule == "nightly"

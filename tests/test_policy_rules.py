@@ -453,6 +453,23 @@ EXAMPLES = [
         job(uri="https://europe-west4-aiplatform.googleapis.com.evil.example/v1"),
         FAIL,
     ),
+    Example(
+        "scheduler-job-no-retry", "no retry config: Scheduler's default is 0", t.SCHEDULER_JOB, job(), PASS
+    ),
+    Example(
+        "scheduler-job-no-retry",
+        "retryCount 0",
+        t.SCHEDULER_JOB,
+        {**job(), "retryConfig": {"retryCount": 0.0, "minBackoffDuration": "5s"}},
+        PASS,
+    ),
+    Example(
+        "scheduler-job-no-retry",
+        "one retry",
+        t.SCHEDULER_JOB,
+        {**job(), "retryConfig": {"retryCount": 1}},
+        FAIL,
+    ),
     Example("scheduler-job-known-base-model", "a model Vertex AI tunes", t.SCHEDULER_JOB, job(), PASS),
     Example(
         "scheduler-job-known-base-model",

@@ -101,6 +101,27 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "tunectl cost diff before.json after.json --format md --fail-over 10",
         "tunectl cost diff --month 2026-10 --billing-export out/billing-export.parquet",
     ),
+    "schedules list": (
+        "tunectl schedules list",
+        "tunectl schedules list --region europe-west4 --format json",
+    ),
+    "schedules status": (
+        "tunectl schedules status weekly-sft",
+        "tunectl schedules status --format yaml",
+    ),
+    "schedules check": (
+        "tunectl schedules check",
+        "tunectl schedules check weekly-sft --format json",
+        "tunectl schedules check --pause-on-no-go --yes",
+    ),
+    "schedules pause": (
+        "tunectl schedules pause weekly-sft",
+        "tunectl schedules pause weekly-sft --dry-run",
+    ),
+    "schedules resume": (
+        "tunectl schedules resume weekly-sft",
+        "tunectl schedules resume weekly-sft --dry-run --format json",
+    ),
     "models list": (
         "tunectl models list",
         "tunectl models list --format json",

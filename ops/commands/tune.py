@@ -202,6 +202,7 @@ def _row(record: RunRecord, in_api: bool | None) -> dict[str, Any]:
         if record.estimate_amount is not None
         else None,
         "seen_in_api": in_api,
+        "schedule": record.schedule,  # the schedule whose firing created it (#19), else null
     }
 
 
@@ -370,7 +371,8 @@ def status(ctx: typer.Context, run: RunArgument, fmt: FormatOption = OutputForma
 
 @app.command("sync")
 def sync(ctx: typer.Context, region: RegionsOption = None, fmt: FormatOption = OutputFormat.text) -> None:
-    """Rebuild or refresh the ledger from the API: every job labelled tunectl-run-id."""
+    """Rebuild or refresh the ledger from the API: every job labelled tunectl-run-id or created by a
+    schedule (tunectl-schedule)."""
     from ops.tuning.runs import search_regions
     from ops.tuning.runs import sync as sync_ledger
 
@@ -380,7 +382,8 @@ def sync(ctx: typer.Context, region: RegionsOption = None, fmt: FormatOption = O
 
     def render(console: Console) -> None:
         console.print(
-            f"found {report.found} job(s) labelled tunectl-run-id: {len(report.added)} added to the ledger, "
+            f"found {report.found} job(s) labelled tunectl-run-id or tunectl-schedule: "
+            f"{len(report.added)} added to the ledger, "
             f"{len(report.updated)} refreshed ({settings.ledger})"
         )
 

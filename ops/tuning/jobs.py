@@ -66,6 +66,8 @@ class JobBackend(Protocol):
 
     def list_ours(self) -> list[JobView]: ...
 
+    def with_label(self, key: str, value: str | None = None) -> list[JobView]: ...
+
     def get(self, name: str) -> JobView: ...
 
     def cancel(self, name: str) -> None: ...
@@ -87,6 +89,11 @@ class LabelledJobs:
 
     def list_ours(self) -> list[JobView]:
         return [j for j in self._labelled(label_filter()) if j.run_id]
+
+    def with_label(self, key: str, value: str | None = None) -> list[JobView]:
+        """Jobs carrying label `key` (with `value`, if given): e.g. those a schedule created (#19)."""
+        found = self._labelled(f'labels.{key}="{value}"' if value is not None else f"labels.{key}:*")
+        return [j for j in found if key in j.labels and (value is None or j.labels[key] == value)]
 
     def _labelled(self, filter: str) -> list[JobView]:
         """Jobs the label filter selects. Should the API refuse the filter (400), every job of the

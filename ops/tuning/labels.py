@@ -16,6 +16,9 @@ RUN_ID_LABEL = "tunectl-run-id"
 ENGINE_LABEL = "tunectl-engine"
 MANAGED_BY_LABEL = "managed-by"
 MANAGED_BY_VALUE = "tunectl"
+# On the bodies of the stack's Cloud Scheduler jobs (infra/schedules.py): which schedule, which stack.
+SCHEDULE_LABEL = "tunectl-schedule"
+STACK_LABEL = "tunectl-stack"
 # Pipelines assigns this one ("pipelines", plural); the article spelled it without the "s".
 BILLING_ID_LABEL = "vertex-ai-pipelines-run-billing-id"
 BILLING_ID_LABEL_ALIASES = (BILLING_ID_LABEL, "vertex-ai-pipeline-run-billing-id")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ops.errors import ExitStatus, TunectlError
 from ops.ledger import Ledger, RunRecord
 from ops.tuning.jobs import JobBackend, JobView
+from ops.tuning.labels import SCHEDULE_LABEL
 from ops.tuning.spec import PIPELINE_REGIONS, Engine
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def record_from_job(job: JobView, *, source: str = "sync") -> RunRecord:
         started_at=job.start_time,
         ended_at=job.end_time,
         source=source,
+        schedule=job.labels.get(SCHEDULE_LABEL),  # scheduled runs (#19)
     )
 
 
@@ -78,11 +80,17 @@ class SyncReport:
 
 
 def list_jobs(settings: Settings, regions: dict[str, list[str]]) -> list[JobView]:
-    """Every job carrying our run-id label, deduplicated by resource name."""
+    """Every job carrying our run-id label, or created by a schedule of the stack, deduplicated by
+    resource name."""
+    from ops.schedules.runs import with_scheduled_run_ids
+
     jobs: dict[str, JobView] = {}
     for engine, engine_regions in regions.items():
         for region in engine_regions:
-            for job in backend_for(engine, settings, region).list_ours():
+            backend = backend_for(engine, settings, region)
+            # Scheduled runs (#19): a firing's job has no run-id label; its run id is derived.
+            scheduled = with_scheduled_run_ids(backend.with_label(SCHEDULE_LABEL))
+            for job in [*backend.list_ours(), *scheduled]:
                 if region_of(job.name) in (None, region):
                     jobs[job.name] = job
     return sorted(jobs.values(), key=lambda j: (j.create_time or "", j.name))

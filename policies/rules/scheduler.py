@@ -1,5 +1,5 @@
 """Scheduled tuning triggers: Cloud Scheduler HTTP jobs that may only call Vertex AI, as a dedicated
-service account, with an OAuth token (Google APIs reject OIDC tokens)."""
+service account, with an OAuth token (Google APIs reject OIDC tokens), and that never retry."""
 
 from __future__ import annotations
 
@@ -37,6 +37,21 @@ def check_oauth_dedicated_account(resource_type: str, props: Props, _config: Rul
     return problems
 
 
+def check_no_retry(resource_type: str, props: Props, _config: RuleConfig) -> list[str]:
+    """A retried create may start a second job: Vertex AI creates have no request id to deduplicate."""
+    if resource_type != type_tokens.SCHEDULER_JOB:
+        return []
+    # Scheduler's default is 0 (cloudscheduler v1 RetryConfig.retryCount), so an absent value passes.
+    count = dig(props, "retryConfig", "retryCount")
+    if count is None or count == 0:
+        return []
+    shown = int(count) if isinstance(count, int | float) and float(count).is_integer() else count
+    return [
+        f"the job retries a failed attempt {shown} time(s); a retried create can start a second "
+        "tuning job when the first one's answer was lost: set `retry_config.retry_count` to 0"
+    ]
+
+
 def check_targets_vertex_ai(resource_type: str, props: Props, _config: RuleConfig) -> list[str]:
     if resource_type != type_tokens.SCHEDULER_JOB:
         return []
@@ -70,4 +85,16 @@ TARGETS_VERTEX_AI = ResourceRule(
     severity=Severity.high,
     enforcement=Enforcement.mandatory,
     check=check_targets_vertex_ai,
+)
+
+NO_RETRY = ResourceRule(
+    id="scheduler-job-no-retry",
+    description=(
+        "Scheduler jobs that create tuning or pipeline jobs must not retry (`retryConfig.retryCount` "
+        "0): when a create's answer is lost, a retry starts and bills a second job. A missed firing "
+        "is visible in the job's last attempt; set `retry_config.retry_count` to 0."
+    ),
+    severity=Severity.high,
+    enforcement=Enforcement.mandatory,
+    check=check_no_retry,
 )

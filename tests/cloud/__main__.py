@@ -30,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="create this bucket (repeatable; default: tunectl-test-tuning)",
     )
+    parser.add_argument(
+        "--stack",
+        action="append",
+        default=[],
+        help="seed Cloud Scheduler with this example stack's schedules (gpu, tpu; repeatable), planned for "
+        "the test project, and create its datasets bucket",
+    )
     args = parser.parse_args(argv)
     ports = {name: cls.default_port + args.port_offset for name, cls in discover_server_classes().items()}
     exports = {f"TUNECTL_{name.upper()}": f"http://127.0.0.1:{port}" for name, port in sorted(ports.items())}
@@ -45,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     storage = cloud.get(StorageServer)
     for bucket in args.bucket or ["tunectl-test-tuning"]:
         storage.create_bucket(bucket)
+    for stack in args.stack:
+        _seed_stack(cloud, stack)
     print("\n".join(lines), flush=True)
     print("# serving; Ctrl-C to stop", file=sys.stderr, flush=True)
     stop = threading.Event()
@@ -58,6 +67,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         cloud.stop()
     return 0
+
+
+def _seed_stack(cloud: Cloud, stack: str) -> None:
+    """The Scheduler jobs `pulumi up` would create for `stack` in the test project (`tunectl schedules`)."""
+    from infra.offline import plan_stack
+    from tests.cloud.scheduler import SchedulerServer
+
+    resources = plan_stack(stack, {"gcp:project": cloud.project})
+    for resource in resources:
+        if resource["type"] == "gcp:cloudscheduler/job:Job":
+            cloud.get(SchedulerServer).add_from_stack(resource["inputs"])
+        elif resource["type"] == "gcp:storage/bucket:Bucket" and resource["name"] == "datasets-bucket":
+            cloud.get(StorageServer).create_bucket(resource["inputs"]["name"])
 
 
 if __name__ == "__main__":

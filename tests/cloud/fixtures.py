@@ -13,6 +13,7 @@ import pytest
 
 from tests.cloud.catalog import CatalogServer
 from tests.cloud.harness import Cloud
+from tests.cloud.scheduler import SchedulerServer
 from tests.cloud.storage import StorageServer
 from tests.cloud.vertex import VertexServer
 
@@ -69,6 +70,11 @@ def storage_server(cloud: Cloud) -> StorageServer:
 @pytest.fixture
 def catalog_server(cloud: Cloud) -> CatalogServer:
     return cloud.get(CatalogServer)
+
+
+@pytest.fixture
+def scheduler_server(cloud: Cloud) -> SchedulerServer:
+    return cloud.get(SchedulerServer)
 
 
 @pytest.fixture
@@ -130,3 +136,10 @@ def budgets_client(cloud_settings: Any) -> Any:
     from ops import clients
 
     return clients.budgets_client(cloud_settings)
+
+
+@pytest.fixture
+def scheduler_client(cloud_settings: Any) -> Any:
+    from ops import clients
+
+    return clients.scheduler_client(cloud_settings)

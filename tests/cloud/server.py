@@ -275,7 +275,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if canonical is not None:
             call.body = canonical(route, body)
         fault = cloud.faults.take(route.method_id)
-        if fault is not None:
+        if fault is not None and fault.kind != "lost-answer":
             return self._inject(fault)
         try:
             reply = api.dispatch(call)
@@ -299,6 +299,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 cloud.record(*problems)
                 message = "test server broke the contract: " + "; ".join(str(v) for v in problems)
                 return self._send_json(_SERVER_BUG, error_body(_SERVER_BUG, message))
+        if fault is not None:  # "lost-answer": the request took effect, its answer never arrives
+            self.close_connection = True
+            return None
         if reply.raw is not None:
             return self._send(reply.status, reply.raw, reply.content_type, reply.headers)
         payload = b"" if reply.body is None else json.dumps(reply.body).encode()
@@ -330,7 +333,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
 @dataclass
 class Fault:
-    """One injected failure: `kind` is "status" (429/500/503...), "hang" or "malformed"."""
+    """One injected failure: `kind` is "status" (429/500/503...), "hang", "malformed" or "lost-answer"."""
 
     method_id: str
     kind: str
@@ -362,16 +365,19 @@ class FaultPlan:
         """Fail calls `on_call` .. `on_call + times - 1` of `method_id`.
 
         `kind`: an HTTP status (429, 500, 503, ...), "hang" (no answer until `hang_seconds` pass or
-        the test ends: give the client a shorter timeout) or "malformed" (200 with broken JSON).
+        the test ends: give the client a shorter timeout), "malformed" (200 with broken JSON) or
+        "lost-answer" (the handler runs, so a create creates, then the connection closes unanswered).
         """
         if method_id not in self._known():
             raise ValueError(f"unknown method id {method_id!r}: use the discovery document's method id")
         if isinstance(kind, int):
             fault = Fault(method_id, "status", on_call, times, status=kind)
-        elif kind in {"hang", "malformed"}:
+        elif kind in {"hang", "malformed", "lost-answer"}:
             fault = Fault(method_id, kind, on_call, times, hang_seconds=hang_seconds)
         else:
-            raise ValueError(f"unknown fault kind {kind!r}: an HTTP status, 'hang' or 'malformed'")
+            raise ValueError(
+                f"unknown fault kind {kind!r}: an HTTP status, 'hang', 'malformed' or 'lost-answer'"
+            )
         with self._lock:
             self._faults.append(fault)
         return fault
