@@ -100,11 +100,16 @@ def _example(rng: random.Random, shape: Shape, n: int) -> dict[str, object]:
 
     turns: list[dict[str, object]] = []
     for i in range(rng.randint(*shape.exchanges)):
-        user_parts: list[dict[str, object]] = [{"text": (_ID_MARK if i == 0 else "") + text(shape.user_words)}]
+        user_parts: list[dict[str, object]] = [
+            {"text": (_ID_MARK if i == 0 else "") + text(shape.user_words)}
+        ]
         if i == 0 and rng.random() < shape.media_share:
             mime, obj = MEDIA[rng.randrange(len(MEDIA))]
             media: dict[str, object] = {
-                name("fileData"): {name("mimeType"): mime, name("fileUri"): f"gs://tuning-media/{obj.format(n=n)}"}
+                name("fileData"): {
+                    name("mimeType"): mime,
+                    name("fileUri"): f"gs://tuning-media/{obj.format(n=n)}",
+                }
             }
             if mime == "video/mp4" and rng.random() < shape.video_clip_share / shape.media_share * len(MEDIA):
                 media[name("videoMetadata")] = {name("startOffset"): "1s", name("endOffset"): "9.5s"}
@@ -118,10 +123,20 @@ def _example(rng: random.Random, shape: Shape, n: int) -> dict[str, object]:
     if rng.random() < shape.function_share:
         function = f"get_order_status_{n % 7}"
         turns[-1:] = [
-            {"role": "model", "parts": [{name("functionCall"): {"name": function, "args": {"order_id": f"A-{n}"}}}]},
+            {
+                "role": "model",
+                "parts": [{name("functionCall"): {"name": function, "args": {"order_id": f"A-{n}"}}}],
+            },
             {
                 "role": "user",
-                "parts": [{name("functionResponse"): {"name": function, "response": {"status": "shipped", "days": 2}}}],
+                "parts": [
+                    {
+                        name("functionResponse"): {
+                            "name": function,
+                            "response": {"status": "shipped", "days": 2},
+                        }
+                    }
+                ],
             },
             {"role": "model", "parts": [{"text": text(shape.model_words)}]},
         ]
@@ -167,7 +182,15 @@ def generate(path: Path, shape: Shape, size_bytes: int) -> int:
     return lines
 
 
-_DATA_PARTS = ("text", "fileData", "file_data", "functionCall", "function_call", "functionResponse", "function_response")
+_DATA_PARTS = (
+    "text",
+    "fileData",
+    "file_data",
+    "functionCall",
+    "function_call",
+    "functionResponse",
+    "function_response",
+)
 
 
 def naive_validate(path: Path) -> dict[str, int]:
@@ -218,7 +241,12 @@ class Run:
 
 def _timed(command: list[str]) -> tuple[Run, bytes]:
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # The checkout this script is in, whichever one the environment's editable install points at.
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     # wait4 rather than communicate: the child's own rusage (CPU of it and its waited-for workers;
     # ru_maxrss is the peak of its largest process). Output is small enough for the pipe buffer.
     _, status, usage = os.wait4(process.pid, 0)
@@ -312,7 +340,8 @@ def table(cases: list[Case], rounds: int) -> str:
         marks = ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in verdicts(c))
         rows.append(
             f"| {c.shape} ({c.mean_bytes:,.0f} B), {c.size_mb:,.0f} MB | {c.examples:,} | "
-            f"{c.size_mb / ours_s:,.0f} MB/s ({ours_s:.2f} s) | {c.size_mb / naive_s:,.0f} MB/s ({naive_s:.2f} s) | "
+            f"{c.size_mb / ours_s:,.0f} MB/s ({ours_s:.2f} s) | "
+            f"{c.size_mb / naive_s:,.0f} MB/s ({naive_s:.2f} s) | "
             f"{naive_s / ours_s:.1f}x | {c.median('ours', 'cpu'):.2f} s / {c.median('naive', 'cpu'):.2f} s | "
             f"{c.peak_rss():.0f} MB | {marks} |"
         )
@@ -349,9 +378,12 @@ def main() -> int:
             "load_average": {"before": load_before, "after": load_after},
             "shapes": {name: asdict(shape) for name, shape in SHAPES.items()},
             "cases": [
-                {**{k: v for k, v in asdict(c).items() if k not in ("ours", "naive")},
-                 "ours": [asdict(r) for r in c.ours], "naive": [asdict(r) for r in c.naive],
-                 "targets": dict(verdicts(c))}
+                {
+                    **{k: v for k, v in asdict(c).items() if k not in ("ours", "naive")},
+                    "ours": [asdict(r) for r in c.ours],
+                    "naive": [asdict(r) for r in c.naive],
+                    "targets": dict(verdicts(c)),
+                }
                 for c in cases
             ],
             "met": met,

@@ -396,6 +396,456 @@ static PyObject *turns_chars(PyObject *module, PyObject *turns) {
     return Py_BuildValue("(nO)", total, alternating ? Py_True : Py_False);
 }
 
+/* --- the whole Gemini supervised example ------------------------------------------------------ */
+
+/* gemini_walk: the per-example work of the scanner for a chunk of Gemini supervised examples,
+ * decoded by msgspec into the scanner's wide Structs (ops/datasets/formats.py, GeminiSupervisedAny:
+ * both spellings of every field, fileData, functionCall and functionResponse parts, tools). An
+ * example is taken here only when the general reader (ops/datasets/gemini.py) would find no problem
+ * in it; anything else (a problem, a field in both spellings, roles that do not alternate, media
+ * the table does not know, a URI that is not gs://BUCKET/OBJECT) is left to the reader, which names
+ * the problem. Why C: walking every turn and part in Python cost more per example than decoding it
+ * (issue #16: 60-65% of the scan on realistic files). */
+
+enum { WALK_OK = 0, WALK_OVER_LIMIT = 1, WALK_SLOW = 2 };
+enum { CAMEL_BIT = 1, SNAKE_BIT = 2, MAX_MODALITIES = 8, MAX_CALLS = 32 };
+
+static PyObject *A_SYSTEM, *A_SYSTEM_SNAKE, *A_CONTENTS, *A_TOOLS, *A_DECL, *A_DECL_SNAKE;
+static PyObject *A_FILE, *A_FILE_SNAKE, *A_CALL, *A_CALL_SNAKE, *A_RESPONSE, *A_RESPONSE_SNAKE;
+static PyObject *A_MIME, *A_MIME_SNAKE, *A_URI, *A_URI_SNAKE, *A_DISPLAY, *A_DISPLAY_SNAKE, *A_NAME;
+static PyObject *S_NAME; /* the "name" key of a function declaration */
+
+typedef struct {
+    PyObject *unset;  /* msgspec.UNSET */
+    PyObject *encode; /* msgspec.json.encode */
+    PyObject *mimes;  /* dict: MIME type -> modality index */
+    Py_ssize_t modalities;
+    long long per_item[MAX_MODALITIES]; /* tokens per part; -1: unknown offline */
+    long long max_per[MAX_MODALITIES];  /* parts per example; -1: no limit */
+    long long per;                      /* characters per token */
+    long long limit;                    /* tokens per example */
+    int collect_media;
+} WalkSpec;
+
+typedef struct { /* what one example adds to the range's totals */
+    int spelling;
+    long long media_tokens, media_unknown;
+    long long by_modality[MAX_MODALITIES];
+} WalkTotals;
+
+/* One of two spellings of a field: 0 when neither is set, 1 with *out set (a new reference), -1
+ * when both are set (the reader reports a duplicate field), -2 on an exception. */
+static int either(PyObject *obj, PyObject *camel, PyObject *snake, const WalkSpec *spec, int *spelling,
+                  PyObject **out) {
+    PyObject *a = PyObject_GetAttr(obj, camel);
+    if (a == NULL)
+        return -2;
+    PyObject *b = PyObject_GetAttr(obj, snake);
+    if (b == NULL) {
+        Py_DECREF(a);
+        return -2;
+    }
+    int has_a = a != spec->unset, has_b = b != spec->unset;
+    if (has_a && has_b) {
+        Py_DECREF(a);
+        Py_DECREF(b);
+        return -1;
+    }
+    if (!has_a && !has_b) {
+        Py_DECREF(a);
+        Py_DECREF(b);
+        return 0;
+    }
+    *spelling |= has_a ? CAMEL_BIT : SNAKE_BIT;
+    *out = has_a ? a : b;
+    Py_DECREF(has_a ? b : a);
+    return 1;
+}
+
+/* The characters of msgspec.json.encode(value) as a str (the reader counts json_repr(value));
+ * -2 on an exception. */
+static Py_ssize_t encoded_chars(PyObject *value, const WalkSpec *spec) {
+    PyObject *encoded = PyObject_CallOneArg(spec->encode, value);
+    if (encoded == NULL)
+        return -2;
+    if (!PyBytes_Check(encoded)) {
+        Py_DECREF(encoded);
+        PyErr_SetString(PyExc_TypeError, "encode must return bytes");
+        return -2;
+    }
+    const uint8_t *p = (const uint8_t *)PyBytes_AS_STRING(encoded);
+    Py_ssize_t n = PyBytes_GET_SIZE(encoded), chars = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        chars += (p[i] & 0xC0) != 0x80; /* UTF-8: every byte but a continuation byte starts a character */
+    Py_DECREF(encoded);
+    return chars;
+}
+
+/* Whether a str is gs://BUCKET/OBJECT, as gemini.py's check_uri accepts without a finding. */
+static int gcs_object(PyObject *uri) {
+    Py_ssize_t size;
+    const char *s = PyUnicode_AsUTF8AndSize(uri, &size);
+    if (s == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    return size > 5 && memcmp(s, "gs://", 5) == 0 && memchr(s + 5, '/', (size_t)(size - 5)) != NULL &&
+           s[size - 1] != '/';
+}
+
+/* A fileData part; returns WALK_OK, WALK_SLOW or -2 (exception). */
+static int walk_file(PyObject *file, const WalkSpec *spec, int *spelling, long long *counts,
+                     long long *tokens, long long *unknown) {
+    PyObject *mime = NULL, *uri = NULL, *display = NULL;
+    int status = WALK_SLOW, got;
+    if ((got = either(file, A_MIME, A_MIME_SNAKE, spec, spelling, &mime)) != 1)
+        return got == -2 ? -2 : WALK_SLOW;
+    if ((got = either(file, A_URI, A_URI_SNAKE, spec, spelling, &uri)) != 1) {
+        status = got == -2 ? -2 : WALK_SLOW;
+        goto done;
+    }
+    if ((got = either(file, A_DISPLAY, A_DISPLAY_SNAKE, spec, spelling, &display)) < 0) {
+        status = got == -2 ? -2 : WALK_SLOW;
+        goto done;
+    }
+    if (spec->collect_media || !gcs_object(uri))
+        goto done;
+    PyObject *index = PyDict_GetItemWithError(spec->mimes, mime); /* borrowed */
+    if (index == NULL) {
+        status = PyErr_Occurred() ? -2 : WALK_SLOW;
+        goto done;
+    }
+    Py_ssize_t m = PyLong_AsSsize_t(index);
+    if (m < 0 || m >= spec->modalities) {
+        status = PyErr_Occurred() ? -2 : WALK_SLOW;
+        goto done;
+    }
+    counts[m]++;
+    if (spec->per_item[m] >= 0)
+        *tokens += spec->per_item[m];
+    else
+        (*unknown)++;
+    status = WALK_OK;
+done:
+    Py_XDECREF(mime);
+    Py_XDECREF(uri);
+    Py_XDECREF(display);
+    return status;
+}
+
+/* Whether `name` (a str) is one of names[0:n]. */
+static int named(PyObject *name, PyObject **names, int n) {
+    for (int i = 0; i < n; i++)
+        if (PyUnicode_Compare(name, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* One example: WALK_OK / WALK_OVER_LIMIT with its token counts (and *output, a new reference, when
+ * asked), WALK_SLOW, or -2 with an exception set. */
+static int walk_example(PyObject *ex, const WalkSpec *spec, int want_output, WalkTotals *totals,
+                        long long *tokens_in, long long *tokens_out, PyObject **output) {
+    int status = WALK_SLOW, got, spelling = 0, ndeclared = 0, ncalls = 0, nprevious = 0;
+    long long chars_in = 0, chars_out = 0, media_tokens = 0, media_unknown = 0;
+    long long counts[MAX_MODALITIES] = {0};
+    PyObject *system = NULL, *tools = NULL, *contents = NULL;
+    PyObject *declared[MAX_CALLS], *calls[MAX_CALLS], *previous[MAX_CALLS]; /* borrowed from `tools`, `contents` */
+    if (ex == Py_None)
+        return WALK_SLOW;
+    /* The system instruction (text parts only: its Struct has no other part). */
+    if ((got = either(ex, A_SYSTEM, A_SYSTEM_SNAKE, spec, &spelling, &system)) < 0)
+        return got == -2 ? -2 : WALK_SLOW;
+    if (got == 1 && system != Py_None) {
+        PyObject *parts = PyObject_GetAttr(system, ATTR_PARTS);
+        if (parts == NULL)
+            goto error;
+        Py_ssize_t chars = parts_chars(parts);
+        Py_DECREF(parts);
+        if (chars == -2)
+            goto error;
+        if (chars == -1)
+            goto done;
+        chars_in += chars;
+    }
+    /* Tools: the declarations are prompt text (their JSON); their names are what calls may call. */
+    tools = PyObject_GetAttr(ex, A_TOOLS);
+    if (tools == NULL)
+        goto error;
+    int have_tools = tools != Py_None;
+    if (have_tools) {
+        if (!PyList_Check(tools))
+            goto done;
+        for (Py_ssize_t t = 0; t < PyList_GET_SIZE(tools); t++) {
+            PyObject *decls = NULL;
+            if ((got = either(PyList_GET_ITEM(tools, t), A_DECL, A_DECL_SNAKE, spec, &spelling, &decls)) != 1) {
+                if (got == -2)
+                    goto error;
+                goto done;
+            }
+            /* `decls` is kept alive by the Struct in `tools`: drop our reference now. */
+            Py_DECREF(decls);
+            if (!PyList_Check(decls) || PyList_GET_SIZE(decls) == 0)
+                goto done;
+            for (Py_ssize_t d = 0; d < PyList_GET_SIZE(decls); d++) {
+                PyObject *decl = PyList_GET_ITEM(decls, d);
+                if (!PyDict_Check(decl) || ndeclared == MAX_CALLS)
+                    goto done;
+                PyObject *name = PyDict_GetItemWithError(decl, S_NAME);
+                if (name == NULL) {
+                    if (PyErr_Occurred())
+                        goto error;
+                    goto done;
+                }
+                if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(name) == 0)
+                    goto done;
+                declared[ndeclared++] = name;
+                Py_ssize_t chars = encoded_chars(decl, spec);
+                if (chars == -2)
+                    goto error;
+                chars_in += chars;
+            }
+        }
+    }
+    /* The turns: user, model, ... ending with model; every part holds exactly one kind of data. */
+    contents = PyObject_GetAttr(ex, A_CONTENTS);
+    if (contents == NULL)
+        goto error;
+    if (!PyList_Check(contents))
+        goto done;
+    Py_ssize_t n = PyList_GET_SIZE(contents);
+    if (n == 0 || n % 2)
+        goto done;
+    PyObject *last_texts = NULL; /* the last turn's text parts, for the output */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *turn = PyList_GET_ITEM(contents, i);
+        PyObject *role = PyObject_GetAttr(turn, ATTR_ROLE);
+        if (role == NULL)
+            goto error;
+        int model = PyUnicode_Check(role) && PyUnicode_CompareWithASCIIString(role, "model") == 0;
+        int user = !model && PyUnicode_Check(role) && PyUnicode_CompareWithASCIIString(role, "user") == 0;
+        Py_DECREF(role);
+        if (i % 2 ? !model : !user)
+            goto done;
+        PyObject *parts = PyObject_GetAttr(turn, ATTR_PARTS);
+        if (parts == NULL)
+            goto error;
+        Py_DECREF(parts); /* kept alive by the turn */
+        if (!PyList_Check(parts) || PyList_GET_SIZE(parts) == 0)
+            goto done;
+        long long turn_chars = 0;
+        int only_text = 1;
+        ncalls = 0;
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(parts); j++) {
+            PyObject *part = PyList_GET_ITEM(parts, j);
+            PyObject *text = PyObject_GetAttr(part, ATTR_TEXT), *file = NULL, *call = NULL, *response = NULL;
+            if (text == NULL)
+                goto error;
+            int kinds = text != spec->unset;
+            int g1 = either(part, A_FILE, A_FILE_SNAKE, spec, &spelling, &file);
+            int g2 = g1 < 0 ? 0 : either(part, A_CALL, A_CALL_SNAKE, spec, &spelling, &call);
+            int g3 = g1 < 0 || g2 < 0 ? 0 : either(part, A_RESPONSE, A_RESPONSE_SNAKE, spec, &spelling, &response);
+            /* Every value stays alive through the part; keep borrowed pointers only. */
+            Py_DECREF(text);
+            Py_XDECREF(file);
+            Py_XDECREF(call);
+            Py_XDECREF(response);
+            if (g1 == -2 || g2 == -2 || g3 == -2)
+                goto error;
+            if (g1 < 0 || g2 < 0 || g3 < 0 || kinds + g1 + g2 + g3 != 1)
+                goto done;
+            if (kinds) {
+                if (!PyUnicode_Check(text) || PyUnicode_GET_LENGTH(text) == 0 || is_blank(text))
+                    goto done;
+                turn_chars += PyUnicode_GET_LENGTH(text);
+            } else if (g1) {
+                got = walk_file(file, spec, &spelling, counts, &media_tokens, &media_unknown);
+                if (got == -2)
+                    goto error;
+                if (got != WALK_OK)
+                    goto done;
+            } else {
+                PyObject *value = g2 ? call : response;
+                PyObject *name = PyObject_GetAttr(value, A_NAME);
+                if (name == NULL)
+                    goto error;
+                Py_DECREF(name); /* kept alive by the part */
+                if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(name) == 0)
+                    goto done;
+                if (g2) { /* a call: the model's, to a declared function when tools are given */
+                    if (!model || ncalls == MAX_CALLS || (have_tools && !named(name, declared, ndeclared)))
+                        goto done;
+                    calls[ncalls++] = name;
+                } else if (model || !named(name, previous, nprevious)) {
+                    goto done; /* a response answers a call of the turn before, in a user turn */
+                }
+                Py_ssize_t chars = encoded_chars(value, spec);
+                if (chars == -2)
+                    goto error;
+                turn_chars += chars;
+                only_text = 0;
+            }
+        }
+        memcpy(previous, calls, sizeof(PyObject *) * (size_t)ncalls);
+        nprevious = ncalls;
+        if (i == n - 1) {
+            chars_out = turn_chars;
+            if (want_output && !only_text)
+                goto done; /* the reader's output holds the calls' JSON: let it say */
+            last_texts = parts;
+        } else {
+            chars_in += turn_chars;
+        }
+    }
+    for (Py_ssize_t m = 0; m < spec->modalities; m++)
+        if (spec->max_per[m] >= 0 && counts[m] > spec->max_per[m])
+            goto done; /* too much media: the reader names the limit */
+    long long per = spec->per;
+    *tokens_in = (chars_in + per - 1) / per + media_tokens;
+    *tokens_out = (chars_out + per - 1) / per;
+    if (*tokens_in > 0xFFFFFFFFll || *tokens_out > 0xFFFFFFFFll)
+        goto done;
+    if (want_output) {
+        /* "".join of the last turn's texts (file parts add none) */
+        PyObject *texts = PyList_New(0);
+        if (texts == NULL)
+            goto error;
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(last_texts); j++) {
+            PyObject *text = PyObject_GetAttr(PyList_GET_ITEM(last_texts, j), ATTR_TEXT);
+            if (text == NULL || (text != spec->unset && PyList_Append(texts, text) < 0)) {
+                Py_XDECREF(text);
+                Py_DECREF(texts);
+                goto error;
+            }
+            Py_DECREF(text);
+        }
+        PyObject *empty = PyUnicode_FromStringAndSize(NULL, 0);
+        *output = empty == NULL ? NULL : PyUnicode_Join(empty, texts);
+        Py_XDECREF(empty);
+        Py_DECREF(texts);
+        if (*output == NULL)
+            goto error;
+    }
+    status = *tokens_in + *tokens_out > spec->limit ? WALK_OVER_LIMIT : WALK_OK;
+    totals->spelling |= spelling;
+    totals->media_tokens += media_tokens;
+    totals->media_unknown += media_unknown;
+    for (Py_ssize_t m = 0; m < spec->modalities; m++)
+        totals->by_modality[m] += counts[m];
+done:
+    Py_XDECREF(system);
+    Py_XDECREF(tools);
+    Py_XDECREF(contents);
+    return status;
+error:
+    Py_XDECREF(system);
+    Py_XDECREF(tools);
+    Py_XDECREF(contents);
+    return -2;
+}
+
+static int parse_spec(PyObject *tuple, WalkSpec *spec) {
+    PyObject *per_item, *max_per;
+    if (!PyTuple_Check(tuple) ||
+        !PyArg_ParseTuple(tuple, "OOO!O!O!LLp", &spec->unset, &spec->encode, &PyDict_Type, &spec->mimes,
+                          &PyTuple_Type, &per_item, &PyTuple_Type, &max_per, &spec->per, &spec->limit,
+                          &spec->collect_media)) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "spec must be a tuple");
+        return -1;
+    }
+    spec->modalities = PyTuple_GET_SIZE(per_item);
+    if (spec->modalities > MAX_MODALITIES || PyTuple_GET_SIZE(max_per) != spec->modalities || spec->per <= 0) {
+        PyErr_SetString(PyExc_ValueError, "bad walk spec");
+        return -1;
+    }
+    for (Py_ssize_t m = 0; m < spec->modalities; m++) {
+        spec->per_item[m] = PyLong_AsLongLong(PyTuple_GET_ITEM(per_item, m));
+        spec->max_per[m] = PyLong_AsLongLong(PyTuple_GET_ITEM(max_per, m));
+        if (PyErr_Occurred())
+            return -1;
+    }
+    return 0;
+}
+
+static PyObject *gemini_walk(PyObject *module, PyObject *args) {
+    PyObject *examples, *spec_tuple;
+    int want_outputs;
+    WalkSpec spec;
+    if (!PyArg_ParseTuple(args, "O!Op", &PyList_Type, &examples, &spec_tuple, &want_outputs) ||
+        parse_spec(spec_tuple, &spec) < 0)
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(examples);
+    PyObject *status = PyBytes_FromStringAndSize(NULL, n);
+    PyObject *tokens_in = PyBytes_FromStringAndSize(NULL, n * 4);
+    PyObject *tokens_out = PyBytes_FromStringAndSize(NULL, n * 4);
+    PyObject *outputs = want_outputs ? PyList_New(n) : Py_NewRef(Py_None);
+    if (status == NULL || tokens_in == NULL || tokens_out == NULL || outputs == NULL)
+        goto error;
+    WalkTotals totals = {0};
+    long long multimodal = 0;
+    uint8_t *st = (uint8_t *)PyBytes_AS_STRING(status);
+    uint32_t *tin = (uint32_t *)PyBytes_AS_STRING(tokens_in), *tout = (uint32_t *)PyBytes_AS_STRING(tokens_out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long long a = 0, b = 0, parts_before = 0;
+        PyObject *output = NULL;
+        for (Py_ssize_t m = 0; m < spec.modalities; m++)
+            parts_before += totals.by_modality[m];
+        int got = walk_example(PyList_GET_ITEM(examples, i), &spec, want_outputs, &totals, &a, &b, &output);
+        if (got == -2)
+            goto error;
+        long long parts_after = 0;
+        for (Py_ssize_t m = 0; m < spec.modalities; m++)
+            parts_after += totals.by_modality[m];
+        multimodal += parts_after > parts_before;
+        st[i] = (uint8_t)got;
+        tin[i] = got == WALK_SLOW ? 0 : (uint32_t)a;
+        tout[i] = got == WALK_SLOW ? 0 : (uint32_t)b;
+        if (want_outputs)
+            PyList_SET_ITEM(outputs, i, output == NULL ? Py_NewRef(Py_None) : output);
+    }
+    PyObject *by_modality = PyTuple_New(spec.modalities);
+    if (by_modality == NULL)
+        goto error;
+    for (Py_ssize_t m = 0; m < spec.modalities; m++) {
+        PyObject *count = PyLong_FromLongLong(totals.by_modality[m]);
+        if (count == NULL) {
+            Py_DECREF(by_modality);
+            goto error;
+        }
+        PyTuple_SET_ITEM(by_modality, m, count);
+    }
+    return Py_BuildValue("(NNNN(iLLLN))", status, tokens_in, tokens_out, outputs, totals.spelling, multimodal,
+                         totals.media_tokens, totals.media_unknown, by_modality);
+error:
+    Py_XDECREF(status);
+    Py_XDECREF(tokens_in);
+    Py_XDECREF(tokens_out);
+    Py_XDECREF(outputs);
+    return NULL;
+}
+
+static int intern_names(void) {
+    struct {
+        PyObject **slot;
+        const char *name;
+    } names[] = {
+        {&A_SYSTEM, "systemInstruction"}, {&A_SYSTEM_SNAKE, "system_instruction"},
+        {&A_CONTENTS, "contents"},        {&A_TOOLS, "tools"},
+        {&A_DECL, "functionDeclarations"}, {&A_DECL_SNAKE, "function_declarations"},
+        {&A_FILE, "fileData"},            {&A_FILE_SNAKE, "file_data"},
+        {&A_CALL, "functionCall"},        {&A_CALL_SNAKE, "function_call"},
+        {&A_RESPONSE, "functionResponse"}, {&A_RESPONSE_SNAKE, "function_response"},
+        {&A_MIME, "mimeType"},            {&A_MIME_SNAKE, "mime_type"},
+        {&A_URI, "fileUri"},              {&A_URI_SNAKE, "file_uri"},
+        {&A_DISPLAY, "displayName"},      {&A_DISPLAY_SNAKE, "display_name"},
+        {&A_NAME, "name"},                {&S_NAME, "name"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if ((*names[i].slot = PyUnicode_InternFromString(names[i].name)) == NULL)
+            return -1;
+    return 0;
+}
+
 static PyMethodDef methods[] = {
     {"line_keys", line_keys, METH_O,
      "line_keys(line) -> (exact, normalized): the two duplicate keys of one line (no newline in it)."},
@@ -409,6 +859,9 @@ static PyMethodDef methods[] = {
      "turns_chars(turns) -> (chars, alternating): the characters of every part's text of the turns (-1\n"
      "when one is whitespace only), and whether the roles are user, model, user, model, ... ending\n"
      "with model."},
+    {"gemini_walk", gemini_walk, METH_VARARGS,
+     "gemini_walk(examples, spec, want_outputs) -> (status, tokens_in, tokens_out, outputs, totals):\n"
+     "the per-example work of a chunk of Gemini supervised examples (see _fastscan.c)."},
     {"_set_simd", set_simd, METH_O,
      "_set_simd(on) -> bool: use the SIMD path when the CPU has it (tests compare both); returns\n"
      "the previous setting."},
@@ -428,7 +881,7 @@ PyMODINIT_FUNC PyInit__fastscan(void) {
     ATTR_TEXT = PyUnicode_InternFromString("text");
     ATTR_PARTS = PyUnicode_InternFromString("parts");
     ATTR_ROLE = PyUnicode_InternFromString("role");
-    if (ATTR_TEXT == NULL || ATTR_PARTS == NULL || ATTR_ROLE == NULL)
+    if (ATTR_TEXT == NULL || ATTR_PARTS == NULL || ATTR_ROLE == NULL || intern_names() < 0)
         return NULL;
     return PyModule_Create(&module_def);
 }

@@ -158,3 +158,192 @@ def _set_simd(on: bool, /) -> bool:
     """The C module's switch between its SIMD and scalar paths; there is one path here."""
     del on
     return False
+
+
+# --- the whole Gemini supervised example (see gemini_walk in _fastscan.c) ------------------------
+
+_OK, _OVER_LIMIT, _SLOW = 0, 1, 2
+_CAMEL, _SNAKE = 1, 2
+
+
+class _Slow(Exception):
+    """The example is left to the general reader."""
+
+
+def _either(obj: Any, camel: str, snake: str, unset: Any, spelling: list[int]) -> Any:
+    a, b = getattr(obj, camel), getattr(obj, snake)
+    if a is not unset and b is not unset:
+        raise _Slow
+    if a is unset and b is unset:
+        return unset
+    spelling[0] |= _CAMEL if a is not unset else _SNAKE
+    return a if a is not unset else b
+
+
+def _encoded_chars(value: Any, encode: Any) -> int:
+    encoded = encode(value)
+    if not isinstance(encoded, bytes):
+        raise TypeError("encode must return bytes")
+    return len(encoded) - sum(1 for byte in encoded if byte & 0xC0 == 0x80)
+
+
+def _gcs_object(uri: str) -> bool:
+    return (
+        len(uri.encode("utf-8", "surrogatepass")) > 5
+        and uri.startswith("gs://")
+        and "/" in uri[5:]
+        and not uri.endswith("/")
+    )
+
+
+def _walk_example(
+    ex: Any, spec: tuple[Any, ...], want_output: bool
+) -> tuple[int, int, int, str | None, int, list[int]]:
+    """(status, tokens in, tokens out, output, spelling, media parts by modality) of one example."""
+    unset, encode, mimes, per_item, max_per, per, limit, collect_media = spec
+    spelling = [0]
+    counts = [0] * len(per_item)
+    media_tokens = media_unknown = 0
+    chars_in = chars_out = 0
+    if ex is None:
+        raise _Slow
+    system = _either(ex, "systemInstruction", "system_instruction", unset, spelling)
+    if system is not unset and system is not None:
+        chars = text_chars(system.parts)
+        if chars == -1:
+            raise _Slow
+        chars_in += chars
+    tools = ex.tools
+    declared: list[str] = []
+    if tools is not None:
+        if not isinstance(tools, list):
+            raise _Slow
+        for tool in tools:
+            declarations = _either(tool, "functionDeclarations", "function_declarations", unset, spelling)
+            if declarations is unset or not isinstance(declarations, list) or not declarations:
+                raise _Slow
+            for declaration in declarations:
+                if not isinstance(declaration, dict) or len(declared) == 32:
+                    raise _Slow
+                name = declaration.get("name")
+                if not isinstance(name, str) or not name:
+                    raise _Slow
+                declared.append(name)
+                chars_in += _encoded_chars(declaration, encode)
+    contents = ex.contents
+    if not isinstance(contents, list) or not contents or len(contents) % 2:
+        raise _Slow
+    previous: list[str] = []
+    output: str | None = None
+    for index, turn in enumerate(contents):
+        role = turn.role
+        model = role == "model"
+        if role != ("model" if index % 2 else "user"):
+            raise _Slow
+        parts = turn.parts
+        if not isinstance(parts, list) or not parts:
+            raise _Slow
+        turn_chars, only_text, calls, texts = 0, True, [], []
+        for part in parts:
+            text = part.text
+            kinds = text is not unset
+            file = _either(part, "fileData", "file_data", unset, spelling)
+            call = _either(part, "functionCall", "function_call", unset, spelling)
+            response = _either(part, "functionResponse", "function_response", unset, spelling)
+            if kinds + (file is not unset) + (call is not unset) + (response is not unset) != 1:
+                raise _Slow
+            if kinds:
+                if not isinstance(text, str) or not text or text.isspace():
+                    raise _Slow
+                turn_chars += len(text)
+                texts.append(text)
+            elif file is not unset:
+                mime = _either(file, "mimeType", "mime_type", unset, spelling)
+                uri = _either(file, "fileUri", "file_uri", unset, spelling)
+                if mime is unset or uri is unset:
+                    raise _Slow
+                _either(file, "displayName", "display_name", unset, spelling)
+                if collect_media or not _gcs_object(uri):
+                    raise _Slow
+                modality = mimes.get(mime)
+                if modality is None or not 0 <= modality < len(per_item):
+                    raise _Slow
+                counts[modality] += 1
+                if per_item[modality] >= 0:
+                    media_tokens += per_item[modality]
+                else:
+                    media_unknown += 1
+            else:
+                value = call if call is not unset else response
+                name = value.name
+                if not isinstance(name, str) or not name:
+                    raise _Slow
+                if call is not unset:
+                    if not model or len(calls) == 32 or (tools is not None and name not in declared):
+                        raise _Slow
+                    calls.append(name)
+                elif model or name not in previous:
+                    raise _Slow
+                turn_chars += _encoded_chars(value, encode)
+                only_text = False
+        previous = calls
+        if index == len(contents) - 1:
+            chars_out = turn_chars
+            if want_output and not only_text:
+                raise _Slow
+            output = "".join(texts)
+        else:
+            chars_in += turn_chars
+    if any(limit_ >= 0 and count > limit_ for count, limit_ in zip(counts, max_per, strict=True)):
+        raise _Slow
+    tokens_in = -(-chars_in // per) + media_tokens
+    tokens_out = -(-chars_out // per)
+    if tokens_in > 0xFFFFFFFF or tokens_out > 0xFFFFFFFF:
+        raise _Slow
+    status = _OVER_LIMIT if tokens_in + tokens_out > limit else _OK
+    return (
+        status,
+        tokens_in,
+        tokens_out,
+        output if want_output else None,
+        spelling[0],
+        [media_tokens, media_unknown, *counts],
+    )
+
+
+def gemini_walk(
+    examples: list[Any], spec: tuple[Any, ...], want_outputs: bool, /
+) -> tuple[bytes, bytes, bytes, list[str | None] | None, tuple[int, int, int, int, tuple[int, ...]]]:
+    """The per-example work of a chunk of Gemini supervised examples: each one's status (0 taken,
+    1 taken but over the token limit, 2 left to the general reader), token counts, output (when
+    asked), and the chunk's totals (spelling, multimodal examples, media tokens, media parts of
+    unknown tokens, media parts by modality)."""
+    if not isinstance(examples, list):
+        raise TypeError("examples must be a list")
+    mimes, per_item, max_per, per = spec[2:6]
+    if not isinstance(mimes, dict) or not isinstance(per_item, tuple) or not isinstance(max_per, tuple):
+        raise TypeError("bad walk spec")
+    if len(per_item) > 8 or len(max_per) != len(per_item) or per <= 0:
+        raise ValueError("bad walk spec")
+    status, tokens_in, tokens_out = bytearray(), array("I"), array("I")
+    outputs: list[str | None] | None = [] if want_outputs else None
+    spelling = multimodal = media_tokens = media_unknown = 0
+    by_modality = [0] * len(per_item)
+    for ex in examples:
+        try:
+            code, a, b, output, bits, media = _walk_example(ex, spec, want_outputs)
+        except _Slow:
+            code, a, b, output = _SLOW, 0, 0, None
+        else:
+            spelling |= bits
+            media_tokens += media[0]
+            media_unknown += media[1]
+            multimodal += sum(media[2:]) > 0
+            by_modality = [x + y for x, y in zip(by_modality, media[2:], strict=True)]
+        status.append(code)
+        tokens_in.append(a)
+        tokens_out.append(b)
+        if outputs is not None:
+            outputs.append(output)
+    totals = (spelling, multimodal, media_tokens, media_unknown, tuple(by_modality))
+    return bytes(status), tokens_in.tobytes(), tokens_out.tobytes(), outputs, totals

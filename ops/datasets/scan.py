@@ -28,16 +28,18 @@ from typing import Any
 import msgspec
 
 try:
-    from ops.datasets._fastscan import block_keys, line_keys
+    from ops.datasets._fastscan import block_keys, gemini_walk, line_keys
 except ImportError:  # installed without a C compiler: the pure-Python twin, same results, slower
-    from ops.datasets._pyscan import block_keys, line_keys
+    from ops.datasets._pyscan import block_keys, gemini_walk, line_keys
 from ops.datasets.formats import (
     FAST,
     INSPECT,
     SCHEMAS,
     STRUCTS,
+    UNSET,
     BlankText,
     ExampleView,
+    GeminiSupervisedAny,
     Kind,
     Layout,
     Style,
@@ -46,7 +48,7 @@ from ops.datasets.formats import (
 )
 from ops.datasets.gemini import CAMEL, SHAPE_CODES, GeminiExample, read_example
 from ops.datasets.keys import KeyWriter
-from ops.datasets.media import MediaRef
+from ops.datasets.media import MediaRef, Modality, media_rules
 from ops.datasets.tokens import EstimateTokenCounter, TokenCounter
 
 BOM = b"\xef\xbb\xbf"
@@ -144,9 +146,17 @@ class Scanner:
 
     def _set_layout(self, layout: Layout | None) -> None:
         self.result.layout = layout
-        decoder = msgspec.json.Decoder(STRUCTS[layout] if layout else Any)
+        # Gemini supervised lines counted with the estimate are walked in C (`gemini_walk`), from
+        # the wide Struct that takes media, function calls and both spellings.
+        self._walk = layout is Layout.gemini_supervised and self.estimate is not None
+        decoder = msgspec.json.Decoder(
+            GeminiSupervisedAny if self._walk else STRUCTS[layout] if layout else Any
+        )
         self._decode = decoder.decode
         self._decode_lines = decoder.decode_lines
+        if self._walk:
+            self._walk_spec = _walk_spec(self.estimate or 1, self._limit, self.options.collect_media)
+            self._decode_narrow = msgspec.json.Decoder(STRUCTS[Layout.gemini_supervised]).decode
 
     # -- the hot loop ---------------------------------------------------------------------------------
 
@@ -219,6 +229,8 @@ class Scanner:
             return lineno
         if self.estimate is None:
             return self._lines_counted(split_lines(chunk), lineno, layout)
+        if self._walk:
+            return self._walked(chunk, lineno)
         camel = self.result.spelling & CAMEL
         if layout.style is Style.gemini and not camel and _CAMEL_NAME.search(chunk, 0, _SPELLING_WINDOW):
             # `systemInstruction` is the only two-word field the fast path's Structs accept, so its
@@ -272,6 +284,60 @@ class Scanner:
         self._record_run(first, run, len(examples), exact, normalized)
         result.examples += good
         return lineno
+
+    def _walked(self, chunk: Chunk, lineno: int) -> int:
+        """A chunk of Gemini supervised lines: decoded in C, walked in C (`gemini_walk`); Python
+        touches only the lines the walk leaves to the general reader and the token-limit findings."""
+        exact, normalized, braced = block_keys(chunk)
+        examples, lines = self._decoded(chunk, braced, len(exact) // 8)
+        result = self.result
+        want_outputs = result.labels is not None
+        status, tokens_in, tokens_out, outputs, totals = gemini_walk(examples, self._walk_spec, want_outputs)
+        spelling, multimodal, media_tokens, media_unknown, by_modality = totals
+        result.spelling |= spelling
+        result.multimodal += multimodal
+        result.media_tokens += media_tokens
+        result.media_unknown += media_unknown
+        for modality, parts in zip(_MODALITIES, by_modality, strict=True):
+            if parts:
+                result.media_parts[modality] += parts
+        first = lineno + 1
+        count = len(status)
+        slow = count - status.count(0)
+        result.examples += count - status.count(2)
+        if not slow and outputs is None:  # the usual chunk: every example taken, nothing to report
+            self._record_run(first, 0, count, exact, normalized)
+            self._tokens_in.frombytes(tokens_in)
+            self._tokens_out.frombytes(tokens_out)
+            return lineno + count
+        t_in, t_out = memoryview(tokens_in).cast("I"), memoryview(tokens_out).cast("I")
+        run = 0  # the first taken example whose line, keys and tokens are not recorded yet
+        for index in range(count) if outputs is not None else _nonzero(status):
+            code = status[index]
+            if code == 2:  # left to the general reader, which names its problems
+                self._record_run(first, run, index, exact, normalized)
+                self._tokens_in.extend(t_in[run:index])
+                self._tokens_out.extend(t_out[run:index])
+                run = index + 1
+                if lines is None:
+                    lines = split_lines(chunk)
+                self._slow(first + index, lines[index])
+                continue
+            if code == 1:
+                self._check_tokens(first + index, t_in[index], t_out[index])
+            if outputs is not None and result.labels is not None:
+                output = outputs[index]
+                assert output is not None
+                self._count_label(output)
+                if len(result.prompts) < PROMPT_SAMPLES:
+                    if lines is None:
+                        lines = split_lines(chunk)
+                    view = well_formed_view(self._decode_narrow, Layout.gemini_supervised, lines[index])
+                    result.prompts.append(view.prompt[:4000] if view is not None else "")
+        self._record_run(first, run, count, exact, normalized)
+        self._tokens_in.extend(t_in[run:count])
+        self._tokens_out.extend(t_out[run:count])
+        return lineno + count
 
     def _record_run(self, first: int, start: int, stop: int, exact: bytes, normalized: bytes) -> None:
         """Line numbers and keys of the chunk's examples start..stop-1 (all good), at once."""
@@ -493,6 +559,43 @@ class Scanner:
                         else dataclasses.replace(seen, references=seen.references + 1)
                     )
         self._record(lineno, line, example.view, example.media_tokens)
+
+
+_MODALITIES = tuple(m.value for m in Modality)
+_NO_LIMIT = 1 << 62
+
+
+def _walk_spec(per: int, limit: int | None, collect_media: bool) -> tuple[Any, ...]:
+    """What `gemini_walk` needs besides the examples: Google's media table (MIME type -> modality,
+    tokens per part, parts per example; -1 for none) and the counting rules."""
+    rules = media_rules()
+    mimes: dict[str, int] = {}
+    per_item: list[int] = []
+    max_per: list[int] = []
+    for index, modality in enumerate(Modality):
+        modality_rules = rules.by_modality[modality]
+        mimes.update(dict.fromkeys(modality_rules.mime_types, index))
+        per_item.append(-1 if modality_rules.tokens_per_item is None else modality_rules.tokens_per_item)
+        max_per.append(-1 if modality_rules.max_per_example is None else modality_rules.max_per_example)
+    encode = msgspec.json.encode
+    return (
+        UNSET,
+        encode,
+        mimes,
+        tuple(per_item),
+        tuple(max_per),
+        per,
+        _NO_LIMIT if limit is None else limit,
+        collect_media,
+    )
+
+
+def _nonzero(status: bytes) -> Iterator[int]:
+    """Indices of the examples the walk did not simply take (status 1 or 2)."""
+    return (match.start() for match in _NONZERO.finditer(status))
+
+
+_NONZERO = re.compile(rb"[^\x00]")
 
 
 def well_formed_view(decode: Any, layout: Layout, line: bytes) -> ExampleView | None:
