@@ -27,6 +27,7 @@ pages (read 2026-12-02):
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -241,11 +242,7 @@ class Run:
 
 def _timed(command: list[str]) -> tuple[Run, bytes]:
     started = time.perf_counter()
-    # The checkout this script is in, whichever one the environment's editable install points at.
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
+    env = _child_environment()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     # wait4 rather than communicate: the child's own rusage (CPU of it and its waited-for workers;
     # ru_maxrss is the peak of its largest process). Output is small enough for the pipe buffer.
@@ -257,6 +254,15 @@ def _timed(command: list[str]) -> tuple[Run, bytes]:
     if process.returncode not in (0, 1):  # 1: findings (errors); anything else is a failure
         raise SystemExit(f"{' '.join(command)} exited {process.returncode}: {err.decode()[-2000:]}")
     return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, 0, 0), out
+
+
+def _child_environment() -> dict[str, str]:
+    """The checkout this script is in (whichever one the environment's editable install points
+    at), with bytecode as an installed tunectl has it: a shell's PYTHONDONTWRITEBYTECODE would make
+    every run compile its modules again (~50 ms)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return env
 
 
 def run_tunectl(path: Path) -> Run:
@@ -363,6 +369,7 @@ def main() -> int:
     args = parser.parse_args()
     if not TUNECTL.exists():
         raise SystemExit(f"{TUNECTL} is missing: build the environment with `python3 dev env`")
+    compileall.compile_dir(ROOT / "ops", quiet=1)  # as an install leaves it
     load_before = os.getloadavg()
     cases = [
         measure(SHAPES[name], size, args.rounds, Path(args.dir))

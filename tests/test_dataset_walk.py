@@ -36,6 +36,19 @@ def _file(mime: str, uri: str, snake: bool = False) -> dict[str, Any]:
     return {"fileData": {"mimeType": mime, "fileUri": uri}}
 
 
+def _clip(start: str | None, end: str | None, snake: bool = False) -> dict[str, Any]:
+    offsets = {"startOffset": start, "endOffset": end}
+    clip = {(_snake(k) if snake else k): v for k, v in offsets.items() if v is not None}
+    return {
+        **_file("video/mp4", "gs://b/clip.mp4", snake),
+        ("video_metadata" if snake else "videoMetadata"): clip,
+    }
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
 CALL = {"functionCall": {"name": "get_weather", "args": {"city": "Zürich", "days": 2}}}
 RESPONSE = {"functionResponse": {"name": "get_weather", "response": {"forecast": ["sun", 21.5, None]}}}
 TOOLS = [{"functionDeclarations": [{"name": "get_weather", "parameters": {"type": "OBJECT"}}]}]
@@ -83,6 +96,9 @@ GOOD: list[dict[str, Any]] = [
         "tools": [{"function_declarations": TOOLS[0]["functionDeclarations"]}],
     },
     {"contents": [_text("user", "天気は？ 🌤"), _text("model", "晴れ", "です。")], "tools": None},
+    {"contents": [{"role": "user", "parts": [_clip("1s", "9.5s")]}, CHAT[1]]},
+    {"contents": [{"role": "user", "parts": [_clip("0.25s", "300s", snake=True)]}, CHAT[1]]},
+    {"contents": [{"role": "user", "parts": [_clip("12s", None)]}, CHAT[1]]},
     {"contents": [*CHAT, _text("user", "More"), _text("model", "x" * 9)]},
 ]
 
@@ -172,6 +188,39 @@ BAD: list[dict[str, Any]] = [
         ]
     },
     {"contents": [{"role": "user", "parts": [{}]}, CHAT[1]]},
+    {"contents": [{"role": "user", "parts": [_clip("9s", "1s")]}, CHAT[1]]},  # ends before it starts
+    {"contents": [{"role": "user", "parts": [_clip("1m", "2m")]}, CHAT[1]]},  # not seconds
+    {"contents": [{"role": "user", "parts": [_clip("0s", "301s")]}, CHAT[1]]},  # over 5 minutes
+    {
+        "contents": [
+            {
+                "role": "user",
+                "parts": [{**_file("image/png", "gs://b/i.png"), "videoMetadata": {"startOffset": "1s"}}],
+            },
+            CHAT[1],
+        ]
+    },
+    {
+        "contents": [
+            {"role": "user", "parts": [{"text": "a", "videoMetadata": {"startOffset": "1s"}}]},
+            CHAT[1],
+        ]
+    },
+]
+
+# Examples the walk leaves to the reader though they may be clean: the reader decides.
+LEFT: list[dict[str, Any]] = [
+    {"contents": [{"role": "user", "parts": [_file(" IMAGE/JPEG", "gs://b/x.jpg")]}, CHAT[1]]},
+    {
+        "contents": [
+            {
+                "role": "user",
+                "parts": [{**_clip("1s", "2s"), "mediaResolution": {"level": "MEDIA_RESOLUTION_LOW"}}],
+            },
+            CHAT[1],
+        ]
+    },
+    {"contents": [{"role": "user", "parts": [_clip("١s", "2s")]}, CHAT[1]]},  # an Arabic-Indic digit
 ]
 
 
@@ -203,7 +252,7 @@ def _benchmark_lines(count: int) -> list[bytes]:
 
 
 def _lines() -> list[bytes]:
-    return [_line(e) for e in GOOD + BAD] + _benchmark_lines(150) + [b"not json", b'{"contents": []}']
+    return [_line(e) for e in GOOD + BAD + LEFT] + _benchmark_lines(150) + [b"not json", b'{"contents": []}']
 
 
 @pytest.mark.parametrize("want_outputs", [False, True], ids=["counts", "with-outputs"])
@@ -256,6 +305,12 @@ def test_the_walk_leaves_every_problem_to_the_general_reader(example: dict[str, 
     status = _fastscan.gemini_walk([_decoded(_line(example))], _walk_spec(PER, 1 << 62, False), False)[0]
     assert status == b"\x02"
     assert read_example(example, Kind.supervised).problems != []
+
+
+@pytest.mark.parametrize("example", LEFT, ids=range(len(LEFT)))
+def test_the_walk_leaves_what_it_does_not_check_to_the_general_reader(example: dict[str, Any]) -> None:
+    status = _fastscan.gemini_walk([_decoded(_line(example))], _walk_spec(PER, 1 << 62, False), False)[0]
+    assert status == b"\x02"
 
 
 def test_over_the_token_limit_is_taken_and_flagged() -> None:

@@ -23,6 +23,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -400,56 +401,142 @@ static PyObject *turns_chars(PyObject *module, PyObject *turns) {
 
 /* gemini_walk: the per-example work of the scanner for a chunk of Gemini supervised examples,
  * decoded by msgspec into the scanner's wide Structs (ops/datasets/formats.py, GeminiSupervisedAny:
- * both spellings of every field, fileData, functionCall and functionResponse parts, tools). An
- * example is taken here only when the general reader (ops/datasets/gemini.py) would find no problem
- * in it; anything else (a problem, a field in both spellings, roles that do not alternate, media
- * the table does not know, a URI that is not gs://BUCKET/OBJECT) is left to the reader, which names
- * the problem. Why C: walking every turn and part in Python cost more per example than decoding it
- * (issue #16: 60-65% of the scan on realistic files). */
+ * both spellings of every field, fileData parts with their videoMetadata, functionCall and
+ * functionResponse parts, tools). An example is taken here only when the general reader
+ * (ops/datasets/gemini.py) would find no problem in it; anything else (a problem, a field in both
+ * spellings, roles that do not alternate, media the table does not know, a URI that is not
+ * gs://BUCKET/OBJECT, a mediaResolution) is left to the reader, which names the problem. Why C:
+ * walking every turn and part in Python cost more per example than decoding it (issue #16: 60-65%
+ * of the scan on realistic files), and the reader costs ~100 us an example. */
 
-enum { WALK_OK = 0, WALK_OVER_LIMIT = 1, WALK_SLOW = 2 };
-enum { CAMEL_BIT = 1, SNAKE_BIT = 2, MAX_MODALITIES = 8, MAX_CALLS = 32 };
+enum { WALK_OK = 0, WALK_OVER_LIMIT = 1, WALK_SLOW = 2, WALK_ERROR = -2 };
+enum { CAMEL_BIT = 1, SNAKE_BIT = 2, MAX_MODALITIES = 8, MAX_CALLS = 32, MAX_FIELDS = 12 };
 
-static PyObject *A_SYSTEM, *A_SYSTEM_SNAKE, *A_CONTENTS, *A_TOOLS, *A_DECL, *A_DECL_SNAKE;
-static PyObject *A_FILE, *A_FILE_SNAKE, *A_CALL, *A_CALL_SNAKE, *A_RESPONSE, *A_RESPONSE_SNAKE;
-static PyObject *A_MIME, *A_MIME_SNAKE, *A_URI, *A_URI_SNAKE, *A_DISPLAY, *A_DISPLAY_SNAKE, *A_NAME;
-static PyObject *S_NAME; /* the "name" key of a function declaration */
+/* The fields the walk reads, by Struct. A Struct's fields are slots: the walk reads them at their
+ * offsets, found once per type from the member descriptors, since attribute lookups cost as much
+ * as the rest of the walk. Any other object is read with getattr. Two names in a row are the two
+ * spellings of one field. */
+enum { S_EXAMPLE, S_SYSTEM, S_TOOL, S_TURN, S_PART, S_FILE, S_VIDEO, S_FUNCTION, STRUCT_KINDS };
+static const char *const FIELD_NAMES[STRUCT_KINDS][MAX_FIELDS] = {
+    [S_EXAMPLE] = {"contents", "tools", "systemInstruction", "system_instruction"},
+    [S_SYSTEM] = {"parts"},
+    [S_TOOL] = {"functionDeclarations", "function_declarations"},
+    [S_TURN] = {"role", "parts"},
+    [S_PART] = {"text", "fileData", "file_data", "functionCall", "function_call", "functionResponse",
+                "function_response", "videoMetadata", "video_metadata", "mediaResolution",
+                "media_resolution"},
+    [S_FILE] = {"mimeType", "mime_type", "fileUri", "file_uri", "displayName", "display_name"},
+    [S_VIDEO] = {"startOffset", "start_offset", "endOffset", "end_offset"},
+    [S_FUNCTION] = {"name"},
+};
+enum { F_CONTENTS = 0, F_TOOLS = 1, F_SYSTEM = 2 };   /* S_EXAMPLE */
+enum { F_SYSTEM_PARTS = 0 };                          /* S_SYSTEM */
+enum { F_DECLARATIONS = 0 };                          /* S_TOOL */
+enum { F_ROLE = 0, F_PARTS = 1 };                     /* S_TURN */
+enum { F_TEXT = 0, F_FILE = 1, F_CALL = 3, F_RESPONSE = 5, F_VIDEO = 7, F_RESOLUTION = 9 }; /* S_PART */
+enum { F_MIME = 0, F_URI = 2, F_DISPLAY = 4 };        /* S_FILE */
+enum { F_START = 0, F_END = 2 };                      /* S_VIDEO */
+enum { F_NAME = 0 };                                  /* S_FUNCTION */
+
+typedef struct {
+    PyTypeObject *type; /* the type the offsets are of (a strong reference), or NULL */
+    int slots;          /* whether every field is an object slot of `type` */
+    Py_ssize_t offset[MAX_FIELDS];
+    PyObject *name[MAX_FIELDS]; /* interned */
+} Fields;
+
+static Fields FIELDS[STRUCT_KINDS];
+static PyObject *S_NAME; /* the "name" key of a function declaration (a dict) */
+
+static int intern_names(void) {
+    for (int k = 0; k < STRUCT_KINDS; k++)
+        for (int f = 0; f < MAX_FIELDS && FIELD_NAMES[k][f] != NULL; f++)
+            if ((FIELDS[k].name[f] = PyUnicode_InternFromString(FIELD_NAMES[k][f])) == NULL)
+                return -1;
+    S_NAME = PyUnicode_InternFromString("name");
+    return S_NAME == NULL ? -1 : 0;
+}
+
+static void find_slots(Fields *fields, PyTypeObject *type) {
+    Py_INCREF(type);
+    Py_XSETREF(fields->type, type);
+    fields->slots = 1;
+    for (int f = 0; f < MAX_FIELDS && fields->name[f] != NULL; f++) {
+        PyObject *descr = _PyType_Lookup(type, fields->name[f]); /* borrowed */
+        if (descr == NULL || !Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+            fields->slots = 0;
+            return;
+        }
+        PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+        if (member->type != T_OBJECT_EX && member->type != T_OBJECT) {
+            fields->slots = 0;
+            return;
+        }
+        fields->offset[f] = member->offset;
+    }
+}
+
+/* Field f of obj (a Struct of kind k): a new reference, or NULL with an exception set. */
+static PyObject *field(PyObject *obj, int k, int f) {
+    Fields *fields = &FIELDS[k];
+    if (Py_TYPE(obj) != fields->type)
+        find_slots(fields, Py_TYPE(obj));
+    if (fields->slots) {
+        PyObject *value = *(PyObject **)((char *)obj + fields->offset[f]);
+        if (value != NULL)
+            return Py_NewRef(value);
+    }
+    return PyObject_GetAttr(obj, fields->name[f]);
+}
+
+typedef struct {
+    long long per_item;    /* tokens per part; -1: none */
+    long long max_per;     /* parts per example; -1: no limit */
+    long long per_second;  /* tokens per second of a clip; -1: none */
+    double max_seconds;    /* seconds per example; negative: no limit */
+} ModalityRules;
 
 typedef struct {
     PyObject *unset;  /* msgspec.UNSET */
     PyObject *encode; /* msgspec.json.encode */
     PyObject *mimes;  /* dict: MIME type -> modality index */
     Py_ssize_t modalities;
-    long long per_item[MAX_MODALITIES]; /* tokens per part; -1: unknown offline */
-    long long max_per[MAX_MODALITIES];  /* parts per example; -1: no limit */
-    long long per;                      /* characters per token */
-    long long limit;                    /* tokens per example */
+    ModalityRules rules[MAX_MODALITIES];
+    long long per;   /* characters per token */
+    long long limit; /* tokens per example */
     int collect_media;
+    Py_ssize_t video; /* the index of the modality videoMetadata belongs to */
 } WalkSpec;
 
-typedef struct { /* what one example adds to the range's totals */
+typedef struct { /* one example's media */
+    long long counts[MAX_MODALITIES];
+    double seconds[MAX_MODALITIES];
+    long long tokens, unknown;
+} Media;
+
+typedef struct { /* what the taken examples add to the range's totals */
     int spelling;
-    long long media_tokens, media_unknown;
+    long long multimodal, media_tokens, media_unknown;
     long long by_modality[MAX_MODALITIES];
 } WalkTotals;
 
-/* One of two spellings of a field: 0 when neither is set, 1 with *out set (a new reference), -1
- * when both are set (the reader reports a duplicate field), -2 on an exception. */
-static int either(PyObject *obj, PyObject *camel, PyObject *snake, const WalkSpec *spec, int *spelling,
-                  PyObject **out) {
-    PyObject *a = PyObject_GetAttr(obj, camel);
+/* One of two spellings of field f (and f + 1) of a Struct of kind k: 0 when neither is set, 1 with
+ * *out set (a new reference), WALK_SLOW when both are set (the reader reports a duplicate field),
+ * WALK_ERROR with an exception set. */
+static int either(PyObject *obj, int k, int f, const WalkSpec *spec, int *spelling, PyObject **out) {
+    PyObject *a = field(obj, k, f);
     if (a == NULL)
-        return -2;
-    PyObject *b = PyObject_GetAttr(obj, snake);
+        return WALK_ERROR;
+    PyObject *b = field(obj, k, f + 1);
     if (b == NULL) {
         Py_DECREF(a);
-        return -2;
+        return WALK_ERROR;
     }
     int has_a = a != spec->unset, has_b = b != spec->unset;
     if (has_a && has_b) {
         Py_DECREF(a);
         Py_DECREF(b);
-        return -1;
+        return WALK_SLOW;
     }
     if (!has_a && !has_b) {
         Py_DECREF(a);
@@ -463,7 +550,7 @@ static int either(PyObject *obj, PyObject *camel, PyObject *snake, const WalkSpe
 }
 
 /* The characters of msgspec.json.encode(value) as a str (the reader counts json_repr(value));
- * -2 on an exception. */
+ * -2 with an exception set. */
 static Py_ssize_t encoded_chars(PyObject *value, const WalkSpec *spec) {
     PyObject *encoded = PyObject_CallOneArg(spec->encode, value);
     if (encoded == NULL)
@@ -476,15 +563,15 @@ static Py_ssize_t encoded_chars(PyObject *value, const WalkSpec *spec) {
     const uint8_t *p = (const uint8_t *)PyBytes_AS_STRING(encoded);
     Py_ssize_t n = PyBytes_GET_SIZE(encoded), chars = 0;
     for (Py_ssize_t i = 0; i < n; i++)
-        chars += (p[i] & 0xC0) != 0x80; /* UTF-8: every byte but a continuation byte starts a character */
+        chars += (p[i] & 0xC0) != 0x80; /* every UTF-8 byte but a continuation byte starts a character */
     Py_DECREF(encoded);
     return chars;
 }
 
-/* Whether a str is gs://BUCKET/OBJECT, as gemini.py's check_uri accepts without a finding. */
+/* Whether a str is gs://BUCKET/OBJECT, which gemini.py's check_uri takes without a finding. */
 static int gcs_object(PyObject *uri) {
     Py_ssize_t size;
-    const char *s = PyUnicode_AsUTF8AndSize(uri, &size);
+    const char *s = PyUnicode_Check(uri) ? PyUnicode_AsUTF8AndSize(uri, &size) : NULL;
     if (s == NULL) {
         PyErr_Clear();
         return 0;
@@ -493,38 +580,113 @@ static int gcs_object(PyObject *uri) {
            s[size - 1] != '/';
 }
 
-/* A fileData part; returns WALK_OK, WALK_SLOW or -2 (exception). */
-static int walk_file(PyObject *file, const WalkSpec *spec, int *spelling, long long *counts,
-                     long long *tokens, long long *unknown) {
+/* A clip offset as gemini.py reads it (ASCII digits, optionally '.' and 1-9 digits, then 's'), in
+ * seconds, converted as float() converts; 0 when it is not one. */
+static int duration(PyObject *text, double *seconds) {
+    Py_ssize_t n, i = 0;
+    const char *s = PyUnicode_Check(text) ? PyUnicode_AsUTF8AndSize(text, &n) : NULL;
+    if (s == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == 0)
+        return 0;
+    if (i < n && s[i] == '.') {
+        Py_ssize_t first = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == first || i - first > 9)
+            return 0;
+    }
+    char number[64];
+    if (i != n - 1 || s[i] != 's' || i >= (Py_ssize_t)sizeof number)
+        return 0;
+    memcpy(number, s, (size_t)i);
+    number[i] = '\0';
+    *seconds = PyOS_string_to_double(number, NULL, NULL);
+    if (*seconds == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
+}
+
+/* A clip's length from videoMetadata: WALK_OK with *has set when both offsets are given, WALK_SLOW
+ * when the reader would find a problem, WALK_ERROR. */
+static int clip_seconds(PyObject *video, const WalkSpec *spec, int *spelling, int *has, double *seconds) {
+    double offsets[2];
+    int given[2];
+    for (int i = 0; i < 2; i++) {
+        PyObject *text = NULL;
+        int got = either(video, S_VIDEO, i ? F_END : F_START, spec, spelling, &text);
+        if (got != 0 && got != 1)
+            return got;
+        given[i] = got == 1;
+        int ok = !given[i] || duration(text, &offsets[i]);
+        Py_XDECREF(text);
+        if (!ok)
+            return WALK_SLOW;
+    }
+    *has = given[0] && given[1];
+    if (*has) {
+        if (offsets[1] <= offsets[0])
+            return WALK_SLOW; /* ends before it starts */
+        *seconds = offsets[1] - offsets[0];
+    }
+    return WALK_OK;
+}
+
+/* A fileData part (and its videoMetadata, or NULL): WALK_OK, WALK_SLOW or WALK_ERROR. */
+static int walk_file(PyObject *file, PyObject *video, const WalkSpec *spec, int *spelling, Media *media) {
     PyObject *mime = NULL, *uri = NULL, *display = NULL;
-    int status = WALK_SLOW, got;
-    if ((got = either(file, A_MIME, A_MIME_SNAKE, spec, spelling, &mime)) != 1)
-        return got == -2 ? -2 : WALK_SLOW;
-    if ((got = either(file, A_URI, A_URI_SNAKE, spec, spelling, &uri)) != 1) {
-        status = got == -2 ? -2 : WALK_SLOW;
+    int status, got;
+    if ((got = either(file, S_FILE, F_MIME, spec, spelling, &mime)) != 1)
+        return got == 0 ? WALK_SLOW : got;
+    if ((got = either(file, S_FILE, F_URI, spec, spelling, &uri)) != 1) {
+        status = got == 0 ? WALK_SLOW : got;
         goto done;
     }
-    if ((got = either(file, A_DISPLAY, A_DISPLAY_SNAKE, spec, spelling, &display)) < 0) {
-        status = got == -2 ? -2 : WALK_SLOW;
+    if ((got = either(file, S_FILE, F_DISPLAY, spec, spelling, &display)) != 0 && got != 1) {
+        status = got;
         goto done;
     }
-    if (spec->collect_media || !gcs_object(uri))
+    status = WALK_SLOW;
+    if (spec->collect_media || !PyUnicode_Check(mime) || !gcs_object(uri))
         goto done;
     PyObject *index = PyDict_GetItemWithError(spec->mimes, mime); /* borrowed */
     if (index == NULL) {
-        status = PyErr_Occurred() ? -2 : WALK_SLOW;
+        status = PyErr_Occurred() ? WALK_ERROR : WALK_SLOW;
         goto done;
     }
     Py_ssize_t m = PyLong_AsSsize_t(index);
     if (m < 0 || m >= spec->modalities) {
-        status = PyErr_Occurred() ? -2 : WALK_SLOW;
+        status = PyErr_Occurred() ? WALK_ERROR : WALK_SLOW;
         goto done;
     }
-    counts[m]++;
-    if (spec->per_item[m] >= 0)
-        *tokens += spec->per_item[m];
-    else
-        (*unknown)++;
+    int has_seconds = 0;
+    double seconds = 0;
+    if (video != NULL) {
+        if (m != spec->video) /* videoMetadata on an image, audio or document part */
+            goto done;
+        if ((got = clip_seconds(video, spec, spelling, &has_seconds, &seconds)) != WALK_OK) {
+            status = got;
+            goto done;
+        }
+    }
+    const ModalityRules *rules = &spec->rules[m];
+    media->counts[m]++;
+    media->seconds[m] += has_seconds ? seconds : 0;
+    if (rules->per_item >= 0) {
+        media->tokens += rules->per_item;
+    } else if (rules->per_second >= 0 && has_seconds) {
+        /* gemini.py: -(-int(seconds * 1000) * rate // 1000) */
+        long long milliseconds = (long long)(seconds * 1000);
+        media->tokens += (milliseconds * rules->per_second + 999) / 1000;
+    } else {
+        media->unknown++;
+    }
     status = WALK_OK;
 done:
     Py_XDECREF(mime);
@@ -541,22 +703,46 @@ static int named(PyObject *name, PyObject **names, int n) {
     return 0;
 }
 
+/* The characters of a function call's or response's JSON, when the reader takes it where it is:
+ * a call in a model turn (to a declared function when tools are given), a response in a user turn
+ * to a call of the turn before. -1: leave the example to the reader; -2: an exception. */
+static Py_ssize_t walk_function(PyObject *value, int is_call, int model, const WalkSpec *spec,
+                                PyObject **declared, int ndeclared, int have_tools, PyObject **calls,
+                                int *ncalls, PyObject **previous, int nprevious) {
+    PyObject *name = field(value, S_FUNCTION, F_NAME);
+    if (name == NULL)
+        return -2;
+    Py_DECREF(name); /* kept alive by `value` */
+    if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(name) == 0)
+        return -1;
+    if (is_call) {
+        if (!model || *ncalls == MAX_CALLS || (have_tools && !named(name, declared, ndeclared)))
+            return -1;
+        calls[(*ncalls)++] = name;
+    } else if (model || !named(name, previous, nprevious)) {
+        return -1;
+    }
+    return encoded_chars(value, spec);
+}
+
 /* One example: WALK_OK / WALK_OVER_LIMIT with its token counts (and *output, a new reference, when
- * asked), WALK_SLOW, or -2 with an exception set. */
+ * asked), WALK_SLOW, or WALK_ERROR with an exception set. */
 static int walk_example(PyObject *ex, const WalkSpec *spec, int want_output, WalkTotals *totals,
                         long long *tokens_in, long long *tokens_out, PyObject **output) {
     int status = WALK_SLOW, got, spelling = 0, ndeclared = 0, ncalls = 0, nprevious = 0;
-    long long chars_in = 0, chars_out = 0, media_tokens = 0, media_unknown = 0;
-    long long counts[MAX_MODALITIES] = {0};
-    PyObject *system = NULL, *tools = NULL, *contents = NULL;
-    PyObject *declared[MAX_CALLS], *calls[MAX_CALLS], *previous[MAX_CALLS]; /* borrowed from `tools`, `contents` */
+    long long chars_in = 0, chars_out = 0;
+    Media media;
+    memset(&media, 0, sizeof media);
+    PyObject *system = NULL, *tools = NULL, *contents = NULL, *last_parts = NULL;
+    /* Borrowed: every one is kept alive by `tools` or `contents`. */
+    PyObject *declared[MAX_CALLS], *calls[MAX_CALLS], *previous[MAX_CALLS];
     if (ex == Py_None)
         return WALK_SLOW;
-    /* The system instruction (text parts only: its Struct has no other part). */
-    if ((got = either(ex, A_SYSTEM, A_SYSTEM_SNAKE, spec, &spelling, &system)) < 0)
-        return got == -2 ? -2 : WALK_SLOW;
+    /* The system instruction: text parts only (its Struct has no other part). */
+    if ((got = either(ex, S_EXAMPLE, F_SYSTEM, spec, &spelling, &system)) != 0 && got != 1)
+        return got;
     if (got == 1 && system != Py_None) {
-        PyObject *parts = PyObject_GetAttr(system, ATTR_PARTS);
+        PyObject *parts = field(system, S_SYSTEM, F_SYSTEM_PARTS);
         if (parts == NULL)
             goto error;
         Py_ssize_t chars = parts_chars(parts);
@@ -568,8 +754,7 @@ static int walk_example(PyObject *ex, const WalkSpec *spec, int want_output, Wal
         chars_in += chars;
     }
     /* Tools: the declarations are prompt text (their JSON); their names are what calls may call. */
-    tools = PyObject_GetAttr(ex, A_TOOLS);
-    if (tools == NULL)
+    if ((tools = field(ex, S_EXAMPLE, F_TOOLS)) == NULL)
         goto error;
     int have_tools = tools != Py_None;
     if (have_tools) {
@@ -577,13 +762,12 @@ static int walk_example(PyObject *ex, const WalkSpec *spec, int want_output, Wal
             goto done;
         for (Py_ssize_t t = 0; t < PyList_GET_SIZE(tools); t++) {
             PyObject *decls = NULL;
-            if ((got = either(PyList_GET_ITEM(tools, t), A_DECL, A_DECL_SNAKE, spec, &spelling, &decls)) != 1) {
-                if (got == -2)
+            if ((got = either(PyList_GET_ITEM(tools, t), S_TOOL, F_DECLARATIONS, spec, &spelling, &decls)) != 1) {
+                if (got == WALK_ERROR)
                     goto error;
                 goto done;
             }
-            /* `decls` is kept alive by the Struct in `tools`: drop our reference now. */
-            Py_DECREF(decls);
+            Py_DECREF(decls); /* kept alive by `tools` */
             if (!PyList_Check(decls) || PyList_GET_SIZE(decls) == 0)
                 goto done;
             for (Py_ssize_t d = 0; d < PyList_GET_SIZE(decls); d++) {
@@ -607,18 +791,16 @@ static int walk_example(PyObject *ex, const WalkSpec *spec, int want_output, Wal
         }
     }
     /* The turns: user, model, ... ending with model; every part holds exactly one kind of data. */
-    contents = PyObject_GetAttr(ex, A_CONTENTS);
-    if (contents == NULL)
+    if ((contents = field(ex, S_EXAMPLE, F_CONTENTS)) == NULL)
         goto error;
     if (!PyList_Check(contents))
         goto done;
     Py_ssize_t n = PyList_GET_SIZE(contents);
     if (n == 0 || n % 2)
         goto done;
-    PyObject *last_texts = NULL; /* the last turn's text parts, for the output */
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *turn = PyList_GET_ITEM(contents, i);
-        PyObject *role = PyObject_GetAttr(turn, ATTR_ROLE);
+        PyObject *role = field(turn, S_TURN, F_ROLE);
         if (role == NULL)
             goto error;
         int model = PyUnicode_Check(role) && PyUnicode_CompareWithASCIIString(role, "model") == 0;
@@ -626,7 +808,7 @@ static int walk_example(PyObject *ex, const WalkSpec *spec, int want_output, Wal
         Py_DECREF(role);
         if (i % 2 ? !model : !user)
             goto done;
-        PyObject *parts = PyObject_GetAttr(turn, ATTR_PARTS);
+        PyObject *parts = field(turn, S_TURN, F_PARTS);
         if (parts == NULL)
             goto error;
         Py_DECREF(parts); /* kept alive by the turn */
@@ -637,50 +819,50 @@ static int walk_example(PyObject *ex, const WalkSpec *spec, int want_output, Wal
         ncalls = 0;
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(parts); j++) {
             PyObject *part = PyList_GET_ITEM(parts, j);
-            PyObject *text = PyObject_GetAttr(part, ATTR_TEXT), *file = NULL, *call = NULL, *response = NULL;
+            /* Borrowed pointers: every value stays alive through the part. */
+            PyObject *got_value[4] = {NULL, NULL, NULL, NULL}; /* fileData, functionCall, functionResponse, videoMetadata */
+            static const int kinds_at[4] = {F_FILE, F_CALL, F_RESPONSE, F_VIDEO};
+            PyObject *text = field(part, S_PART, F_TEXT);
             if (text == NULL)
                 goto error;
-            int kinds = text != spec->unset;
-            int g1 = either(part, A_FILE, A_FILE_SNAKE, spec, &spelling, &file);
-            int g2 = g1 < 0 ? 0 : either(part, A_CALL, A_CALL_SNAKE, spec, &spelling, &call);
-            int g3 = g1 < 0 || g2 < 0 ? 0 : either(part, A_RESPONSE, A_RESPONSE_SNAKE, spec, &spelling, &response);
-            /* Every value stays alive through the part; keep borrowed pointers only. */
             Py_DECREF(text);
-            Py_XDECREF(file);
-            Py_XDECREF(call);
-            Py_XDECREF(response);
-            if (g1 == -2 || g2 == -2 || g3 == -2)
-                goto error;
-            if (g1 < 0 || g2 < 0 || g3 < 0 || kinds + g1 + g2 + g3 != 1)
+            int kinds = text != spec->unset, set[4] = {0, 0, 0, 0};
+            for (int k = 0; k < 4; k++) {
+                set[k] = either(part, S_PART, kinds_at[k], spec, &spelling, &got_value[k]);
+                Py_XDECREF(got_value[k]);
+                if (set[k] == WALK_ERROR)
+                    goto error;
+                if (set[k] == WALK_SLOW)
+                    goto done;
+            }
+            PyObject *resolution = NULL;
+            if ((got = either(part, S_PART, F_RESOLUTION, spec, &spelling, &resolution)) != 0) {
+                Py_XDECREF(resolution);
+                if (got == WALK_ERROR)
+                    goto error;
+                goto done; /* a mediaResolution: the reader checks it */
+            }
+            if (kinds + set[0] + set[1] + set[2] != 1 || (set[3] && !set[0]))
                 goto done;
             if (kinds) {
                 if (!PyUnicode_Check(text) || PyUnicode_GET_LENGTH(text) == 0 || is_blank(text))
                     goto done;
                 turn_chars += PyUnicode_GET_LENGTH(text);
-            } else if (g1) {
-                got = walk_file(file, spec, &spelling, counts, &media_tokens, &media_unknown);
-                if (got == -2)
-                    goto error;
-                if (got != WALK_OK)
+            } else if (set[0]) {
+                got = walk_file(got_value[0], set[3] ? got_value[3] : NULL, spec, &spelling, &media);
+                if (got != WALK_OK) {
+                    if (got == WALK_ERROR)
+                        goto error;
                     goto done;
-            } else {
-                PyObject *value = g2 ? call : response;
-                PyObject *name = PyObject_GetAttr(value, A_NAME);
-                if (name == NULL)
-                    goto error;
-                Py_DECREF(name); /* kept alive by the part */
-                if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(name) == 0)
-                    goto done;
-                if (g2) { /* a call: the model's, to a declared function when tools are given */
-                    if (!model || ncalls == MAX_CALLS || (have_tools && !named(name, declared, ndeclared)))
-                        goto done;
-                    calls[ncalls++] = name;
-                } else if (model || !named(name, previous, nprevious)) {
-                    goto done; /* a response answers a call of the turn before, in a user turn */
                 }
-                Py_ssize_t chars = encoded_chars(value, spec);
+            } else {
+                Py_ssize_t chars = walk_function(set[1] ? got_value[1] : got_value[2], set[1], model, spec,
+                                                 declared, ndeclared, have_tools, calls, &ncalls, previous,
+                                                 nprevious);
                 if (chars == -2)
                     goto error;
+                if (chars == -1)
+                    goto done;
                 turn_chars += chars;
                 only_text = 0;
             }
@@ -691,26 +873,31 @@ static int walk_example(PyObject *ex, const WalkSpec *spec, int want_output, Wal
             chars_out = turn_chars;
             if (want_output && !only_text)
                 goto done; /* the reader's output holds the calls' JSON: let it say */
-            last_texts = parts;
+            last_parts = parts;
         } else {
             chars_in += turn_chars;
         }
     }
-    for (Py_ssize_t m = 0; m < spec->modalities; m++)
-        if (spec->max_per[m] >= 0 && counts[m] > spec->max_per[m])
-            goto done; /* too much media: the reader names the limit */
+    int multimodal = 0;
+    for (Py_ssize_t m = 0; m < spec->modalities; m++) {
+        const ModalityRules *rules = &spec->rules[m];
+        if (rules->max_per >= 0 && media.counts[m] > rules->max_per)
+            goto done; /* too many parts: the reader names the limit */
+        if (rules->max_seconds >= 0 && media.seconds[m] > rules->max_seconds)
+            goto done;
+        multimodal |= media.counts[m] > 0;
+    }
     long long per = spec->per;
-    *tokens_in = (chars_in + per - 1) / per + media_tokens;
+    *tokens_in = (chars_in + per - 1) / per + media.tokens;
     *tokens_out = (chars_out + per - 1) / per;
     if (*tokens_in > 0xFFFFFFFFll || *tokens_out > 0xFFFFFFFFll)
         goto done;
-    if (want_output) {
-        /* "".join of the last turn's texts (file parts add none) */
+    if (want_output) { /* "".join of the last turn's texts (file parts add none) */
         PyObject *texts = PyList_New(0);
         if (texts == NULL)
             goto error;
-        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(last_texts); j++) {
-            PyObject *text = PyObject_GetAttr(PyList_GET_ITEM(last_texts, j), ATTR_TEXT);
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(last_parts); j++) {
+            PyObject *text = field(PyList_GET_ITEM(last_parts, j), S_PART, F_TEXT);
             if (text == NULL || (text != spec->unset && PyList_Append(texts, text) < 0)) {
                 Py_XDECREF(text);
                 Py_DECREF(texts);
@@ -727,10 +914,11 @@ static int walk_example(PyObject *ex, const WalkSpec *spec, int want_output, Wal
     }
     status = *tokens_in + *tokens_out > spec->limit ? WALK_OVER_LIMIT : WALK_OK;
     totals->spelling |= spelling;
-    totals->media_tokens += media_tokens;
-    totals->media_unknown += media_unknown;
+    totals->multimodal += multimodal;
+    totals->media_tokens += media.tokens;
+    totals->media_unknown += media.unknown;
     for (Py_ssize_t m = 0; m < spec->modalities; m++)
-        totals->by_modality[m] += counts[m];
+        totals->by_modality[m] += media.counts[m];
 done:
     Py_XDECREF(system);
     Py_XDECREF(tools);
@@ -740,28 +928,27 @@ error:
     Py_XDECREF(system);
     Py_XDECREF(tools);
     Py_XDECREF(contents);
-    return -2;
+    return WALK_ERROR;
 }
 
 static int parse_spec(PyObject *tuple, WalkSpec *spec) {
-    PyObject *per_item, *max_per;
-    if (!PyTuple_Check(tuple) ||
-        !PyArg_ParseTuple(tuple, "OOO!O!O!LLp", &spec->unset, &spec->encode, &PyDict_Type, &spec->mimes,
-                          &PyTuple_Type, &per_item, &PyTuple_Type, &max_per, &spec->per, &spec->limit,
-                          &spec->collect_media)) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_TypeError, "spec must be a tuple");
+    PyObject *table;
+    if (!PyTuple_Check(tuple)) {
+        PyErr_SetString(PyExc_TypeError, "spec must be a tuple");
         return -1;
     }
-    spec->modalities = PyTuple_GET_SIZE(per_item);
-    if (spec->modalities > MAX_MODALITIES || PyTuple_GET_SIZE(max_per) != spec->modalities || spec->per <= 0) {
+    if (!PyArg_ParseTuple(tuple, "OOO!O!LLpn", &spec->unset, &spec->encode, &PyDict_Type, &spec->mimes,
+                          &PyTuple_Type, &table, &spec->per, &spec->limit, &spec->collect_media, &spec->video))
+        return -1;
+    spec->modalities = PyTuple_GET_SIZE(table);
+    if (spec->modalities > MAX_MODALITIES || spec->per <= 0) {
         PyErr_SetString(PyExc_ValueError, "bad walk spec");
         return -1;
     }
     for (Py_ssize_t m = 0; m < spec->modalities; m++) {
-        spec->per_item[m] = PyLong_AsLongLong(PyTuple_GET_ITEM(per_item, m));
-        spec->max_per[m] = PyLong_AsLongLong(PyTuple_GET_ITEM(max_per, m));
-        if (PyErr_Occurred())
+        ModalityRules *rules = &spec->rules[m];
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(table, m), "LLLd", &rules->per_item, &rules->max_per,
+                              &rules->per_second, &rules->max_seconds))
             return -1;
     }
     return 0;
@@ -779,71 +966,42 @@ static PyObject *gemini_walk(PyObject *module, PyObject *args) {
     PyObject *tokens_in = PyBytes_FromStringAndSize(NULL, n * 4);
     PyObject *tokens_out = PyBytes_FromStringAndSize(NULL, n * 4);
     PyObject *outputs = want_outputs ? PyList_New(n) : Py_NewRef(Py_None);
+    PyObject *by_modality = NULL;
+    WalkTotals totals;
+    memset(&totals, 0, sizeof totals);
     if (status == NULL || tokens_in == NULL || tokens_out == NULL || outputs == NULL)
         goto error;
-    WalkTotals totals = {0};
-    long long multimodal = 0;
     uint8_t *st = (uint8_t *)PyBytes_AS_STRING(status);
     uint32_t *tin = (uint32_t *)PyBytes_AS_STRING(tokens_in), *tout = (uint32_t *)PyBytes_AS_STRING(tokens_out);
     for (Py_ssize_t i = 0; i < n; i++) {
-        long long a = 0, b = 0, parts_before = 0;
+        long long a = 0, b = 0;
         PyObject *output = NULL;
-        for (Py_ssize_t m = 0; m < spec.modalities; m++)
-            parts_before += totals.by_modality[m];
         int got = walk_example(PyList_GET_ITEM(examples, i), &spec, want_outputs, &totals, &a, &b, &output);
-        if (got == -2)
+        if (got == WALK_ERROR)
             goto error;
-        long long parts_after = 0;
-        for (Py_ssize_t m = 0; m < spec.modalities; m++)
-            parts_after += totals.by_modality[m];
-        multimodal += parts_after > parts_before;
         st[i] = (uint8_t)got;
         tin[i] = got == WALK_SLOW ? 0 : (uint32_t)a;
         tout[i] = got == WALK_SLOW ? 0 : (uint32_t)b;
         if (want_outputs)
             PyList_SET_ITEM(outputs, i, output == NULL ? Py_NewRef(Py_None) : output);
     }
-    PyObject *by_modality = PyTuple_New(spec.modalities);
-    if (by_modality == NULL)
+    if ((by_modality = PyTuple_New(spec.modalities)) == NULL)
         goto error;
     for (Py_ssize_t m = 0; m < spec.modalities; m++) {
         PyObject *count = PyLong_FromLongLong(totals.by_modality[m]);
-        if (count == NULL) {
-            Py_DECREF(by_modality);
+        if (count == NULL)
             goto error;
-        }
         PyTuple_SET_ITEM(by_modality, m, count);
     }
-    return Py_BuildValue("(NNNN(iLLLN))", status, tokens_in, tokens_out, outputs, totals.spelling, multimodal,
-                         totals.media_tokens, totals.media_unknown, by_modality);
+    return Py_BuildValue("(NNNN(iLLLN))", status, tokens_in, tokens_out, outputs, totals.spelling,
+                         totals.multimodal, totals.media_tokens, totals.media_unknown, by_modality);
 error:
     Py_XDECREF(status);
     Py_XDECREF(tokens_in);
     Py_XDECREF(tokens_out);
     Py_XDECREF(outputs);
+    Py_XDECREF(by_modality);
     return NULL;
-}
-
-static int intern_names(void) {
-    struct {
-        PyObject **slot;
-        const char *name;
-    } names[] = {
-        {&A_SYSTEM, "systemInstruction"}, {&A_SYSTEM_SNAKE, "system_instruction"},
-        {&A_CONTENTS, "contents"},        {&A_TOOLS, "tools"},
-        {&A_DECL, "functionDeclarations"}, {&A_DECL_SNAKE, "function_declarations"},
-        {&A_FILE, "fileData"},            {&A_FILE_SNAKE, "file_data"},
-        {&A_CALL, "functionCall"},        {&A_CALL_SNAKE, "function_call"},
-        {&A_RESPONSE, "functionResponse"}, {&A_RESPONSE_SNAKE, "function_response"},
-        {&A_MIME, "mimeType"},            {&A_MIME_SNAKE, "mime_type"},
-        {&A_URI, "fileUri"},              {&A_URI_SNAKE, "file_uri"},
-        {&A_DISPLAY, "displayName"},      {&A_DISPLAY_SNAKE, "display_name"},
-        {&A_NAME, "name"},                {&S_NAME, "name"},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if ((*names[i].slot = PyUnicode_InternFromString(names[i].name)) == NULL)
-            return -1;
-    return 0;
 }
 
 static PyMethodDef methods[] = {

@@ -164,6 +164,7 @@ def _set_simd(on: bool, /) -> bool:
 
 _OK, _OVER_LIMIT, _SLOW = 0, 1, 2
 _CAMEL, _SNAKE = 1, 2
+_DURATION = re.compile(r"[0-9]+(?:\.[0-9]{1,9})?s")
 
 
 class _Slow(Exception):
@@ -187,128 +188,171 @@ def _encoded_chars(value: Any, encode: Any) -> int:
     return len(encoded) - sum(1 for byte in encoded if byte & 0xC0 == 0x80)
 
 
-def _gcs_object(uri: str) -> bool:
-    return (
-        len(uri.encode("utf-8", "surrogatepass")) > 5
-        and uri.startswith("gs://")
-        and "/" in uri[5:]
-        and not uri.endswith("/")
-    )
+def _gcs_object(uri: Any) -> bool:
+    return isinstance(uri, str) and uri.startswith("gs://") and "/" in uri[5:] and not uri.endswith("/")
 
 
-def _walk_example(
-    ex: Any, spec: tuple[Any, ...], want_output: bool
-) -> tuple[int, int, int, str | None, int, list[int]]:
-    """(status, tokens in, tokens out, output, spelling, media parts by modality) of one example."""
-    unset, encode, mimes, per_item, max_per, per, limit, collect_media = spec
-    spelling = [0]
-    counts = [0] * len(per_item)
-    media_tokens = media_unknown = 0
-    chars_in = chars_out = 0
-    if ex is None:
+def _clip_seconds(video: Any, unset: Any, spelling: list[int]) -> float | None:
+    offsets = []
+    for camel, snake in (("startOffset", "start_offset"), ("endOffset", "end_offset")):
+        text = _either(video, camel, snake, unset, spelling)
+        if text is unset:
+            offsets.append(None)
+            continue
+        if not isinstance(text, str) or _DURATION.fullmatch(text) is None or len(text) > 64:
+            raise _Slow
+        offsets.append(float(text[:-1]))
+    start, end = offsets
+    if start is None or end is None:
+        return None
+    if end <= start:
         raise _Slow
-    system = _either(ex, "systemInstruction", "system_instruction", unset, spelling)
-    if system is not unset and system is not None:
-        chars = text_chars(system.parts)
-        if chars == -1:
+    return end - start
+
+
+class _Example:
+    """One example's walk (the C function's walk_example, in Python)."""
+
+    def __init__(self, spec: tuple[Any, ...], want_output: bool) -> None:
+        (
+            self.unset,
+            self.encode,
+            self.mimes,
+            self.table,
+            self.per,
+            self.limit,
+            self.collect_media,
+            self.video,
+        ) = spec
+        self.want_output = want_output
+        self.spelling = [0]
+        self.counts = [0] * len(self.table)
+        self.seconds = [0.0] * len(self.table)
+        self.media_tokens = self.media_unknown = 0
+
+    def file(self, file: Any, video: Any) -> None:
+        unset = self.unset
+        mime = _either(file, "mimeType", "mime_type", unset, self.spelling)
+        if mime is unset:
             raise _Slow
-        chars_in += chars
-    tools = ex.tools
-    declared: list[str] = []
-    if tools is not None:
-        if not isinstance(tools, list):
+        uri = _either(file, "fileUri", "file_uri", unset, self.spelling)
+        if uri is unset:
             raise _Slow
-        for tool in tools:
-            declarations = _either(tool, "functionDeclarations", "function_declarations", unset, spelling)
-            if declarations is unset or not isinstance(declarations, list) or not declarations:
+        _either(file, "displayName", "display_name", unset, self.spelling)
+        if self.collect_media or not isinstance(mime, str) or not _gcs_object(uri):
+            raise _Slow
+        modality = self.mimes.get(mime)
+        if modality is None or not 0 <= modality < len(self.table):
+            raise _Slow
+        seconds = None
+        if video is not None:
+            if modality != self.video:
                 raise _Slow
-            for declaration in declarations:
-                if not isinstance(declaration, dict) or len(declared) == 32:
-                    raise _Slow
-                name = declaration.get("name")
-                if not isinstance(name, str) or not name:
-                    raise _Slow
-                declared.append(name)
-                chars_in += _encoded_chars(declaration, encode)
-    contents = ex.contents
-    if not isinstance(contents, list) or not contents or len(contents) % 2:
-        raise _Slow
-    previous: list[str] = []
-    output: str | None = None
-    for index, turn in enumerate(contents):
-        role = turn.role
-        model = role == "model"
-        if role != ("model" if index % 2 else "user"):
-            raise _Slow
-        parts = turn.parts
-        if not isinstance(parts, list) or not parts:
-            raise _Slow
-        turn_chars, only_text, calls, texts = 0, True, [], []
-        for part in parts:
-            text = part.text
-            kinds = text is not unset
-            file = _either(part, "fileData", "file_data", unset, spelling)
-            call = _either(part, "functionCall", "function_call", unset, spelling)
-            response = _either(part, "functionResponse", "function_response", unset, spelling)
-            if kinds + (file is not unset) + (call is not unset) + (response is not unset) != 1:
-                raise _Slow
-            if kinds:
-                if not isinstance(text, str) or not text or text.isspace():
-                    raise _Slow
-                turn_chars += len(text)
-                texts.append(text)
-            elif file is not unset:
-                mime = _either(file, "mimeType", "mime_type", unset, spelling)
-                uri = _either(file, "fileUri", "file_uri", unset, spelling)
-                if mime is unset or uri is unset:
-                    raise _Slow
-                _either(file, "displayName", "display_name", unset, spelling)
-                if collect_media or not _gcs_object(uri):
-                    raise _Slow
-                modality = mimes.get(mime)
-                if modality is None or not 0 <= modality < len(per_item):
-                    raise _Slow
-                counts[modality] += 1
-                if per_item[modality] >= 0:
-                    media_tokens += per_item[modality]
-                else:
-                    media_unknown += 1
-            else:
-                value = call if call is not unset else response
-                name = value.name
-                if not isinstance(name, str) or not name:
-                    raise _Slow
-                if call is not unset:
-                    if not model or len(calls) == 32 or (tools is not None and name not in declared):
-                        raise _Slow
-                    calls.append(name)
-                elif model or name not in previous:
-                    raise _Slow
-                turn_chars += _encoded_chars(value, encode)
-                only_text = False
-        previous = calls
-        if index == len(contents) - 1:
-            chars_out = turn_chars
-            if want_output and not only_text:
-                raise _Slow
-            output = "".join(texts)
+            seconds = _clip_seconds(video, unset, self.spelling)
+        per_item, _, per_second, _ = self.table[modality]
+        self.counts[modality] += 1
+        self.seconds[modality] += seconds if seconds is not None else 0
+        if per_item >= 0:
+            self.media_tokens += per_item
+        elif per_second >= 0 and seconds is not None:
+            self.media_tokens += -(-int(seconds * 1000) * per_second // 1000)
         else:
-            chars_in += turn_chars
-    if any(limit_ >= 0 and count > limit_ for count, limit_ in zip(counts, max_per, strict=True)):
-        raise _Slow
-    tokens_in = -(-chars_in // per) + media_tokens
-    tokens_out = -(-chars_out // per)
-    if tokens_in > 0xFFFFFFFF or tokens_out > 0xFFFFFFFF:
-        raise _Slow
-    status = _OVER_LIMIT if tokens_in + tokens_out > limit else _OK
-    return (
-        status,
-        tokens_in,
-        tokens_out,
-        output if want_output else None,
-        spelling[0],
-        [media_tokens, media_unknown, *counts],
-    )
+            self.media_unknown += 1
+
+    def walk(self, ex: Any) -> tuple[int, int, int, str | None]:
+        unset, spelling = self.unset, self.spelling
+        chars_in = chars_out = 0
+        if ex is None:
+            raise _Slow
+        system = _either(ex, "systemInstruction", "system_instruction", unset, spelling)
+        if system is not unset and system is not None:
+            chars = text_chars(system.parts)
+            if chars == -1:
+                raise _Slow
+            chars_in += chars
+        tools = ex.tools
+        declared: list[str] = []
+        if tools is not None:
+            if not isinstance(tools, list):
+                raise _Slow
+            for tool in tools:
+                declarations = _either(tool, "functionDeclarations", "function_declarations", unset, spelling)
+                if declarations is unset or not isinstance(declarations, list) or not declarations:
+                    raise _Slow
+                for declaration in declarations:
+                    if not isinstance(declaration, dict) or len(declared) == 32:
+                        raise _Slow
+                    name = declaration.get("name")
+                    if not isinstance(name, str) or not name:
+                        raise _Slow
+                    declared.append(name)
+                    chars_in += _encoded_chars(declaration, self.encode)
+        contents = ex.contents
+        if not isinstance(contents, list) or not contents or len(contents) % 2:
+            raise _Slow
+        previous: list[str] = []
+        output = None
+        for index, turn in enumerate(contents):
+            role = turn.role
+            model = role == "model"
+            if role != ("model" if index % 2 else "user"):
+                raise _Slow
+            parts = turn.parts
+            if not isinstance(parts, list) or not parts:
+                raise _Slow
+            turn_chars, only_text, calls, texts = 0, True, [], []
+            for part in parts:
+                text = part.text
+                file = _either(part, "fileData", "file_data", unset, spelling)
+                call = _either(part, "functionCall", "function_call", unset, spelling)
+                response = _either(part, "functionResponse", "function_response", unset, spelling)
+                video = _either(part, "videoMetadata", "video_metadata", unset, spelling)
+                if _either(part, "mediaResolution", "media_resolution", unset, spelling) is not unset:
+                    raise _Slow
+                kinds = (
+                    (text is not unset) + (file is not unset) + (call is not unset) + (response is not unset)
+                )
+                if kinds != 1 or (video is not unset and file is unset):
+                    raise _Slow
+                if text is not unset:
+                    if not isinstance(text, str) or not text or text.isspace():
+                        raise _Slow
+                    turn_chars += len(text)
+                    texts.append(text)
+                elif file is not unset:
+                    self.file(file, None if video is unset else video)
+                else:
+                    value = call if call is not unset else response
+                    name = value.name
+                    if not isinstance(name, str) or not name:
+                        raise _Slow
+                    if call is not unset:
+                        if not model or len(calls) == 32 or (tools is not None and name not in declared):
+                            raise _Slow
+                        calls.append(name)
+                    elif model or name not in previous:
+                        raise _Slow
+                    turn_chars += _encoded_chars(value, self.encode)
+                    only_text = False
+            previous = calls
+            if index == len(contents) - 1:
+                chars_out = turn_chars
+                if self.want_output and not only_text:
+                    raise _Slow
+                output = "".join(texts)
+            else:
+                chars_in += turn_chars
+        for (_, max_per, _, max_seconds), count, seconds in zip(
+            self.table, self.counts, self.seconds, strict=True
+        ):
+            if (max_per >= 0 and count > max_per) or (max_seconds >= 0 and seconds > max_seconds):
+                raise _Slow
+        tokens_in = -(-chars_in // self.per) + self.media_tokens
+        tokens_out = -(-chars_out // self.per)
+        if tokens_in > 0xFFFFFFFF or tokens_out > 0xFFFFFFFF:
+            raise _Slow
+        status = _OVER_LIMIT if tokens_in + tokens_out > self.limit else _OK
+        return status, tokens_in, tokens_out, output if self.want_output else None
 
 
 def gemini_walk(
@@ -320,26 +364,26 @@ def gemini_walk(
     unknown tokens, media parts by modality)."""
     if not isinstance(examples, list):
         raise TypeError("examples must be a list")
-    mimes, per_item, max_per, per = spec[2:6]
-    if not isinstance(mimes, dict) or not isinstance(per_item, tuple) or not isinstance(max_per, tuple):
+    if not isinstance(spec, tuple) or len(spec) != 8 or not isinstance(spec[2], dict):
         raise TypeError("bad walk spec")
-    if len(per_item) > 8 or len(max_per) != len(per_item) or per <= 0:
+    if len(spec[3]) > 8 or spec[4] <= 0:
         raise ValueError("bad walk spec")
     status, tokens_in, tokens_out = bytearray(), array("I"), array("I")
     outputs: list[str | None] | None = [] if want_outputs else None
     spelling = multimodal = media_tokens = media_unknown = 0
-    by_modality = [0] * len(per_item)
+    by_modality = [0] * len(spec[3])
     for ex in examples:
+        walk = _Example(spec, want_outputs)
         try:
-            code, a, b, output, bits, media = _walk_example(ex, spec, want_outputs)
+            code, a, b, output = walk.walk(ex)
         except _Slow:
             code, a, b, output = _SLOW, 0, 0, None
         else:
-            spelling |= bits
-            media_tokens += media[0]
-            media_unknown += media[1]
-            multimodal += sum(media[2:]) > 0
-            by_modality = [x + y for x, y in zip(by_modality, media[2:], strict=True)]
+            spelling |= walk.spelling[0]
+            media_tokens += walk.media_tokens
+            media_unknown += walk.media_unknown
+            multimodal += any(walk.counts)
+            by_modality = [x + y for x, y in zip(by_modality, walk.counts, strict=True)]
         status.append(code)
         tokens_in.append(a)
         tokens_out.append(b)

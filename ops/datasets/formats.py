@@ -151,6 +151,14 @@ class FileData(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     display_name: str | Unset = UNSET
 
 
+class VideoMetadata(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    startOffset: str | Unset = UNSET
+    start_offset: str | Unset = UNSET
+    endOffset: str | Unset = UNSET
+    end_offset: str | Unset = UNSET
+    fps: Any = UNSET  # the reader does not check it
+
+
 class FunctionCall(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     name: Text
     args: dict[str, Any] | Unset = UNSET  # a Struct: any keys, never renamed
@@ -171,6 +179,12 @@ class AnyPart(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     function_call: FunctionCall | Unset = UNSET
     functionResponse: FunctionResponse | Unset = UNSET
     function_response: FunctionResponse | Unset = UNSET
+    videoMetadata: VideoMetadata | Unset = UNSET
+    video_metadata: VideoMetadata | Unset = UNSET
+    # Read (so that the chunk still decodes in one call) but left to the general reader, which
+    # checks the resolution: raw JSON, never decoded here.
+    mediaResolution: msgspec.Raw | Unset = UNSET
+    media_resolution: msgspec.Raw | Unset = UNSET
 
 
 class AnyTurn(msgspec.Struct, forbid_unknown_fields=True, gc=False):

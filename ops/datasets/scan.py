@@ -203,16 +203,37 @@ class Scanner:
         '{' is valid nowhere inside a value, so no value spans a line break; and as many values as
         lines leaves one per line."""
         if braced:
-            try:
-                examples = self._decode_lines(chunk)
-            except (msgspec.DecodeError, UnicodeDecodeError):
-                pass  # a line is bad: decode them one by one to find it
-            else:
-                if len(examples) == lines:
-                    return examples, None
+            # A bad line (or one the Struct does not take) fails the call: halve the chunk at a line
+            # break and decode each half the same way, so a line in a thousand costs a few more
+            # calls, not one call per line.
+            data = chunk if isinstance(chunk, bytes) else bytes(chunk)
+            examples: list[Any] = []
+            self._decode_halves(data, 0, len(data), lines, examples)
+            return examples, None
         split = split_lines(chunk)
         decode = self._decode_or_none
         return [decode(line) for line in split], split
+
+    def _decode_halves(self, data: bytes, start: int, end: int, lines: int, out: list[Any]) -> None:
+        """Append the examples of the `lines` whole lines in data[start:end] (None for a line that
+        does not decode)."""
+        try:
+            examples = self._decode_lines(memoryview(data)[start:end])
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            pass
+        else:
+            if len(examples) == lines:
+                out.extend(examples)
+                return
+        if lines == 1:
+            out.append(None)
+            return
+        middle = data.find(b"\n", start + (end - start) // 2, end - 1)
+        if middle < 0:  # the middle is in the last line: break before it instead
+            middle = data.rfind(b"\n", start, end - 1)
+        head = data.count(b"\n", start, middle + 1)
+        self._decode_halves(data, start, middle + 1, head, out)
+        self._decode_halves(data, middle + 1, end, lines - head, out)
 
     def _decode_or_none(self, line: bytes) -> Any:
         try:
@@ -566,28 +587,26 @@ _NO_LIMIT = 1 << 62
 
 
 def _walk_spec(per: int, limit: int | None, collect_media: bool) -> tuple[Any, ...]:
-    """What `gemini_walk` needs besides the examples: Google's media table (MIME type -> modality,
-    tokens per part, parts per example; -1 for none) and the counting rules."""
+    """What `gemini_walk` needs besides the examples: Google's media table (MIME type -> modality;
+    per modality: tokens per part, parts per example, tokens per second of a clip, seconds per
+    example; -1 for none) and the counting rules."""
     rules = media_rules()
     mimes: dict[str, int] = {}
-    per_item: list[int] = []
-    max_per: list[int] = []
+    table = []
     for index, modality in enumerate(Modality):
-        modality_rules = rules.by_modality[modality]
-        mimes.update(dict.fromkeys(modality_rules.mime_types, index))
-        per_item.append(-1 if modality_rules.tokens_per_item is None else modality_rules.tokens_per_item)
-        max_per.append(-1 if modality_rules.max_per_example is None else modality_rules.max_per_example)
-    encode = msgspec.json.encode
-    return (
-        UNSET,
-        encode,
-        mimes,
-        tuple(per_item),
-        tuple(max_per),
-        per,
-        _NO_LIMIT if limit is None else limit,
-        collect_media,
-    )
+        of = rules.by_modality[modality]
+        mimes.update(dict.fromkeys(of.mime_types, index))
+        table.append(
+            (
+                -1 if of.tokens_per_item is None else of.tokens_per_item,
+                -1 if of.max_per_example is None else of.max_per_example,
+                -1 if of.tokens_per_second is None else of.tokens_per_second,
+                -1.0 if of.max_seconds_per_example is None else float(of.max_seconds_per_example),
+            )
+        )
+    limit = _NO_LIMIT if limit is None else limit
+    video = list(Modality).index(Modality.video)
+    return (UNSET, msgspec.json.encode, mimes, tuple(table), per, limit, collect_media, video)
 
 
 def _nonzero(status: bytes) -> Iterator[int]:
