@@ -331,3 +331,159 @@ def test_a_copy_of_an_example_is_not_changed_by_the_walk() -> None:
     before = msgspec.json.encode(decoded)
     _fastscan.gemini_walk([decoded], _walk_spec(PER, 1 << 62, False), True)
     assert msgspec.json.encode(decoded) == before
+
+
+# --- gemini_parse: the same results read from the bytes, or a decline -----------------------------
+
+
+def _walked_one(line: bytes, spec: tuple[Any, ...]) -> tuple[int, int, int, tuple[Any, ...]]:
+    status, tokens_in, tokens_out, _, totals = _fastscan.gemini_walk([_decoded(line)], spec, False)
+    return status[0], memoryview(tokens_in).cast("I")[0], memoryview(tokens_out).cast("I")[0], totals
+
+
+def _parsed_one(line: bytes, spec: tuple[Any, ...]) -> tuple[int, int, int, tuple[Any, ...]]:
+    status, tokens_in, tokens_out, totals = _fastscan.gemini_parse(line, spec)
+    return status[0], memoryview(tokens_in).cast("I")[0], memoryview(tokens_out).cast("I")[0], totals
+
+
+def _assert_parse_agrees(line: bytes, spec: tuple[Any, ...]) -> bool:
+    """Whatever the parser takes, msgspec decodes and the walk takes with the same results."""
+    parsed = _parsed_one(line, spec)
+    if parsed[0] == 3:
+        return False
+    assert _walked_one(line, spec) == parsed, line
+    return True
+
+
+_MUTATIONS = [
+    b'"',
+    b"\\",
+    b",",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b":",
+    b" ",
+    b"1.5",
+    b"-0",
+    b"\\u00e9",
+    b"\\ud800",
+    b"\xc3",
+    b"\xe9",
+    b"\x01",
+    b"null",
+    b'"x"',
+    b"\\n",
+    b"0",
+    b"e",
+]
+
+
+def _mutants(line: bytes, rng: random.Random, count: int) -> list[bytes]:
+    out = []
+    for _ in range(count):
+        at = rng.randrange(len(line))
+        kind = rng.randrange(3)
+        if kind == 0:
+            out.append(line[:at] + line[at + 1 :])
+        elif kind == 1:
+            out.append(line[:at] + rng.choice(_MUTATIONS) + line[at:])
+        else:
+            out.append(line[:at] + rng.choice(_MUTATIONS) + line[at + 1 :])
+    return out
+
+
+def test_every_line_the_parser_takes_decodes_and_walks_the_same() -> None:
+    spec = _walk_spec(PER, 1 << 62, False)
+    lines = _lines()
+    taken = sum(_assert_parse_agrees(line, spec) for line in lines)
+    assert taken >= len(GOOD) + 250
+    rng = random.Random(16)
+    mutants = [m for line in lines for m in _mutants(line, rng, 6)]
+    taken_mutants = sum(_assert_parse_agrees(m, spec) for m in mutants)
+    assert (
+        len(mutants) // 10 < taken_mutants < len(mutants)
+    )  # some mutants stay valid (inside texts), most do not
+
+
+_CHAT = (
+    b'{"contents": [{"role": "user", "parts": [{"text": "%s"}]}, '
+    b'{"role": "model", "parts": [{"text": "%s"}]}]}'
+)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        _CHAT % (b'caf\\u00e9 \\ud83d\\ude00 \\"q\\" \\\\ \\/ \\n', b"ok"),
+        (_CHAT % (b"x", b"\xe6\x9d\xb1 \xf0\x9f\x98\x80")).replace(b" ", b"") + b"\r",
+        b"  " + _CHAT % (b"x", b"y") + b"  ",
+        _CHAT % (b"\\u00a0\\u2003", b"y"),  # whitespace only, in other scripts
+        _CHAT % (b"x", b"\\ud800"),  # a lone surrogate
+        _CHAT % (b"\xed\xa0\x80", b"y"),  # a surrogate in UTF-8
+        _CHAT % (b"\xc0\xaf", b"y"),  # an overlong encoding
+        _CHAT % (b"a\x01b", b"y"),  # a raw control character
+        _CHAT.replace(
+            b'"role": "user", "parts": [{"text": "%s"}]', b'"parts": [{"text": "%s"}], "role": "user"'
+        )
+        % (b"x", b"y"),
+        _CHAT.replace(b'{"text": "%s"}', b'{"text": "%s", "text": "z"}', 1) % (b"x", b"y"),
+        b"\xef\xbb\xbf" + _CHAT % (b"x", b"y"),
+        _CHAT % (b"x", b"y") + b" {}",
+    ],
+)
+def test_the_parser_takes_escapes_and_unicode_and_declines_what_it_must(line: bytes) -> None:
+    spec = _walk_spec(PER, 1 << 62, False)
+    _assert_parse_agrees(line, spec)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        b'{"x": 1.5}',
+        b'{"x": -0}',
+        b'{"x": 1e3}',
+        b'{"x": 12345678901234567890}',
+        b'{"x": 1, "x": 2}',
+        b'{"\\u0078": 1}',
+        b'{"x": [1, "a", true, null, {"y": {}}]}',
+        b"{}",
+    ],
+)
+def test_function_arguments_are_counted_as_msgspec_writes_them_or_declined(args: bytes) -> None:
+    line = (
+        b'{"contents": [{"role": "user", "parts": [{"text": "Weather?"}]}, {"role": "model", "parts": '
+        b'[{"functionCall": {"name": "f", "args": ' + args + b"}}]}]}"
+    )
+    spec = _walk_spec(PER, 1 << 62, False)
+    taken = _assert_parse_agrees(line, spec)
+    assert taken == (args in (b'{"x": [1, "a", true, null, {"y": {}}]}', b"{}"))
+
+
+def test_the_scan_is_the_same_on_the_pure_python_twin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ops.datasets import scan as scan_module
+    from ops.datasets.formats import Layout
+    from ops.datasets.keys import KeyWriter
+    from ops.datasets.scan import ScanOptions, scan_chunks
+    from ops.datasets.tokens import EstimateTokenCounter
+
+    lines = _benchmark_lines(100) + [_line(e) for e in GOOD + BAD + LEFT]
+    # Chunks of 16 lines: the first ones are walked with their outputs (classification check), the
+    # rest parsed once the outputs show the set is not a classification set.
+    chunks = [b"\n".join(lines[i : i + 16]) + b"\n" for i in range(0, len(lines), 16)]
+
+    def scanned(name: str) -> Any:
+        options = ScanOptions(Layout.gemini_supervised, 1000)
+        return scan_chunks(chunks, options, EstimateTokenCounter(), KeyWriter(tmp_path, name))
+
+    calls: list[int] = []
+    parse = scan_module.gemini_parse
+    monkeypatch.setattr(scan_module, "gemini_parse", lambda *a: calls.append(1) or parse(*a))
+    compiled = scanned("c")
+    assert len(calls) > len(chunks) // 2 and compiled.labels is None
+    monkeypatch.setattr(scan_module, "gemini_parse", _pyscan.gemini_parse)
+    monkeypatch.setattr(scan_module, "gemini_walk", _pyscan.gemini_walk)
+    assert scanned("py") == compiled

@@ -24,6 +24,9 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 #include <string.h>
 
@@ -416,7 +419,7 @@ enum { CAMEL_BIT = 1, SNAKE_BIT = 2, MAX_MODALITIES = 8, MAX_CALLS = 32, MAX_FIE
  * offsets, found once per type from the member descriptors, since attribute lookups cost as much
  * as the rest of the walk. Any other object is read with getattr. Two names in a row are the two
  * spellings of one field. */
-enum { S_EXAMPLE, S_SYSTEM, S_TOOL, S_TURN, S_PART, S_FILE, S_VIDEO, S_FUNCTION, STRUCT_KINDS };
+enum { S_EXAMPLE, S_SYSTEM, S_TOOL, S_TURN, S_PART, S_FILE, S_VIDEO, S_CALL, S_RESPONSE, STRUCT_KINDS };
 static const char *const FIELD_NAMES[STRUCT_KINDS][MAX_FIELDS] = {
     [S_EXAMPLE] = {"contents", "tools", "systemInstruction", "system_instruction"},
     [S_SYSTEM] = {"parts"},
@@ -427,7 +430,8 @@ static const char *const FIELD_NAMES[STRUCT_KINDS][MAX_FIELDS] = {
                 "media_resolution"},
     [S_FILE] = {"mimeType", "mime_type", "fileUri", "file_uri", "displayName", "display_name"},
     [S_VIDEO] = {"startOffset", "start_offset", "endOffset", "end_offset"},
-    [S_FUNCTION] = {"name"},
+    [S_CALL] = {"name"},
+    [S_RESPONSE] = {"name"}, /* a kind of its own: each kind caches the offsets of one type */
 };
 enum { F_CONTENTS = 0, F_TOOLS = 1, F_SYSTEM = 2 };   /* S_EXAMPLE */
 enum { F_SYSTEM_PARTS = 0 };                          /* S_SYSTEM */
@@ -436,7 +440,7 @@ enum { F_ROLE = 0, F_PARTS = 1 };                     /* S_TURN */
 enum { F_TEXT = 0, F_FILE = 1, F_CALL = 3, F_RESPONSE = 5, F_VIDEO = 7, F_RESOLUTION = 9 }; /* S_PART */
 enum { F_MIME = 0, F_URI = 2, F_DISPLAY = 4 };        /* S_FILE */
 enum { F_START = 0, F_END = 2 };                      /* S_VIDEO */
-enum { F_NAME = 0 };                                  /* S_FUNCTION */
+enum { F_NAME = 0 };                                  /* S_CALL, S_RESPONSE */
 
 typedef struct {
     PyTypeObject *type; /* the type the offsets are of (a strong reference), or NULL */
@@ -709,7 +713,7 @@ static int named(PyObject *name, PyObject **names, int n) {
 static Py_ssize_t walk_function(PyObject *value, int is_call, int model, const WalkSpec *spec,
                                 PyObject **declared, int ndeclared, int have_tools, PyObject **calls,
                                 int *ncalls, PyObject **previous, int nprevious) {
-    PyObject *name = field(value, S_FUNCTION, F_NAME);
+    PyObject *name = field(value, is_call ? S_CALL : S_RESPONSE, F_NAME);
     if (name == NULL)
         return -2;
     Py_DECREF(name); /* kept alive by `value` */
@@ -1004,6 +1008,783 @@ error:
     return NULL;
 }
 
+/* --- Gemini supervised lines straight from their bytes --------------------------------------- */
+
+/* gemini_parse: what gemini_walk computes, read straight from the JSON bytes of each line, without
+ * decoding it into Python objects (decoding and freeing them was ~70% of the scan). It takes only
+ * the lines it fully understands and declines every other one (status 3), which the scanner then
+ * decodes with msgspec and walks: declining is always correct, so the parser is conservative.
+ * It takes a line only when msgspec would decode it into GeminiSupervisedAny and gemini_walk would
+ * take it; tests/test_dataset_walk.py holds it to that on generated and mutated lines.
+ * Declined: floats and exponents in function arguments (their re-encoding is msgspec's business),
+ * integers of more than 18 digits, `-0`, escapes in keys and names, lone surrogate escapes, a key
+ * given twice, parts before the role of a turn, nesting deeper than 32, more than 16 keys in an
+ * object of arguments. */
+
+enum { PARSE_DECLINED = 3, MAX_MIMES = 64, MAX_KEYS = 16, MAX_DEPTH = 32 };
+
+typedef struct {
+    const uint8_t *at, *end;
+} Cursor;
+
+typedef struct {
+    const uint8_t *raw; /* the bytes between the quotes */
+    Py_ssize_t raw_len;
+    long long chars;   /* code points */
+    long long encoded; /* characters of msgspec's encoding of the string, quotes included */
+    int escaped;       /* whether it holds an escape */
+    int blank;         /* whether every code point is whitespace (str.isspace() when chars > 0) */
+} Str;
+
+typedef struct {
+    const uint8_t *bytes;
+    Py_ssize_t len;
+    Py_ssize_t modality;
+} Mime;
+
+static void ws(Cursor *c) {
+    while (c->at < c->end && (*c->at == ' ' || *c->at == '\t' || *c->at == '\n' || *c->at == '\r'))
+        c->at++;
+}
+
+static int take(Cursor *c, uint8_t byte) {
+    ws(c);
+    if (c->at < c->end && *c->at == byte) {
+        c->at++;
+        return 1;
+    }
+    return 0;
+}
+
+static int hex4(const uint8_t *p, unsigned *out) {
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        uint8_t h = p[i];
+        v <<= 4;
+        if (h >= '0' && h <= '9')
+            v |= h - '0';
+        else if (h >= 'a' && h <= 'f')
+            v |= h - 'a' + 10;
+        else if (h >= 'A' && h <= 'F')
+            v |= h - 'A' + 10;
+        else
+            return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+static inline void count_char(Str *s, unsigned cp) {
+    s->chars++;
+    if (cp == '"' || cp == '\\' || cp == '\b' || cp == '\f' || cp == '\n' || cp == '\r' || cp == '\t')
+        s->encoded += 2;
+    else if (cp < 0x20)
+        s->encoded += 6;
+    else
+        s->encoded += 1;
+    if (s->blank && !Py_UNICODE_ISSPACE((Py_UCS4)cp))
+        s->blank = 0;
+}
+
+/* A JSON string at the cursor, UTF-8 checked as strictly as Python's decoder. */
+static int string(Cursor *c, Str *s) {
+    ws(c);
+    if (c->at >= c->end || *c->at != '"')
+        return 0;
+    const uint8_t *p = ++c->at, *end = c->end;
+    s->raw = p;
+    s->chars = 0;
+    s->encoded = 2;
+    s->escaped = 0;
+    s->blank = 1;
+    while (p < end) {
+#if defined(__SSE2__)
+        /* 16 printable ASCII bytes at a time: no quote, backslash, control or non-ASCII byte */
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)p);
+            __m128i special = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))); /* signed: also every byte >= 0x80 */
+            if (_mm_movemask_epi8(special))
+                break;
+            if (s->blank && _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))) != 0xFFFF)
+                s->blank = 0;
+            s->chars += 16;
+            s->encoded += 16;
+            p += 16;
+        }
+        if (p >= end)
+            break;
+#endif
+        uint8_t b = *p;
+        if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
+            s->chars++;
+            s->encoded++;
+            s->blank &= b == ' ';
+            p++;
+            continue;
+        }
+        if (b == '"') {
+            s->raw_len = p - s->raw;
+            c->at = p + 1;
+            return 1;
+        }
+        if (b < 0x80) {
+            if (b < 0x20)
+                return 0; /* a raw control character: not JSON */
+            if (b != '\\') {
+                count_char(s, b);
+                p++;
+                continue;
+            }
+            s->escaped = 1;
+            if (p + 1 >= end)
+                return 0;
+            uint8_t e = p[1];
+            unsigned cp;
+            switch (e) {
+            case '"': cp = '"'; break;
+            case '\\': cp = '\\'; break;
+            case '/': cp = '/'; break;
+            case 'b': cp = '\b'; break;
+            case 'f': cp = '\f'; break;
+            case 'n': cp = '\n'; break;
+            case 'r': cp = '\r'; break;
+            case 't': cp = '\t'; break;
+            case 'u':
+                if (p + 6 > end || !hex4(p + 2, &cp))
+                    return 0;
+                if (cp >= 0xDC00 && cp <= 0xDFFF)
+                    return 0; /* a lone low surrogate */
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    unsigned low;
+                    if (p + 12 > end || p[6] != '\\' || p[7] != 'u' || !hex4(p + 8, &low) || low < 0xDC00 ||
+                        low > 0xDFFF)
+                        return 0;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                    p += 6;
+                }
+                p += 4;
+                break;
+            default:
+                return 0;
+            }
+            count_char(s, cp);
+            p += 2;
+            continue;
+        }
+        /* UTF-8: the well-formed sequences of Unicode's table 3-7 */
+        unsigned cp;
+        int n;
+        if (b >= 0xC2 && b <= 0xDF) {
+            n = 2;
+            cp = b & 0x1F;
+        } else if (b >= 0xE0 && b <= 0xEF) {
+            n = 3;
+            cp = b & 0x0F;
+        } else if (b >= 0xF0 && b <= 0xF4) {
+            n = 4;
+            cp = b & 0x07;
+        } else {
+            return 0;
+        }
+        if (p + n > end)
+            return 0;
+        for (int i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        count_char(s, cp);
+        p += n;
+    }
+    return 0;
+}
+
+/* A string key equal to `name` (no escapes). */
+static int is_key(const Str *key, const char *name) {
+    size_t n = strlen(name);
+    return !key->escaped && (size_t)key->raw_len == n && memcmp(key->raw, name, n) == 0;
+}
+
+/* Which of `names` a key is (-1: none). */
+static int key_index(const Str *key, const char *const *names, int count) {
+    for (int i = 0; i < count; i++)
+        if (is_key(key, names[i]))
+            return i;
+    return -1;
+}
+
+/* Any JSON value, adding the characters of msgspec's compact encoding of it to *encoded. When
+ * `name` is given and the value is an object, its "name" member (a string without escapes) is
+ * stored there. */
+static int any_value(Cursor *c, int depth, long long *encoded, Str *name) {
+    if (depth > MAX_DEPTH)
+        return 0;
+    ws(c);
+    if (c->at >= c->end)
+        return 0;
+    uint8_t b = *c->at;
+    if (b == '"') {
+        Str s;
+        if (!string(c, &s))
+            return 0;
+        *encoded += s.encoded;
+        return 1;
+    }
+    if (b == '{') {
+        c->at++;
+        const uint8_t *keys[MAX_KEYS];
+        Py_ssize_t lens[MAX_KEYS];
+        int nkeys = 0;
+        *encoded += 2;
+        if (take(c, '}'))
+            return 1;
+        do {
+            Str key;
+            if (!string(c, &key) || key.escaped || nkeys == MAX_KEYS)
+                return 0;
+            for (int i = 0; i < nkeys; i++)
+                if (lens[i] == key.raw_len && memcmp(keys[i], key.raw, (size_t)key.raw_len) == 0)
+                    return 0; /* a repeated key: a dict keeps one */
+            keys[nkeys] = key.raw;
+            lens[nkeys++] = key.raw_len;
+            if (!take(c, ':'))
+                return 0;
+            *encoded += key.encoded + 1 + (nkeys > 1);
+            if (name != NULL && is_key(&key, "name")) {
+                ws(c);
+                const uint8_t *before = c->at;
+                long long value_chars = 0;
+                if (!any_value(c, depth + 1, &value_chars, NULL))
+                    return 0;
+                *encoded += value_chars;
+                Cursor again = {before, c->at};
+                if (*before != '"' || !string(&again, name) || name->escaped)
+                    return 0;
+            } else if (!any_value(c, depth + 1, encoded, NULL)) {
+                return 0;
+            }
+        } while (take(c, ','));
+        return take(c, '}');
+    }
+    if (b == '[') {
+        c->at++;
+        *encoded += 2;
+        if (take(c, ']'))
+            return 1;
+        int items = 0;
+        do {
+            *encoded += items++ > 0;
+            if (!any_value(c, depth + 1, encoded, NULL))
+                return 0;
+        } while (take(c, ','));
+        return take(c, ']');
+    }
+    if (b == 't' || b == 'f' || b == 'n') {
+        const char *word = b == 't' ? "true" : b == 'f' ? "false" : "null";
+        size_t n = strlen(word);
+        if ((size_t)(c->end - c->at) < n || memcmp(c->at, word, n) != 0)
+            return 0;
+        c->at += n;
+        *encoded += (long long)n;
+        return 1;
+    }
+    /* an integer as msgspec writes it back: no fraction, no exponent, no -0, at most 18 digits */
+    const uint8_t *start = c->at;
+    if (*c->at == '-')
+        c->at++;
+    const uint8_t *digits = c->at;
+    while (c->at < c->end && *c->at >= '0' && *c->at <= '9')
+        c->at++;
+    Py_ssize_t n = c->at - digits;
+    if (n == 0 || n > 18 || (n > 1 && *digits == '0') || (*digits == '0' && start != digits))
+        return 0;
+    if (c->at < c->end && (*c->at == '.' || *c->at == 'e' || *c->at == 'E'))
+        return 0;
+    *encoded += c->at - start;
+    return 1;
+}
+
+typedef struct {
+    const WalkSpec *spec;
+    const Mime *mimes;
+    int nmimes;
+    int spelling;
+    Media media;
+    int ndeclared, ncalls, nprevious, nall, have_tools;
+    /* Left uninitialised (only [0, n) is read): zeroing them cost more than parsing a short line. */
+    Str declared[MAX_CALLS], calls[MAX_CALLS], previous[MAX_CALLS], all_calls[MAX_CALLS];
+} Line;
+
+static int same_name(const Str *a, const Str *b) {
+    return a->raw_len == b->raw_len && memcmp(a->raw, b->raw, (size_t)a->raw_len) == 0;
+}
+
+/* The key of an object member and its colon; *spelling gains the bit of a two-word name. */
+static int member(Cursor *c, Str *key) {
+    return string(c, key) && !key->escaped && take(c, ':');
+}
+
+/* Which field a key names among pairs of spellings (camel, snake): the pair's index, with the
+ * spelling bit in *bit; -1 when none. */
+static int spelled(const Str *key, const char *const *pairs, int count, int *bit) {
+    int i = key_index(key, pairs, count * 2);
+    if (i >= 0)
+        *bit = i % 2 ? SNAKE_BIT : CAMEL_BIT;
+    return i < 0 ? -1 : i / 2;
+}
+
+static int parse_clip(Cursor *c, Line *line, int *has, double *seconds) {
+    static const char *const names[] = {"startOffset", "start_offset", "endOffset", "end_offset"};
+    double offsets[2];
+    int seen = 0;
+    if (!take(c, '{'))
+        return 0;
+    if (!take(c, '}')) {
+        do {
+            Str key;
+            if (!member(c, &key))
+                return 0;
+            int bit = 0, which = spelled(&key, names, 2, &bit);
+            if (which < 0) {
+                long long ignored = 0;
+                if (!is_key(&key, "fps") || (seen & 4) || !any_value(c, 0, &ignored, NULL))
+                    return 0;
+                seen |= 4;
+                continue;
+            }
+            Str value;
+            if ((seen & (1 << which)) || !string(c, &value) || value.escaped)
+                return 0;
+            seen |= 1 << which;
+            line->spelling |= bit;
+            PyObject *text = PyUnicode_DecodeUTF8((const char *)value.raw, value.raw_len, NULL);
+            if (text == NULL) {
+                PyErr_Clear();
+                return 0;
+            }
+            int ok = duration(text, &offsets[which]);
+            Py_DECREF(text);
+            if (!ok)
+                return 0;
+        } while (take(c, ','));
+        if (!take(c, '}'))
+            return 0;
+    }
+    *has = (seen & 3) == 3;
+    if (*has) {
+        if (offsets[1] <= offsets[0])
+            return 0;
+        *seconds = offsets[1] - offsets[0];
+    }
+    return 1;
+}
+
+static int parse_file(Cursor *c, Line *line, Py_ssize_t *modality) {
+    static const char *const names[] = {"mimeType", "mime_type", "fileUri", "file_uri", "displayName", "display_name"};
+    Str values[3];
+    int seen = 0;
+    if (!take(c, '{') || take(c, '}'))
+        return 0;
+    do {
+        Str key;
+        if (!member(c, &key))
+            return 0;
+        int bit = 0, which = spelled(&key, names, 3, &bit);
+        if (which < 0 || (seen & (1 << which)) || !string(c, &values[which]))
+            return 0;
+        seen |= 1 << which;
+        line->spelling |= bit;
+    } while (take(c, ','));
+    if (!take(c, '}') || (seen & 3) != 3 || line->spec->collect_media)
+        return 0;
+    const Str *mime = &values[0], *uri = &values[1];
+    if (mime->escaped || uri->escaped)
+        return 0;
+    const uint8_t *u = uri->raw;
+    Py_ssize_t n = uri->raw_len;
+    if (!(n > 5 && memcmp(u, "gs://", 5) == 0 && memchr(u + 5, '/', (size_t)(n - 5)) != NULL && u[n - 1] != '/'))
+        return 0;
+    for (int i = 0; i < line->nmimes; i++)
+        if (line->mimes[i].len == mime->raw_len && memcmp(line->mimes[i].bytes, mime->raw, (size_t)mime->raw_len) == 0) {
+            *modality = line->mimes[i].modality;
+            return 1;
+        }
+    return 0;
+}
+
+/* A functionCall or functionResponse object: its name, and the characters of its JSON. */
+static int parse_function(Cursor *c, int is_call, Str *name, long long *encoded) {
+    int seen = 0, members = 0;
+    *encoded = 2;
+    if (!take(c, '{') || take(c, '}'))
+        return 0;
+    do {
+        Str key;
+        if (!member(c, &key))
+            return 0;
+        *encoded += key.encoded + 1 + (members++ > 0);
+        if (is_key(&key, "name") && !(seen & 1)) {
+            seen |= 1;
+            if (!string(c, name) || name->escaped || name->raw_len == 0)
+                return 0;
+            *encoded += name->encoded;
+        } else if (is_key(&key, is_call ? "args" : "response") && !(seen & 2)) {
+            seen |= 2;
+            ws(c);
+            if (c->at >= c->end || *c->at != '{' || !any_value(c, 1, encoded, NULL))
+                return 0;
+        } else if (is_key(&key, "id") && !(seen & 4)) {
+            Str id;
+            seen |= 4;
+            if (!string(c, &id))
+                return 0;
+            *encoded += id.encoded;
+        } else {
+            return 0;
+        }
+    } while (take(c, ','));
+    return take(c, '}') && (seen & 1) && (is_call || (seen & 2));
+}
+
+/* One part of a turn; adds its characters to *chars. */
+static int parse_part(Cursor *c, Line *line, int model, long long *chars, int *only_text) {
+    static const char *const kinds[] = {"fileData", "file_data", "functionCall", "function_call",
+                                        "functionResponse", "function_response", "videoMetadata", "video_metadata"};
+    int data = 0, seen = 0, has_seconds = 0, has_video = 0;
+    double seconds = 0;
+    Py_ssize_t modality = -1;
+    if (!take(c, '{') || take(c, '}'))
+        return 0;
+    do {
+        Str key;
+        if (!member(c, &key))
+            return 0;
+        if (is_key(&key, "text")) {
+            Str text;
+            if ((seen & 1) || !string(c, &text) || text.chars == 0 || text.blank)
+                return 0;
+            seen |= 1;
+            data++;
+            *chars += text.chars;
+            continue;
+        }
+        int bit = 0, which = spelled(&key, kinds, 4, &bit);
+        if (which < 0 || (seen & (2 << which)))
+            return 0;
+        seen |= 2 << which;
+        line->spelling |= bit;
+        if (which == 0) {
+            data++;
+            if (!parse_file(c, line, &modality))
+                return 0;
+        } else if (which == 3) {
+            has_video = 1;
+            if (!parse_clip(c, line, &has_seconds, &seconds))
+                return 0;
+        } else {
+            Str name;
+            long long encoded;
+            data++;
+            if (!parse_function(c, which == 1, &name, &encoded))
+                return 0;
+            if (which == 1) {
+                if (!model || line->ncalls == MAX_CALLS || line->nall == MAX_CALLS)
+                    return 0;
+                line->calls[line->ncalls++] = name;
+                line->all_calls[line->nall++] = name; /* checked against the tools at the end */
+            } else {
+                int found = 0;
+                for (int i = 0; i < line->nprevious && !found; i++)
+                    found = same_name(&name, &line->previous[i]);
+                if (model || !found)
+                    return 0;
+            }
+            *chars += encoded;
+            *only_text = 0;
+        }
+    } while (take(c, ','));
+    if (!take(c, '}') || data != 1 || (has_video && modality < 0))
+        return 0;
+    if (modality >= 0) {
+        const ModalityRules *rules = &line->spec->rules[modality];
+        if (has_video && modality != line->spec->video)
+            return 0;
+        line->media.counts[modality]++;
+        line->media.seconds[modality] += has_seconds ? seconds : 0;
+        if (rules->per_item >= 0)
+            line->media.tokens += rules->per_item;
+        else if (rules->per_second >= 0 && has_seconds)
+            line->media.tokens += ((long long)(seconds * 1000) * rules->per_second + 999) / 1000;
+        else
+            line->media.unknown++;
+    }
+    return 1;
+}
+
+static int parse_parts(Cursor *c, Line *line, int model, long long *chars, int *only_text) {
+    if (!take(c, '[') || take(c, ']'))
+        return 0;
+    do
+        if (!parse_part(c, line, model, chars, only_text))
+            return 0;
+    while (take(c, ','));
+    return take(c, ']');
+}
+
+static int parse_turns(Cursor *c, Line *line, long long *chars_in, long long *chars_out) {
+    int turns = 0;
+    if (!take(c, '[') || take(c, ']'))
+        return 0;
+    long long last = 0;
+    do {
+        Str key, role;
+        long long chars = 0;
+        int only_text = 1;
+        /* {"role": ..., "parts": [...]}, the role first (as every example Google shows it) */
+        if (!take(c, '{') || !member(c, &key) || !is_key(&key, "role") || !string(c, &role) || role.escaped)
+            return 0;
+        int model = role.raw_len == 5 && memcmp(role.raw, "model", 5) == 0;
+        int user = role.raw_len == 4 && memcmp(role.raw, "user", 4) == 0;
+        if (turns % 2 ? !model : !user)
+            return 0;
+        if (!take(c, ',') || !member(c, &key) || !is_key(&key, "parts"))
+            return 0;
+        line->ncalls = 0;
+        if (!parse_parts(c, line, model, &chars, &only_text) || !take(c, '}'))
+            return 0;
+        memcpy(line->previous, line->calls, sizeof(Str) * (size_t)line->ncalls);
+        line->nprevious = line->ncalls;
+        *chars_in += last;
+        last = chars;
+        turns++;
+    } while (take(c, ','));
+    if (!take(c, ']') || turns % 2)
+        return 0;
+    *chars_out = last;
+    return 1;
+}
+
+static int parse_system(Cursor *c, long long *chars) {
+    ws(c);
+    if (c->end - c->at >= 4 && memcmp(c->at, "null", 4) == 0) {
+        c->at += 4;
+        return 1;
+    }
+    int seen = 0;
+    if (!take(c, '{') || take(c, '}'))
+        return 0;
+    do {
+        Str key;
+        if (!member(c, &key))
+            return 0;
+        if (is_key(&key, "role") && !(seen & 1)) {
+            seen |= 1;
+            Str role;
+            ws(c);
+            if (c->end - c->at >= 4 && memcmp(c->at, "null", 4) == 0)
+                c->at += 4;
+            else if (!string(c, &role))
+                return 0;
+        } else if (is_key(&key, "parts") && !(seen & 2)) {
+            seen |= 2;
+            if (!take(c, '[') || take(c, ']'))
+                return 0;
+            do {
+                Str text;
+                if (!take(c, '{') || !member(c, &key) || !is_key(&key, "text") || !string(c, &text) ||
+                    text.chars == 0 || text.blank || !take(c, '}'))
+                    return 0;
+                *chars += text.chars;
+            } while (take(c, ','));
+            if (!take(c, ']'))
+                return 0;
+        } else {
+            return 0;
+        }
+    } while (take(c, ','));
+    return take(c, '}') && (seen & 2);
+}
+
+static int parse_tools(Cursor *c, Line *line, long long *chars) {
+    static const char *const names[] = {"functionDeclarations", "function_declarations"};
+    ws(c);
+    if (c->end - c->at >= 4 && memcmp(c->at, "null", 4) == 0) {
+        c->at += 4;
+        return 1;
+    }
+    line->have_tools = 1;
+    if (!take(c, '['))
+        return 0;
+    if (take(c, ']'))
+        return 1;
+    do {
+        Str key;
+        int bit = 0;
+        if (!take(c, '{') || !member(c, &key) || spelled(&key, names, 1, &bit) != 0)
+            return 0;
+        line->spelling |= bit;
+        if (!take(c, '[') || take(c, ']'))
+            return 0;
+        do {
+            Str name;
+            long long encoded = 0;
+            ws(c);
+            name.raw = NULL;
+            if (c->at >= c->end || *c->at != '{' || line->ndeclared == MAX_CALLS ||
+                !any_value(c, 1, &encoded, &name) || name.raw == NULL || name.raw_len == 0)
+                return 0;
+            line->declared[line->ndeclared++] = name;
+            *chars += encoded;
+        } while (take(c, ','));
+        if (!take(c, ']') || !take(c, '}'))
+            return 0;
+    } while (take(c, ','));
+    return take(c, ']');
+}
+
+/* One line: WALK_OK / WALK_OVER_LIMIT with its token counts, or PARSE_DECLINED. */
+static int parse_line(const uint8_t *p, const uint8_t *end, const WalkSpec *spec, const Mime *mimes, int nmimes,
+                      WalkTotals *totals, long long *tokens_in, long long *tokens_out) {
+    static const char *const names[] = {"contents", "contents", "systemInstruction", "system_instruction", "tools", "tools"};
+    Cursor c = {p, end};
+    Line line;
+    memset(&line.media, 0, sizeof line.media);
+    line.spec = spec;
+    line.mimes = mimes;
+    line.nmimes = nmimes;
+    line.spelling = line.ndeclared = line.ncalls = line.nprevious = line.nall = line.have_tools = 0;
+    long long chars_in = 0, chars_out = 0;
+    int seen = 0;
+    if (!take(&c, '{') || take(&c, '}'))
+        return PARSE_DECLINED;
+    do {
+        Str key;
+        if (!member(&c, &key))
+            return PARSE_DECLINED;
+        int bit = 0, which = spelled(&key, names, 3, &bit);
+        if (which < 0 || (seen & (1 << which)))
+            return PARSE_DECLINED;
+        seen |= 1 << which;
+        if (which == 0) {
+            if (!parse_turns(&c, &line, &chars_in, &chars_out))
+                return PARSE_DECLINED;
+        } else if (which == 1) {
+            line.spelling |= bit;
+            if (!parse_system(&c, &chars_in))
+                return PARSE_DECLINED;
+        } else if (!parse_tools(&c, &line, &chars_in)) {
+            return PARSE_DECLINED;
+        }
+    } while (take(&c, ','));
+    if (!take(&c, '}') || !(seen & 1))
+        return PARSE_DECLINED;
+    ws(&c);
+    if (c.at != c.end)
+        return PARSE_DECLINED;
+    for (int i = 0; line.have_tools && i < line.nall; i++) { /* every call is to a declared function */
+        int found = 0;
+        for (int j = 0; j < line.ndeclared && !found; j++)
+            found = same_name(&line.all_calls[i], &line.declared[j]);
+        if (!found)
+            return PARSE_DECLINED;
+    }
+    int multimodal = 0;
+    for (Py_ssize_t m = 0; m < spec->modalities; m++) {
+        const ModalityRules *rules = &spec->rules[m];
+        if ((rules->max_per >= 0 && line.media.counts[m] > rules->max_per) ||
+            (rules->max_seconds >= 0 && line.media.seconds[m] > rules->max_seconds))
+            return PARSE_DECLINED;
+        multimodal |= line.media.counts[m] > 0;
+    }
+    long long per = spec->per;
+    *tokens_in = (chars_in + per - 1) / per + line.media.tokens;
+    *tokens_out = (chars_out + per - 1) / per;
+    if (*tokens_in > 0xFFFFFFFFll || *tokens_out > 0xFFFFFFFFll)
+        return PARSE_DECLINED;
+    totals->spelling |= line.spelling;
+    totals->multimodal += multimodal;
+    totals->media_tokens += line.media.tokens;
+    totals->media_unknown += line.media.unknown;
+    for (Py_ssize_t m = 0; m < spec->modalities; m++)
+        totals->by_modality[m] += line.media.counts[m];
+    return *tokens_in + *tokens_out > spec->limit ? WALK_OVER_LIMIT : WALK_OK;
+}
+
+static PyObject *gemini_parse(PyObject *module, PyObject *args) {
+    PyObject *block, *spec_tuple;
+    WalkSpec spec;
+    if (!PyArg_ParseTuple(args, "OO", &block, &spec_tuple) || parse_spec(spec_tuple, &spec) < 0)
+        return NULL;
+    Mime mimes[MAX_MIMES];
+    int nmimes = 0;
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(spec.mimes, &pos, &key, &value)) {
+        Py_ssize_t len;
+        const char *bytes = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &len) : NULL;
+        Py_ssize_t m = PyLong_Check(value) ? PyLong_AsSsize_t(value) : -1;
+        if (bytes == NULL || m < 0 || m >= spec.modalities || nmimes == MAX_MIMES) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "bad MIME table");
+            return NULL;
+        }
+        mimes[nmimes++] = (Mime){(const uint8_t *)bytes, len, m};
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(block, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const uint8_t *p = view.buf, *stop = p + view.len;
+    Py_ssize_t n = 0;
+    for (const uint8_t *q = p; q < stop; n++) {
+        const uint8_t *nl = memchr(q, '\n', (size_t)(stop - q));
+        q = nl == NULL ? stop : nl + 1;
+    }
+    PyObject *status = PyBytes_FromStringAndSize(NULL, n);
+    PyObject *tokens_in = PyBytes_FromStringAndSize(NULL, n * 4);
+    PyObject *tokens_out = PyBytes_FromStringAndSize(NULL, n * 4);
+    PyObject *by_modality = NULL;
+    WalkTotals totals;
+    memset(&totals, 0, sizeof totals);
+    if (status == NULL || tokens_in == NULL || tokens_out == NULL)
+        goto error;
+    uint8_t *st = (uint8_t *)PyBytes_AS_STRING(status);
+    uint32_t *tin = (uint32_t *)PyBytes_AS_STRING(tokens_in), *tout = (uint32_t *)PyBytes_AS_STRING(tokens_out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const uint8_t *nl = memchr(p, '\n', (size_t)(stop - p));
+        const uint8_t *end = nl == NULL ? stop : nl;
+        long long a = 0, b = 0;
+        int got = parse_line(p, end, &spec, mimes, nmimes, &totals, &a, &b);
+        if (PyErr_Occurred())
+            goto error;
+        st[i] = (uint8_t)got;
+        tin[i] = got == PARSE_DECLINED ? 0 : (uint32_t)a;
+        tout[i] = got == PARSE_DECLINED ? 0 : (uint32_t)b;
+        p = end + 1;
+    }
+    if ((by_modality = PyTuple_New(spec.modalities)) == NULL)
+        goto error;
+    for (Py_ssize_t m = 0; m < spec.modalities; m++) {
+        PyObject *count = PyLong_FromLongLong(totals.by_modality[m]);
+        if (count == NULL)
+            goto error;
+        PyTuple_SET_ITEM(by_modality, m, count);
+    }
+    PyBuffer_Release(&view);
+    return Py_BuildValue("(NNN(iLLLN))", status, tokens_in, tokens_out, totals.spelling, totals.multimodal,
+                         totals.media_tokens, totals.media_unknown, by_modality);
+error:
+    PyBuffer_Release(&view);
+    Py_XDECREF(status);
+    Py_XDECREF(tokens_in);
+    Py_XDECREF(tokens_out);
+    Py_XDECREF(by_modality);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"line_keys", line_keys, METH_O,
      "line_keys(line) -> (exact, normalized): the two duplicate keys of one line (no newline in it)."},
@@ -1020,6 +1801,9 @@ static PyMethodDef methods[] = {
     {"gemini_walk", gemini_walk, METH_VARARGS,
      "gemini_walk(examples, spec, want_outputs) -> (status, tokens_in, tokens_out, outputs, totals):\n"
      "the per-example work of a chunk of Gemini supervised examples (see _fastscan.c)."},
+    {"gemini_parse", gemini_parse, METH_VARARGS,
+     "gemini_parse(block, spec) -> (status, tokens_in, tokens_out, totals): gemini_walk's results\n"
+     "read straight from the JSON of each line of a block; status 3 where it declines a line."},
     {"_set_simd", set_simd, METH_O,
      "_set_simd(on) -> bool: use the SIMD path when the CPU has it (tests compare both); returns\n"
      "the previous setting."},

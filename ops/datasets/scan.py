@@ -28,9 +28,9 @@ from typing import Any
 import msgspec
 
 try:
-    from ops.datasets._fastscan import block_keys, gemini_walk, line_keys
+    from ops.datasets._fastscan import block_keys, gemini_parse, gemini_walk, line_keys
 except ImportError:  # installed without a C compiler: the pure-Python twin, same results, slower
-    from ops.datasets._pyscan import block_keys, gemini_walk, line_keys
+    from ops.datasets._pyscan import block_keys, gemini_parse, gemini_walk, line_keys
 from ops.datasets.formats import (
     FAST,
     INSPECT,
@@ -310,18 +310,22 @@ class Scanner:
         """A chunk of Gemini supervised lines: decoded in C, walked in C (`gemini_walk`); Python
         touches only the lines the walk leaves to the general reader and the token-limit findings."""
         exact, normalized, braced = block_keys(chunk)
-        examples, lines = self._decoded(chunk, braced, len(exact) // 8)
         result = self.result
-        want_outputs = result.labels is not None
-        status, tokens_in, tokens_out, outputs, totals = gemini_walk(examples, self._walk_spec, want_outputs)
-        spelling, multimodal, media_tokens, media_unknown, by_modality = totals
-        result.spelling |= spelling
-        result.multimodal += multimodal
-        result.media_tokens += media_tokens
-        result.media_unknown += media_unknown
-        for modality, parts in zip(_MODALITIES, by_modality, strict=True):
-            if parts:
-                result.media_parts[modality] += parts
+        lines: list[bytes] | None = None
+        outputs: list[str | None] | None = None
+        if result.labels is None:  # no outputs to collect: read the lines' bytes, no objects
+            status, tokens_in, tokens_out, totals = gemini_parse(chunk, self._walk_spec)
+            declined = status.count(3)
+            if declined == len(status):  # the pure-Python twin, or a chunk of unusual lines
+                status, tokens_in, tokens_out, outputs, totals = self._walk_chunk(chunk, braced, exact)
+            elif declined:
+                lines = split_lines(chunk)
+                status, tokens_in, tokens_out, totals = self._walk_declined(
+                    status, tokens_in, tokens_out, totals, lines
+                )
+        else:
+            status, tokens_in, tokens_out, outputs, totals = self._walk_chunk(chunk, braced, exact)
+        self._add_totals(totals)
         first = lineno + 1
         count = len(status)
         slow = count - status.count(0)
@@ -359,6 +363,47 @@ class Scanner:
         self._tokens_in.extend(t_in[run:count])
         self._tokens_out.extend(t_out[run:count])
         return lineno + count
+
+    def _walk_chunk(
+        self, chunk: Chunk, braced: bool, exact: bytes
+    ) -> tuple[bytes, bytes, bytes, list[str | None] | None, _Totals]:
+        """`gemini_walk` over the chunk's examples decoded by msgspec (with their outputs while the
+        classification check still wants them)."""
+        examples, _ = self._decoded(chunk, braced, len(exact) // 8)
+        return gemini_walk(examples, self._walk_spec, self.result.labels is not None)
+
+    def _walk_declined(
+        self, status: bytes, tokens_in: bytes, tokens_out: bytes, totals: _Totals, lines: list[bytes]
+    ) -> tuple[bytes, bytes, bytes, _Totals]:
+        """The lines `gemini_parse` declined, decoded by msgspec and walked, merged into its results."""
+        at = [match.start() for match in _DECLINED.finditer(status)]
+        walked = gemini_walk([self._decode_or_none(lines[i]) for i in at], self._walk_spec, False)
+        merged_status = bytearray(status)
+        merged_in, merged_out = array("I", tokens_in), array("I", tokens_out)
+        walked_in, walked_out = memoryview(walked[1]).cast("I"), memoryview(walked[2]).cast("I")
+        for k, i in enumerate(at):
+            merged_status[i] = walked[0][k]
+            merged_in[i], merged_out[i] = walked_in[k], walked_out[k]
+        a, b = totals, walked[4]
+        sums = (
+            a[0] | b[0],
+            a[1] + b[1],
+            a[2] + b[2],
+            a[3] + b[3],
+            tuple(x + y for x, y in zip(a[4], b[4], strict=True)),
+        )
+        return bytes(merged_status), merged_in.tobytes(), merged_out.tobytes(), sums
+
+    def _add_totals(self, totals: _Totals) -> None:
+        result = self.result
+        spelling, multimodal, media_tokens, media_unknown, by_modality = totals
+        result.spelling |= spelling
+        result.multimodal += multimodal
+        result.media_tokens += media_tokens
+        result.media_unknown += media_unknown
+        for modality, parts in zip(_MODALITIES, by_modality, strict=True):
+            if parts:
+                result.media_parts[modality] += parts
 
     def _record_run(self, first: int, start: int, stop: int, exact: bytes, normalized: bytes) -> None:
         """Line numbers and keys of the chunk's examples start..stop-1 (all good), at once."""
@@ -615,6 +660,8 @@ def _nonzero(status: bytes) -> Iterator[int]:
 
 
 _NONZERO = re.compile(rb"[^\x00]")
+_DECLINED = re.compile(rb"\x03")
+_Totals = tuple[int, int, int, int, tuple[int, ...]]  # gemini_walk's: spelling, multimodal, media
 
 
 def well_formed_view(decode: Any, layout: Layout, line: bytes) -> ExampleView | None:
