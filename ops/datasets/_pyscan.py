@@ -193,7 +193,7 @@ def _gcs_object(uri: Any) -> bool:
 
 
 def _clip_seconds(video: Any, unset: Any, spelling: list[int]) -> float | None:
-    offsets = []
+    offsets: list[float | None] = []
     for camel, snake in (("startOffset", "start_offset"), ("endOffset", "end_offset")):
         text = _either(video, camel, snake, unset, spelling)
         if text is unset:
@@ -300,7 +300,9 @@ class _Example:
             parts = turn.parts
             if not isinstance(parts, list) or not parts:
                 raise _Slow
-            turn_chars, only_text, calls, texts = 0, True, [], []
+            turn_chars, only_text = 0, True
+            calls: list[str] = []
+            texts: list[str] = []
             for part in parts:
                 text = part.text
                 file = _either(part, "fileData", "file_data", unset, spelling)
