@@ -302,7 +302,15 @@ def measure(shape: Shape, size_mb: int, rounds: int, directory: Path) -> Case:
     path = directory / f"tunectl-bench-{shape.name}-{size_mb}-{os.getpid()}.jsonl"
     try:
         started = time.perf_counter()
-        lines = generate(path, shape, size_mb << 20)
+        # In a child: this process stays small, since every process it starts inherits its peak RSS
+        # (Linux carries the high-water mark across fork and exec into the child's ru_maxrss).
+        generated = subprocess.run(
+            [sys.executable, __file__, "--generate", shape.name, str(size_mb << 20), str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        lines = int(generated.stdout)
         size = path.stat().st_size
         print(
             f"{shape.name} {size_mb} MB: {lines:,} examples, {size / lines:,.0f} B each, "
@@ -338,7 +346,7 @@ def verdicts(case: Case) -> list[tuple[str, bool]]:
 
 def table(cases: list[Case], rounds: int) -> str:
     rows = [
-        "| case | examples | ours | naive | ratio | CPU ours / naive | peak RSS | targets |",
+        "| case | examples | ours | naive | ratio | CPU ours / naive (ratio) | peak RSS (ours) | targets |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for c in cases:
@@ -348,7 +356,8 @@ def table(cases: list[Case], rounds: int) -> str:
             f"| {c.shape} ({c.mean_bytes:,.0f} B), {c.size_mb:,.0f} MB | {c.examples:,} | "
             f"{c.size_mb / ours_s:,.0f} MB/s ({ours_s:.2f} s) | "
             f"{c.size_mb / naive_s:,.0f} MB/s ({naive_s:.2f} s) | "
-            f"{naive_s / ours_s:.1f}x | {c.median('ours', 'cpu'):.2f} s / {c.median('naive', 'cpu'):.2f} s | "
+            f"{naive_s / ours_s:.1f}x | {c.median('ours', 'cpu'):.2f} s / {c.median('naive', 'cpu'):.2f} s "
+            f"({c.median('naive', 'cpu') / c.median('ours', 'cpu'):.1f}x) | "
             f"{c.peak_rss():.0f} MB | {marks} |"
         )
     return "\n".join(rows) + f"\n\nmedians of {rounds} paired rounds"
@@ -357,6 +366,9 @@ def table(cases: list[Case], rounds: int) -> str:
 def main() -> int:
     if sys.argv[1:2] == ["--naive"]:  # the yardstick, run as its own process by `run_naive`
         print(json.dumps(naive_validate(Path(sys.argv[2]))))
+        return 0
+    if sys.argv[1:2] == ["--generate"]:  # SHAPE BYTES PATH, run as its own process by `measure`
+        print(generate(Path(sys.argv[4]), SHAPES[sys.argv[2]], int(sys.argv[3])))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
