@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ops.errors import ExitStatus, TunectlError
-from ops.tuning.spec import Engine, Hyperparameters, LaunchRequest
+from ops.tuning.spec import Engine, Hyperparameters, LaunchRequest, Method
 from ops.tuning.upload import sha256_file
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def _gcs_source(role: str, uri: str, settings: Settings) -> Prepared:
 def _prepare_one(
     role: str,
     source: str,
-    target_style: str,
+    target_style: str | None,
     kind: str,
     request: LaunchRequest,
     settings: Settings,
@@ -128,6 +128,8 @@ def _prepare_one(
         raise TunectlError("dataset-not-found", f"{source} does not exist", where=source)
     report = _validate(source, settings, kind, base_model, training)
     style = report.style  # the file's format (palm | gemini) decides the conversion
+    if target_style is None:  # a kind with one format only (reinforcement): used as written
+        target_style = style
     if style == target_style and source.startswith("gs://"):
         return replace(_gcs_source(role, source, settings), report=report)  # used in place
     local = Path(source)
@@ -147,9 +149,11 @@ def source_reports(prepared: list[Prepared]) -> list[FileReport]:
 def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> list[Prepared]:
     kind = request.method.value
     if request.engine is Engine.gemini:
-        out = [_prepare_one("train", request.train, "gemini", kind, request, settings, tmp)]
+        # Reinforcement datasets have one format (prompts with `references`): nothing to convert.
+        style = None if request.method is Method.reinforcement else "gemini"
+        out = [_prepare_one("train", request.train, style, kind, request, settings, tmp)]
         if request.validation:
-            out.append(_prepare_one("validation", request.validation, "gemini", kind, request, settings, tmp))
+            out.append(_prepare_one("validation", request.validation, style, kind, request, settings, tmp))
         return out
     train = _prepare_one("train", request.train, "palm", "preference", request, settings, tmp)
     out = [train]
@@ -212,12 +216,14 @@ def plan_launch(
         prices=prices,
         settings=settings,
         reports=[r for r in (train.report, validation.report if validation else None) if r is not None],
+        method=request.method.value,
     )
-    entry = (
-        prices.tuning_per_million_tokens(str(request.base_model))
-        if gemini
-        else prices.pipeline_hourly(str(accelerator))
-    )
+    if request.method is Method.reinforcement:
+        entry = prices.reinforcement_tuning(str(request.base_model))
+    elif gemini:
+        entry = prices.tuning_per_million_tokens(str(request.base_model))
+    else:
+        entry = prices.pipeline_hourly(str(accelerator))
     cost = plan.estimated_cost
     estimate = {
         "amount": cost.amount if cost else None,
@@ -250,6 +256,7 @@ def gate(
         base_model=request.base_model,
         epochs=request.hyperparameters.epochs,
         steps=request.hyperparameters.steps,
+        method=request.method.value,
         allow_unknown=request.allow_unknown + (("model",) if request.allow_unknown_model else ()),
         max_cost=max_cost,
         reports=source_reports(prepared),
