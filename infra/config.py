@@ -552,7 +552,7 @@ def _error_from_validation(exc: ValidationError) -> ConfigError:
     first = exc.errors()[0]
     loc = [str(part) for part in first["loc"]]
     # A discriminated union puts the member's tag after the schedule name; it is no config key.
-    if len(loc) > 3 and loc[0] == "schedules" and loc[2] in {"gemini", "rlhf-pipeline"}:
+    if len(loc) > 2 and loc[0] == "schedules" and loc[2] in {"gemini", "rlhf-pipeline"}:
         del loc[2]
     namespace = "gcp" if loc and loc[0] == "project" else NAMESPACE
     key = f"{namespace}:{'.'.join(loc)}" if loc else f"{NAMESPACE}:*"
@@ -596,7 +596,7 @@ def reward_api(schedule: GeminiSchedule) -> dict[str, Any]:
 
     assert schedule.reward_config is not None
     path = Path(schedule.reward_config)
-    return dict(load_reward_config(str(path if path.is_absolute() else PROJECT_DIR / path)).api)
+    return dict(load_reward_config(path if path.is_absolute() else PROJECT_DIR / path).api)
 
 
 def read_config() -> EnvironmentConfig:

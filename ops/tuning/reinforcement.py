@@ -126,9 +126,11 @@ def reward_for(request: LaunchRequest) -> dict[str, Any]:
             where="--reward-config",
             hint="test it first: `tunectl reward test --reward-config R --dataset D`",
         )
+    from pathlib import Path
+
     from ops.reinforcement.config import load_reward_config
 
-    return dict(load_reward_config(request.reward_config).api)
+    return dict(load_reward_config(Path(request.reward_config)).api)
 
 
 def hyperparameter_fields(hp: Hyperparameters) -> tuple[dict[str, Any], dict[str, Any]]:
