@@ -168,7 +168,8 @@ def plan_from_counts(
                 "billing",
                 "billable tokens (training + validation) x epochs",
                 None,
-                "Vertex AI pricing page, https://cloud.google.com/vertex-ai/generative-ai/pricing (read 2026-11-27)",
+                "Vertex AI pricing page, https://cloud.google.com/vertex-ai/generative-ai/pricing "
+                "(read 2026-11-27)",
             )
         )
         return Plan(engine, examples, billable_tokens, None, None, None, n_epochs, None, cost, assumptions)
