@@ -78,9 +78,7 @@ CHECKS: dict[str, Check] = {
             "undeclared-function", _W, "a functionCall names a function the example's tools do not declare"
         ),
         Check("multimodal-preference", _E, "preference tuning takes text only"),
-        Check(
-            "missing-reference", _E, "a reinforcement example lacks a `references` key its reward config reads"
-        ),
+        Check("missing-reference", _E, "a reinforcement example lacks a `references` key its reward reads"),
         Check("media-not-supported", _E, "a modality the base model does not take for reinforcement tuning"),
         # Media
         Check("unsupported-mime-type", _E, "a fileData MIME type Google does not document for tuning"),
