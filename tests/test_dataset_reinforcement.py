@@ -166,3 +166,47 @@ def test_convert_to_palm_is_refused_once_and_split_copies_lines(
     halves = [(tmp_path / f"t.{side}.jsonl").read_text().splitlines() for side in ("train", "validation")]
     assert (len(halves[0]), len(halves[1])) == (8, 2)
     assert sorted(halves[0] + halves[1]) == sorted(path.read_text().splitlines())
+
+
+SAMPLE = Path(__file__).parent.parent / "samples" / "arithmetic-reinforcement"
+
+
+@pytest.mark.parametrize("reward", ["reward-exact.yaml", "reward-composite.yaml"])
+def test_the_sample_holds_every_key_its_reward_configs_read(
+    reward: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "dataset",
+        "validate",
+        str(SAMPLE / "train.jsonl"),
+        "--validation",
+        str(SAMPLE / "validation.jsonl"),
+    ]
+    assert run([*argv, "--reward-config", str(SAMPLE / reward), "-f", "json"]) == ExitStatus.OK
+    for report in json.loads(capsys.readouterr().out)["files"]:
+        assert report["kind"] == "reinforcement" and report["errors"] == []
+        assert report["stats"]["references"]["required_by_reward_config"] == ["answer"]
+
+
+def test_reward_config_reading_an_absent_key_fails_each_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reward = tmp_path / "reward.yaml"
+    reward.write_text(
+        "singleRewardConfig:\n  stringMatchRewardScorer:\n    correctAnswerReward: 1.0\n"
+        "    wrongAnswerReward: 0.0\n    stringMatchExpression:\n      matchOperation: EXACT_MATCH\n"
+        '      expression: "{{references.final_answer}}"\n'
+    )
+    data = write_jsonl(tmp_path / "t.jsonl", [prompt(1), prompt(2, {"final_answer": "4"})])
+    argv = ["dataset", "validate", str(data), "--reward-config", str(reward), "-f", "json"]
+    assert run(argv) == ExitStatus.CHECK_FAILED
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert [(e["line"], e["code"]) for e in report["errors"]] == [(1, "missing-reference")]
+    assert "'final_answer'" in report["errors"][0]["message"]
+
+
+def test_a_missing_reward_config_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = write_jsonl(tmp_path / "t.jsonl", [prompt(1)])
+    argv = ["dataset", "validate", str(data), "--reward-config", str(tmp_path / "nope.yaml")]
+    assert run(argv) == ExitStatus.USAGE
+    assert "error[reward-config-missing]" in capsys.readouterr().err

@@ -35,9 +35,11 @@ class RequiredReferences:
 
 def required_references(reward_config: str) -> RequiredReferences:
     """The keys the reward config file reads (its loader reports a bad file as a TunectlError)."""
+    from pathlib import Path
+
     from ops.reinforcement.config import load_reward_config
 
-    config = load_reward_config(reward_config)
+    config = load_reward_config(Path(reward_config))
     return RequiredReferences(frozenset(config.reference_keys), reward_config)
 
 
