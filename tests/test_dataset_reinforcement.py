@@ -210,3 +210,25 @@ def test_a_missing_reward_config_is_a_usage_error(tmp_path: Path, capsys: pytest
     argv = ["dataset", "validate", str(data), "--reward-config", str(tmp_path / "nope.yaml")]
     assert run(argv) == ExitStatus.USAGE
     assert "error[reward-config-missing]" in capsys.readouterr().err
+
+
+def test_check_uris_holds_reinforcement_media_to_the_reinforcement_pages_limits(
+    cloud, cloud_env, storage_server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The page states no image file limit for reinforcement prompts (supervised: 20 MB): an image
+    over 20 MB is not refused, a missing one still is."""
+    storage_server.create_bucket("media")
+    storage_server.put_object(
+        "media", "big.png", b"\x89PNG" + b"0" * (20 * 1024 * 1024), content_type="image/png"
+    )
+    lines = []
+    for name in ("big.png", "absent.png"):
+        example = prompt(1)
+        example["contents"][0]["parts"].append(
+            {"fileData": {"mimeType": "image/png", "fileUri": f"gs://media/{name}"}}
+        )
+        lines.append(example)
+    path = write_jsonl(tmp_path / "m.jsonl", lines)
+    assert run(["dataset", "validate", str(path), "--check-uris", "-f", "json"]) == ExitStatus.CHECK_FAILED
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert [(e["line"], e["code"]) for e in report["errors"]] == [(2, "media-not-found")]

@@ -252,7 +252,7 @@ def _validate_one(
 
         if settings is None:
             raise TunectlError("settings-needed", "--check-uris asks Cloud Storage: it needs a project")
-        issues += check_uris_with_progress(scanned.media_refs, settings)
+        issues += check_uris_with_progress(scanned.media_refs, settings, limits.method)
     found, n_exact, n_near = duplicate_issues(store)
     issues += found
     found, overlaps = overlap_issues(store, training)
