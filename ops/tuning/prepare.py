@@ -41,14 +41,30 @@ def _count_lines(path: Path) -> int:
 
 
 def _validate(
-    source: str, settings: Settings, kind: str, base_model: str | None, training: str | None = None
+    source: str,
+    settings: Settings,
+    kind: str,
+    base_model: str | None,
+    training: str | None = None,
+    reward_config: str | None = None,
 ) -> FileReport:
     """Refuse to launch on a dataset with errors (ops.datasets, issue 6): Vertex AI would find them
-    only after the job started and billed."""
+    only after the job started and billed. A reinforcement dataset is checked against the reward
+    config too: every `references` key a reward reads is in every example."""
     from ops.datasets.validate import validate_file
 
+    references = None
+    if reward_config is not None:
+        from ops.datasets.reinforcement import required_references
+
+        references = required_references(reward_config)
     report = validate_file(
-        source, kind=kind, base_model=base_model, settings=settings, validation_of=training
+        source,
+        kind=kind,
+        base_model=base_model,
+        settings=settings,
+        validation_of=training,
+        references=references,
     )
     if not report.valid:
         problems = [f"line {e.line}: {e.code}" for e in report.errors]
@@ -126,7 +142,8 @@ def _prepare_one(
     training = request.train if role in {"validation", "eval"} else None
     if not source.startswith("gs://") and not Path(source).is_file():
         raise TunectlError("dataset-not-found", f"{source} does not exist", where=source)
-    report = _validate(source, settings, kind, base_model, training)
+    reward = request.reward_config if request.method is Method.reinforcement else None
+    report = _validate(source, settings, kind, base_model, training, reward)
     style = report.style  # the file's format (palm | gemini) decides the conversion
     if target_style is None:  # a kind with one format only (reinforcement): used as written
         target_style = style
