@@ -145,14 +145,14 @@ def _prepare_one(
     reward = request.reward_config if request.method is Method.reinforcement else None
     report = _validate(source, settings, kind, base_model, training, reward)
     style = report.style  # the file's format (palm | gemini) decides the conversion
-    if target_style is None:  # a kind with one format only (reinforcement): used as written
-        target_style = style
-    if style == target_style and source.startswith("gs://"):
+    # A kind with one format only (reinforcement) is used as written.
+    target = style if target_style is None else target_style
+    if style == target and source.startswith("gs://"):
         return replace(_gcs_source(role, source, settings), report=report)  # used in place
     local = Path(source)
-    if style != target_style:
+    if style != target:
         # A gs:// source in the other style is streamed down converted, and uploaded like a local file.
-        local = _convert(source, target_style, tmp / f"{role}.{target_style}.jsonl", settings)
+        local = _convert(source, str(target), tmp / f"{role}.{target}.jsonl", settings)
     return Prepared(role, source, local, sha256_file(local), _count_lines(local), report=report)
 
 
