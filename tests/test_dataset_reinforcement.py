@@ -244,3 +244,9 @@ def test_a_first_prompt_without_references_does_not_make_the_file_supervised(tmp
 def test_kind_supervised_refuses_reinforcement_data(tmp_path: Path) -> None:
     report = validate_file(write_jsonl(tmp_path / "t.jsonl", [prompt(1)]), kind="supervised", workers=1)
     assert (1, "wrong-kind") in codes(report)
+
+
+def test_a_reward_config_with_another_kind_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["dataset", "validate", str(SAMPLE / "train.jsonl"), "--kind", "supervised"]
+    assert run([*argv, "--reward-config", str(SAMPLE / "reward-exact.yaml")]) == ExitStatus.USAGE
+    assert "error[reward-config-wrong-kind]" in capsys.readouterr().err

@@ -406,7 +406,13 @@ def validate_files(
     kinds = [k.value for k in Kind]
     if kind != "auto" and kind not in kinds:
         raise TunectlError("bad-kind", f"--kind must be auto or {', '.join(kinds)}, not {kind!r}")
-    if references is not None and kind == "auto":
+    if references is not None and kind not in ("auto", Kind.reinforcement.value):
+        raise TunectlError(
+            "reward-config-wrong-kind",
+            f"--reward-config scores reinforcement data; --kind asked for {kind}",
+            hint="drop --kind (a reward config implies --kind reinforcement) or drop --reward-config",
+        )
+    if references is not None:
         kind = Kind.reinforcement.value  # a reward config is only for reinforcement data
     chosen: TokenCounter = counter or EstimateTokenCounter()
     n = workers or os.cpu_count() or 1
