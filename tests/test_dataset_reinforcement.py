@@ -232,3 +232,21 @@ def test_check_uris_holds_reinforcement_media_to_the_reinforcement_pages_limits(
     assert run(["dataset", "validate", str(path), "--check-uris", "-f", "json"]) == ExitStatus.CHECK_FAILED
     (report,) = json.loads(capsys.readouterr().out)["files"]
     assert [(e["line"], e["code"]) for e in report["errors"]] == [(2, "media-not-found")]
+
+
+def test_a_first_prompt_without_references_does_not_make_the_file_supervised(tmp_path: Path) -> None:
+    bare = {"contents": prompt(1)["contents"]}
+    report = validate_file(write_jsonl(tmp_path / "t.jsonl", [bare, prompt(2), prompt(3)]), workers=1)
+    assert report.kind == "reinforcement"
+    assert codes(report) == [(1, "missing-field")]
+
+
+def test_kind_supervised_refuses_reinforcement_data(tmp_path: Path) -> None:
+    report = validate_file(write_jsonl(tmp_path / "t.jsonl", [prompt(1)]), kind="supervised", workers=1)
+    assert (1, "wrong-kind") in codes(report)
+
+
+def test_a_reward_config_with_another_kind_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["dataset", "validate", str(SAMPLE / "train.jsonl"), "--kind", "supervised"]
+    assert run([*argv, "--reward-config", str(SAMPLE / "reward-exact.yaml")]) == ExitStatus.USAGE
+    assert "error[reward-config-wrong-kind]" in capsys.readouterr().err

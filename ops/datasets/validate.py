@@ -72,11 +72,24 @@ class FileReport:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+def _ends_with_user(obj: dict[str, Any]) -> bool:
+    contents = obj.get("contents")
+    return isinstance(contents, list) and bool(contents) and _role(contents[-1]) == "user"
+
+
+def _role(turn: Any) -> Any:
+    return turn.get("role") if isinstance(turn, dict) else None
+
+
 def find_layout(source: Source) -> tuple[Layout | None, int | None]:
     """The format of the file's first recognisable example, and its line. A first example with
     `input_text` alone is a prompt dataset only if no line of the head has an `output_text`: else it
-    is a supervised example missing its output (and is reported as one)."""
+    is a supervised example missing its output (and is reported as one). Likewise Gemini prompts
+    that end with a user turn are reinforcement prompts missing their `references` when a line of
+    the head has `references` (a supervised example never ends with a user turn)."""
     prompt_line = None
+    open_line = None  # the first Gemini line without references that ends with a user turn
+    first: tuple[Layout, int] | None = None  # the first line of any other format
     for lineno, line in iter_lines(source.line_chunks(0, min(source.size, 8 << 20))):
         if lineno > _HEAD_LINES:
             break
@@ -89,9 +102,18 @@ def find_layout(source: Source) -> tuple[Layout | None, int | None]:
             prompt_line = prompt_line or lineno
         elif found is Layout.palm_supervised and prompt_line is not None:
             return found, prompt_line
+        elif found is Layout.gemini_supervised and _ends_with_user(obj):
+            open_line = open_line or lineno
+        elif found is Layout.gemini_reinforcement and open_line is not None:
+            return found, open_line
         elif found is not None:
-            return (Layout.palm_prompt, prompt_line) if prompt_line is not None else (found, lineno)
-    return (Layout.palm_prompt, prompt_line) if prompt_line is not None else (None, None)
+            first = (found, lineno)
+            break
+    if prompt_line is not None:
+        return Layout.palm_prompt, prompt_line
+    if open_line is not None:
+        return Layout.gemini_supervised, open_line
+    return first if first is not None else (None, None)
 
 
 def _scan_range(source: Source, start: int, end: int, options: ScanOptions, keys: KeyWriter) -> RangeResult:
@@ -384,7 +406,13 @@ def validate_files(
     kinds = [k.value for k in Kind]
     if kind != "auto" and kind not in kinds:
         raise TunectlError("bad-kind", f"--kind must be auto or {', '.join(kinds)}, not {kind!r}")
-    if references is not None and kind == "auto":
+    if references is not None and kind not in ("auto", Kind.reinforcement.value):
+        raise TunectlError(
+            "reward-config-wrong-kind",
+            f"--reward-config scores reinforcement data; --kind asked for {kind}",
+            hint="drop --kind (a reward config implies --kind reinforcement) or drop --reward-config",
+        )
+    if references is not None:
         kind = Kind.reinforcement.value  # a reward config is only for reinforcement data
     chosen: TokenCounter = counter or EstimateTokenCounter()
     n = workers or os.cpu_count() or 1
