@@ -15,7 +15,9 @@ from typing import Any
 from tests.cloud.contract import DiscoveryContract
 from tests.cloud.listing import label_filter, paginate
 from tests.cloud.pipeline_contract import check_pipeline_job
+from tests.cloud.reward import RewardValidation
 from tests.cloud.server import ApiError, ApiServer, Call, handles
+from tests.cloud.versions import VersionedContract
 
 PIPELINE_BILLING_LABEL = "vertex-ai-pipelines-run-billing-id"
 _V1 = "aiplatform.projects.locations"
@@ -43,12 +45,12 @@ def _texts(value: Any) -> list[str]:
     return []
 
 
-class VertexServer(ApiServer):
+class VertexServer(RewardValidation, ApiServer):
     settings_field = "vertex_endpoint"
     default_port = 8791
 
-    def make_contract(self) -> DiscoveryContract:
-        return DiscoveryContract("aiplatform", "v1")
+    def make_contract(self) -> VersionedContract:
+        return VersionedContract("aiplatform", "v1", ["v1beta1"])
 
     def reset(self) -> None:
         self.tuning_jobs: dict[str, dict[str, Any]] = {}
@@ -63,6 +65,7 @@ class VertexServer(ApiServer):
         self.replies: dict[str, str] = {}
         # Template Registry package -> compiled PipelineSpec, for PipelineJobs created by templateUri.
         self.templates: dict[str, dict[str, Any]] = {}
+        self.reset_rewards()  # validateReinforcementTuningReward (tests/cloud/reward.py)
 
     # -- test controls --------------------------------------------------------------------------
 
