@@ -73,7 +73,7 @@ def test_code_rewards_are_clipped_and_get_the_parsed_response() -> None:
     single = {
         "parseResponseConfig": {"parseType": "REGEX_EXTRACT", "regexExtractExpression": "<a>(.*)</a>"},
         "codeExecutionRewardScorer": {
-            "pythonCodeSnippet": "def evaluate(e, r):\n    return 5.0 if r['parts'][0]['text'] == '42' else -5.0\n"
+            "pythonCodeSnippet": "def evaluate(e, r):\n  return 5 if r['parts'][0]['text'] == '42' else -3\n"
         },
     }
     with LocalScorer(FAST) as local:

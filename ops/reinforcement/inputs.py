@@ -42,6 +42,13 @@ class Response:
 
 
 def _lines(path: Path, what: str) -> Iterator[tuple[int, str]]:
+    if str(path).startswith("gs:/"):
+        raise TunectlError(
+            f"{what}-not-local",
+            f"`reward test` reads local files, not {path}",
+            where=str(path),
+            hint="copy it here first: gcloud storage cp gs://... .",
+        )
     try:
         with path.open(encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
