@@ -2,7 +2,9 @@
 
 Google runs `pythonCodeSnippet` in a sandbox without internet access and calls
 `evaluate(example, response) -> float` (google-genai 2.34, `ReinforcementTuningCodeExecutionRewardScorer`,
-read 2026-12-02); the service's default time limit for a code reward is 100 s. Locally the snippet
+read 2026-12-02); the service allows "100 seconds for every evaluate method call" (reward functions
+page, https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/reinforcement-tuning/reinforcement-tuning-job/reward-functions,
+read 2026-12-02). Locally the snippet
 runs in a child Python (`python -I`, its own temporary directory, no tunectl modules), one child per
 reward that is reused across examples: a wall-clock limit per call (the child is killed and a fresh one
 started for the next example), an address-space limit (`RLIMIT_AS`) and a CPU-time backstop
