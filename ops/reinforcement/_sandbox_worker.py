@@ -16,11 +16,24 @@ import sys
 import traceback
 
 
-def _limit(memory_bytes: int, cpu_seconds: int) -> None:
+def _limit_memory(memory_bytes: int) -> None:
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    if cpu_seconds > 0:  # a backstop; the parent's wall-clock limit is the one users see
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+
+
+def _limit_cpu(cpu_seconds: int) -> None:
+    """CPU time for the next call only: RLIMIT_CPU counts the whole process, which serves many calls,
+    so the soft limit moves up before each one (the hard limit is left alone, so it can). A backstop:
+    the parent's wall-clock limit is the one users see."""
+    if cpu_seconds <= 0:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = math.ceil(usage.ru_utime + usage.ru_stime)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = used + cpu_seconds
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def _where(exc: BaseException) -> str:
@@ -51,7 +64,8 @@ def main() -> int:
     os.dup2(null, 0)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    _limit(memory_bytes, cpu_seconds)
+    _limit_memory(memory_bytes)
+    _limit_cpu(cpu_seconds)
     source = json.loads(requests.readline())
     namespace: dict[str, object] = {"__name__": "reward_snippet"}
     try:
@@ -61,6 +75,7 @@ def main() -> int:
         message = f"the snippet failed to load: {type(exc).__name__}: {exc}{_where(exc)}"
         evaluate = None
     for line in requests:
+        _limit_cpu(cpu_seconds)
         result = {"error": message} if evaluate is None else _call(evaluate, json.loads(line))
         protocol.write(json.dumps(result) + "\n")
         protocol.flush()

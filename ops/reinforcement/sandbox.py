@@ -14,6 +14,7 @@ security boundary, so only test snippets you would run yourself.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -136,8 +137,9 @@ class CodeSandbox:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        if proc.poll() is None:
-            proc.kill()
+        # The child leads its own session: kill the group, so processes the snippet started go too.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
