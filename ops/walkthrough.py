@@ -150,6 +150,36 @@ STEPS: tuple[Step, ...] = (
             "out/datasets/classification.validation.jsonl",
         ),
     ),
+    # ML operator: a reinforcement reward, tested before any run
+    Step(
+        "Test the exact-answer reward on canned responses: its spread before paying for a run",
+        (
+            "reward",
+            "test",
+            "--reward-config",
+            f"{RFT}/reward-exact.yaml",
+            "--dataset",
+            f"{RFT}/train.jsonl",
+            "--responses",
+            f"{RFT}/responses.jsonl",
+        ),
+    ),
+    Step(
+        "The composite reward (string match + Python snippet in a sandbox), as JSON",
+        (
+            "reward",
+            "test",
+            "--reward-config",
+            f"{RFT}/reward-composite.yaml",
+            "--dataset",
+            f"{RFT}/train.jsonl",
+            "--responses",
+            f"{RFT}/responses.jsonl",
+            "--format",
+            "json",
+        ),
+        stdout_to="reinforcement/reward-test.json",
+    ),
     # ML operator: models, plan and preflight
     Step("The catalog of models Vertex AI tunes, each with its Google source and date", ("models", "list")),
     Step(

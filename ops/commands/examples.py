@@ -30,6 +30,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "tunectl dataset validate train.jsonl --base-model gemini-3.5-flash --format json",
         "tunectl dataset validate prompts.jsonl --kind reinforcement --reward-config reward.yaml",
     ),
+    "reward test": (
+        "tunectl reward test --reward-config reward.yaml --dataset train.jsonl --responses responses.jsonl",
+        "tunectl reward test --reward-config reward.yaml --dataset train.jsonl "
+        "--from-base-model gemini-2.5-flash --samples 4",
+        "tunectl reward test --reward-config reward.json --dataset train.jsonl --responses r.jsonl -f json",
+    ),
     "dataset stats": (
         "tunectl dataset stats train.jsonl",
         "tunectl dataset stats gs://my-bucket/train.jsonl --format json",

@@ -19,6 +19,7 @@ from typing import Any
 from tests.cloud.contract import DiscoveryContract
 from tests.cloud.listing import label_filter, paginate
 from tests.cloud.pipeline_contract import check_pipeline_job
+from tests.cloud.reward import RewardValidation
 from tests.cloud.server import ApiError, ApiServer, Call, handles
 from tests.cloud.versions import VersionedContract, beta
 
@@ -57,7 +58,7 @@ def _texts(value: Any) -> list[str]:
     return []
 
 
-class VertexServer(ApiServer):
+class VertexServer(RewardValidation, ApiServer):
     settings_field = "vertex_endpoint"
     default_port = 8791
 
@@ -77,6 +78,7 @@ class VertexServer(ApiServer):
         self.replies: dict[str, str] = {}
         # Template Registry package -> compiled PipelineSpec, for PipelineJobs created by templateUri.
         self.templates: dict[str, dict[str, Any]] = {}
+        self.reset_rewards()  # validateReinforcementTuningReward (tests/cloud/reward.py)
 
     # -- test controls --------------------------------------------------------------------------
 
