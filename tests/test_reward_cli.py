@@ -278,11 +278,14 @@ def test_a_service_that_cannot_score_is_a_per_example_error(
         "--dataset",
         TRAIN,
         "--responses",
-        RESPONSES,
+        write(tmp_path / "two.jsonl", [{"example": 1, "response": "15"}, {"example": 2, "response": "35"}]),
         "--concurrency",
         "2",
     )
-    assert status == 1 and data["error_count"] == 40 and "could not be reached" in data["errors"][0]["error"]
+    assert status == 1 and data["verdict"] == "errors" and data["error_count"] == 2
+    assert data["errors"][0]["error"] == (
+        "the service could not score it: the Cloud Run service https://gone.a.run.app could not be reached"
+    )
 
 
 def test_from_base_model_asks_generate_content_and_scores_the_answers(
@@ -314,3 +317,9 @@ def test_from_base_model_asks_generate_content_and_scores_the_answers(
     assert data["responses"] == 6 and data["responses_from"].startswith("gemini-2.5-flash")
     assert data["rewards"][0]["mean"] == pytest.approx(2 / 6)
     assert data["same_score_examples"] == [1, 2, 3]  # a fixed reply: every prompt's samples agree
+
+
+def test_from_base_model_needs_a_project(offline: None, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--reward-config", str(SAMPLE / "reward-exact.yaml"), "--dataset", TRAIN]
+    status, _, err = run_cli(capsys, "reward", "test", *args, "--from-base-model", "gemini-2.5-flash")
+    assert status == 2 and "error[missing-project]" in err
