@@ -50,6 +50,7 @@ def base_model_responses(
     from ops.clients import genai_client
     from ops.tuning.generate import Prompt, generate
 
+    settings.require_project()  # before credentials: the missing project is the first thing to fix
     prompts = []
     for example in examples:
         system = example.data.get("systemInstruction")
