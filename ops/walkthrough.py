@@ -97,6 +97,18 @@ STEPS: tuple[Step, ...] = (
         ("dataset", "validate", "tests/data/malformed/roles-not-alternating.jsonl"),
         expect=frozenset({1}),
     ),
+    Step(
+        "Validate the reinforcement prompts against the reward config that will score them",
+        (
+            "dataset",
+            "validate",
+            f"{RFT}/train.jsonl",
+            "--validation",
+            f"{RFT}/validation.jsonl",
+            "--reward-config",
+            f"{RFT}/reward-composite.yaml",
+        ),
+    ),
     Step("Token statistics (offline estimate, labelled as such)", ("dataset", "stats", f"{GEN}/train.jsonl")),
     Step(
         "Convert article-style generation data to Gemini's format",

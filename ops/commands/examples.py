@@ -27,7 +27,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "dataset validate": (
         "tunectl dataset validate train.jsonl --validation validation.jsonl",
         "tunectl dataset validate train.jsonl --base-model gemini-3.5-flash --format json",
-        "tunectl dataset validate prefs.jsonl --kind preference",
+        "tunectl dataset validate prompts.jsonl --kind reinforcement --reward-config reward.yaml",
     ),
     "reward test": (
         "tunectl reward test --reward-config reward.yaml --dataset train.jsonl --responses responses.jsonl",
