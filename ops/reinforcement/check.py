@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ops.reinforcement.batch import Remote, plan_rewards, score_all
+from ops.reinforcement.batch import NO_PROJECT, OFFLINE_FLAG, Remote, plan_rewards, score_all
 from ops.reinforcement.config import load_reward_config
 from ops.reinforcement.distribution import report
 from ops.reinforcement.inputs import Example, Response, read_examples, read_responses
@@ -106,6 +106,7 @@ def run_reward_test(
             remote=remote,
             concurrency=test.concurrency,
             on_done=advance,
+            unknown_reason=OFFLINE_FLAG if test.offline else NO_PROJECT,
         )
     data = {
         "reward_config": config.path,
