@@ -216,8 +216,7 @@ class Ledger:
             )
         for target in range(version, SCHEMA_VERSION):
             with self._transaction() as conn:
-                # Another process may have migrated between our read and our write lock (three
-                # launches opening a new ledger at once): re-read under the lock.
+                # Another tunectl may have applied this step while we waited for the lock.
                 if self.schema_version() > target:
                     continue
                 for statement in MIGRATIONS[target].split(";"):

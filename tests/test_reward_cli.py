@@ -323,3 +323,30 @@ def test_from_base_model_needs_a_project(offline: None, capsys: pytest.CaptureFi
     args = ["--reward-config", str(SAMPLE / "reward-exact.yaml"), "--dataset", TRAIN]
     status, _, err = run_cli(capsys, "reward", "test", *args, "--from-base-model", "gemini-2.5-flash")
     assert status == 2 and "error[missing-project]" in err
+
+
+def test_csv_has_one_row_per_reward_and_one_overall(
+    offline: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = run_cli(capsys, *reward_test(), "--format", "csv")
+    lines = out.splitlines()
+    assert status == 0 and lines[0].startswith("reward,kind,weight,scored_by,scored,errors,unknown,min,mean")
+    assert [line.split(",")[0] for line in lines[1:]] == ["exact_answer", "close_in_format", "overall"]
+
+
+def test_offline_flag_sends_nothing_even_with_a_project(
+    cloud_env: dict[str, str],
+    vertex_server: VertexServer,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    isolate_config(monkeypatch, tmp_path)
+    config = write(
+        tmp_path / "run.json",
+        {"singleRewardConfig": {"cloudRunRewardScorer": {"cloudRunUri": "https://r.a.run.app"}}},
+    )
+    args = ["--reward-config", config, "--dataset", TRAIN, "--responses", RESPONSES, "--offline"]
+    status, data, err = run_json(capsys, "reward", "test", *args)
+    assert status == 1 and data["verdict"] == "unknown" and vertex_server.validations == []
+    assert "--offline" in err

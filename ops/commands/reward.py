@@ -105,6 +105,13 @@ def _render(data: dict[str, Any]) -> Callable[[Console], None]:
     return render
 
 
+def _rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """`--format csv`: one row per reward and one for the overall reward (histograms as JSON)."""
+    rewards = [{"reward": r["name"], **{k: v for k, v in r.items() if k != "name"}} for r in data["rewards"]]
+    overall = {"reward": "overall", "kind": "weighted mean", "weight": None, "scored_by": None}
+    return [*rewards, {**overall, **data["overall"]}]
+
+
 @app.command("test")
 def test(
     ctx: typer.Context,
@@ -185,6 +192,6 @@ def test(
         warn(message)
     for message in data["notes"]:
         note(message)
-    emit(data, fmt, _render(data))
+    emit(data, fmt, _render(data), rows=_rows(data))
     if data["verdict"] != "ok":
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))

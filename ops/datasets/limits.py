@@ -23,8 +23,6 @@ class ModelLimits:
     min_training_examples: int | None
     max_training_examples: int | None
     max_validation_examples: int | None
-    adapter_sizes: tuple[int, ...]
-    retired: str | None
     source: str
     checked: str
     table_version: str
@@ -85,8 +83,6 @@ def model_limits(
         return ModelLimits(
             base_model=base_model or default,
             entry=method,
-            adapter_sizes=tuple(entry.get("adapter_sizes") or ()),
-            retired=entry.get("retired"),
             source=str(rules["source"]),
             checked=str(rules["checked"]),
             table_version=str(table["version"]),
@@ -99,8 +95,6 @@ def model_limits(
     return ModelLimits(
         base_model=base_model or default,
         entry=str(entry_name),
-        adapter_sizes=tuple(entry.get("adapter_sizes") or ()),
-        retired=entry.get("retired"),
         source=str(entry["source"]),
         checked=str(entry["checked"]),
         table_version=str(table["version"]),

@@ -8,6 +8,7 @@ corrupt the protocol. Stdlib only: the worker starts with `python -I` and import
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -18,7 +19,9 @@ import traceback
 
 def _limit_memory(memory_bytes: int) -> None:
     if memory_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        # macOS refuses RLIMIT_AS: the time limits still hold there.
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
 def _limit_cpu(cpu_seconds: int) -> None:

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from google.genai import Client
 
 Where = Literal["local", "service", "unknown"]
-OFFLINE_REASON = f"offline: autorater and Cloud Run rewards are scored only by {METHOD} (give --project)"
+NO_PROJECT = f"offline: autorater and Cloud Run rewards are scored only by {METHOD} (set a project)"
+OFFLINE_FLAG = f"--offline: autorater and Cloud Run rewards are scored only by {METHOD}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ def score_all(
     remote: Remote | None = None,
     concurrency: int = 4,
     on_done: Callable[[], None] = lambda: None,
+    unknown_reason: str = NO_PROJECT,
 ) -> list[Scored]:
     by_line = {e.line: e for e in examples}
     table: dict[tuple[int, int], RewardScore] = {}
@@ -74,7 +76,7 @@ def score_all(
                     on_done()
             elif reward.where == "unknown" or remote is None:
                 for j in range(len(responses)):
-                    table[i, j] = RewardScore(None, "unknown", OFFLINE_REASON)
+                    table[i, j] = RewardScore(None, "unknown", unknown_reason)
                     on_done()
     service = [(i, j) for i, r in enumerate(rewards) if r.where == "service" for j in range(len(responses))]
     if service and remote is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ops.reinforcement.batch import Remote, plan_rewards, score_all
+from ops.reinforcement.batch import NO_PROJECT, OFFLINE_FLAG, Remote, plan_rewards, score_all
 from ops.reinforcement.config import load_reward_config
 from ops.reinforcement.distribution import report
 from ops.reinforcement.inputs import Example, Response, read_examples, read_responses
@@ -50,6 +50,7 @@ def base_model_responses(
     from ops.clients import genai_client
     from ops.tuning.generate import Prompt, generate
 
+    settings.require_project()  # before credentials: the missing project is the first thing to fix
     prompts = []
     for example in examples:
         system = example.data.get("systemInstruction")
@@ -105,6 +106,7 @@ def run_reward_test(
             remote=remote,
             concurrency=test.concurrency,
             on_done=advance,
+            unknown_reason=OFFLINE_FLAG if test.offline else NO_PROJECT,
         )
     data = {
         "reward_config": config.path,

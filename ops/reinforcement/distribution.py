@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from ops.reinforcement.batch import OFFLINE_REASON, Reward, Scored
+from ops.reinforcement.batch import Reward, Scored
 from ops.reinforcement.score import RewardScore
 
 BINS = 10  # over [-1, 1]: each 0.2 wide, the last one closed
@@ -125,7 +125,8 @@ def report(rewards: list[Reward], scored: list[Scored]) -> dict[str, Any]:
         warnings.append("the overall reward is the same for every response: no learning signal")
     unknown = [r["name"] for r in per_reward if r["unknown"]]
     if unknown:
-        warnings.append(f"not scored, so unknown (fail closed): {', '.join(unknown)}; {OFFLINE_REASON}")
+        reason = next(c.detail for s in scored for c in s.scores if c.status == "unknown")
+        warnings.append(f"not scored, so unknown (fail closed): {', '.join(unknown)}; {reason}")
     if errors:
         warnings.append(f"{len(errors)} score(s) failed: see errors")
     notes = []
