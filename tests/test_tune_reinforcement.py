@@ -170,3 +170,14 @@ def test_the_rlhf_pipeline_has_no_reinforcement_method(tune: TuneCli) -> None:
         "--train", str(SAMPLES / "sarcasm-preference" / "train.jsonl"),
     )  # fmt: skip
     assert status == 2 and "error[option-not-applicable]" in err and "--method" in err
+
+
+def test_a_dataset_that_is_not_reinforcement_data_stops_the_launch(tune: TuneCli, cloud: Any) -> None:
+    args = [
+        a if a != str(ARITHMETIC / "train.jsonl") else str(SAMPLES / "sarcasm-generation" / "train.jsonl")
+        for a in BASE
+    ]
+    status, _out, err = tune(*args, "--skip-preflight", "--yes")
+    assert status == 1 and "error[dataset-invalid]" in err and "wrong-kind" in err
+    assert f"--kind reinforcement --reward-config {REWARD}" in " ".join(err.split())
+    assert not [m for m in cloud.faults.calls if m.endswith((".create", ".insert"))]

@@ -73,7 +73,10 @@ def _validate(
             f"{source} has {len(report.errors)} error(s), so nothing was launched: "
             + "; ".join(problems[:5]),
             where=source,
-            hint=f"run `tunectl dataset validate {source}` for the full report",
+            hint=f"run `tunectl dataset validate {source}"
+            + (f" --kind {kind}" if kind == "reinforcement" else "")
+            + (f" --reward-config {reward_config}" if reward_config else "")
+            + "` for the full report",
             status=ExitStatus.CHECK_FAILED,
         )
     return report
