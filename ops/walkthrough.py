@@ -31,6 +31,7 @@ CLS = "samples/sarcasm-classification"
 GEN = "samples/sarcasm-generation"
 GEM = "samples/sarcasm-generation-gemini"
 PREF = "samples/sarcasm-preference"
+RFT = "samples/arithmetic-reinforcement"
 # Each run is planned, then preflighted, with the same arguments; each cost step reads the same export.
 ARTICLE_RLHF_RUN = (
     "--train",
@@ -96,6 +97,18 @@ STEPS: tuple[Step, ...] = (
         ("dataset", "validate", "tests/data/malformed/roles-not-alternating.jsonl"),
         expect=frozenset({1}),
     ),
+    Step(
+        "Validate the reinforcement prompts against the reward config that will score them",
+        (
+            "dataset",
+            "validate",
+            f"{RFT}/train.jsonl",
+            "--validation",
+            f"{RFT}/validation.jsonl",
+            "--reward-config",
+            f"{RFT}/reward-composite.yaml",
+        ),
+    ),
     Step("Token statistics (offline estimate, labelled as such)", ("dataset", "stats", f"{GEN}/train.jsonl")),
     Step(
         "Convert article-style generation data to Gemini's format",
@@ -136,6 +149,36 @@ STEPS: tuple[Step, ...] = (
             "--validation-out",
             "out/datasets/classification.validation.jsonl",
         ),
+    ),
+    # ML operator: a reinforcement reward, tested before any run
+    Step(
+        "Test the exact-answer reward on canned responses: its spread before paying for a run",
+        (
+            "reward",
+            "test",
+            "--reward-config",
+            f"{RFT}/reward-exact.yaml",
+            "--dataset",
+            f"{RFT}/train.jsonl",
+            "--responses",
+            f"{RFT}/responses.jsonl",
+        ),
+    ),
+    Step(
+        "The composite reward (string match + Python snippet in a sandbox), as JSON",
+        (
+            "reward",
+            "test",
+            "--reward-config",
+            f"{RFT}/reward-composite.yaml",
+            "--dataset",
+            f"{RFT}/train.jsonl",
+            "--responses",
+            f"{RFT}/responses.jsonl",
+            "--format",
+            "json",
+        ),
+        stdout_to="reinforcement/reward-test.json",
     ),
     # ML operator: models, plan and preflight
     Step("The catalog of models Vertex AI tunes, each with its Google source and date", ("models", "list")),
@@ -200,6 +243,33 @@ STEPS: tuple[Step, ...] = (
             f"{PREF}/eval.jsonl",
             "--steps",
             "300",
+            "--dry-run",
+        ),
+    ),
+    Step(
+        "Dry-run a reinforcement tuning launch (Pre-GA, v1beta1): Google's warning, the reward as sent, "
+        "and an unknown cost (Google publishes no price for it)",
+        (
+            "tune",
+            "launch",
+            "--engine",
+            "gemini",
+            "--method",
+            "reinforcement",
+            "--base-model",
+            "gemini-3.5-flash",
+            "--reward-config",
+            f"{RFT}/reward-exact.yaml",
+            "--train",
+            f"{RFT}/train.jsonl",
+            "--validation",
+            f"{RFT}/validation.jsonl",
+            "--epochs",
+            "2",
+            "--samples-per-prompt",
+            "4",
+            "--thinking-level",
+            "minimal",
             "--dry-run",
         ),
     ),

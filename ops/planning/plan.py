@@ -2,6 +2,7 @@
 
 gemini: Google bills training tokens, i.e. the dataset's tokens (training + validation) x epochs, at
 the base model's price per 1M tokens. Google picks the batch size, so steps are not planned.
+Reinforcement tuning (Pre-GA) has no published price or billing unit: its cost is unknown, said so.
 
 rlhf-pipeline: batch size by accelerator (DESIGN.md section 2: GPU/us-central1 8, TPU/europe-west4 24),
 steps per epoch = ceil(examples / batch size), total steps from --epochs or --steps. Duration uses
@@ -30,7 +31,8 @@ ENGINES = ("gemini", "rlhf-pipeline")
 BATCH_SIZE = {"gpu": 8, "tpu": 24}
 REGION = {"gpu": "us-central1", "tpu": "europe-west4"}
 BATCH_SOURCE = (
-    "DESIGN.md section 2 (Vertex AI RLHF tuning docs: GPU 8x A100 80GB batch 8, TPU v3 pod batch 24)"
+    "Vertex AI RLHF tuning page, https://cloud.google.com/vertex-ai/generative-ai/docs/models/"
+    "tune-text-models-rlhf (read 2026-11-27): GPU 8x A100 80GB batch 8, TPU v3 pod batch 24"
 )
 # The article's run: 300 steps in ~2h15m on the TPU v3 pod.
 CALIBRATION = {"tpu": (300, Decimal("2.25"))}
@@ -107,6 +109,7 @@ def plan_from_counts(
     accelerator: str | None = None,
     prices: PriceTable | None = None,
     token_counter: str = "offline-estimate",
+    method: str = "supervised",
 ) -> Plan:
     """The plan for a dataset already counted (examples, billable training+validation tokens)."""
     if engine not in ENGINES:
@@ -121,6 +124,8 @@ def plan_from_counts(
             "token counter", token_counter, None, "see `tunectl dataset stats` for its method and error"
         ),
     ]
+    if engine == "gemini" and method == "reinforcement":
+        return _reinforcement_plan(examples, billable_tokens, base_model, epochs, steps, prices, assumptions)
     if engine == "gemini":
         if steps is not None:
             raise TunectlError(
@@ -139,16 +144,16 @@ def plan_from_counts(
                     "epochs", "1 (not given)", None, "pass --epochs with the epoch_count the run will use"
                 )
             )
-        from ops.datasets.limits import model_limits
+        from ops.models.catalog import gemini_model
 
-        retired = model_limits(base_model).retired
-        if retired:
+        model = gemini_model(base_model)
+        if model is not None and model.retired:
             assumptions.append(
                 Assumption(
                     f"base model {base_model}",
-                    f"retired for tuning on {retired}",
-                    model_limits(base_model).checked,
-                    model_limits(base_model).source,
+                    f"retired for tuning on {model.retired}",
+                    model.checked,
+                    model.source,
                 )
             )
         entry = prices.tuning_per_million_tokens(base_model)
@@ -164,7 +169,11 @@ def plan_from_counts(
             )
         assumptions.append(
             Assumption(
-                "billing", "billable tokens (training + validation) x epochs", None, "DESIGN.md section 2"
+                "billing",
+                "billable tokens (training + validation) x epochs",
+                None,
+                "Vertex AI pricing page, https://cloud.google.com/vertex-ai/generative-ai/pricing "
+                "(read 2026-11-27)",
             )
         )
         return Plan(engine, examples, billable_tokens, None, None, None, n_epochs, None, cost, assumptions)
@@ -220,6 +229,42 @@ def plan_from_counts(
     )
 
 
+def _reinforcement_plan(
+    examples: int,
+    billable_tokens: int,
+    base_model: str | None,
+    epochs: int | None,
+    steps: int | None,
+    prices: PriceTable,
+    assumptions: list[Assumption],
+) -> Plan:
+    """Reinforcement tuning (Pre-GA): Vertex AI picks the batch size unless told, and Google publishes
+    neither a price nor a billing unit for it, so the cost is unknown with that reason (preflight
+    treats it as any unknown cost: `--allow-unknown cost` goes past it on purpose)."""
+    if base_model is None:
+        raise TunectlError("missing-base-model", "--base-model is required with --engine gemini")
+    entry = prices.reinforcement_tuning(base_model)
+    if entry is None:
+        assumptions.append(
+            Assumption(
+                f"price gemini-reinforcement-tuning:{base_model}", "unknown", None, "not in the price table"
+            )
+        )
+    else:
+        assumptions.append(_price_assumption(entry))
+        if entry.price is not None:
+            # A published figure would need its billing unit encoded before it can be used.
+            assumptions.append(
+                Assumption("billing", f"per {entry.unit}: not modelled yet", entry.date, entry.source)
+            )
+    n_epochs = Decimal(epochs or 1) if steps is None else Decimal(0)
+    if epochs is None and steps is None:
+        assumptions.append(
+            Assumption("epochs", "chosen by Vertex AI (not given)", None, "pass --epochs or --steps")
+        )
+    return Plan("gemini", examples, billable_tokens, None, None, steps, n_epochs, None, None, assumptions)
+
+
 def plan_run(
     *,
     engine: str,
@@ -233,6 +278,7 @@ def plan_run(
     settings: Settings | None = None,
     prices: PriceTable | None = None,
     reports: list[FileReport] | None = None,
+    method: str = "supervised",
 ) -> Plan:
     """Validate the dataset (or reuse `reports` from `validate_files`) and plan the run.
 
@@ -242,7 +288,12 @@ def plan_run(
 
     if reports is None:
         reports = validate_files(
-            [train], base_model=base_model, counter=counter, validation=validation, settings=settings
+            [train],
+            base_model=base_model,
+            counter=counter,
+            validation=validation,
+            settings=settings,
+            kind="reinforcement" if method == "reinforcement" else "auto",
         )
     invalid = [r for r in reports if not r.valid]
     if invalid:
@@ -267,6 +318,7 @@ def plan_run(
         accelerator=accelerator,
         prices=prices,
         token_counter=counter_name,
+        method=method,
     )
     _media_assumptions(plan, reports)
     return plan
