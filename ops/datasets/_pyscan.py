@@ -3,8 +3,11 @@ without a C compiler (the extension is optional in pyproject.toml).
 
 Same functions, same results, bit for bit: the duplicate keys are wyhash final 4 (Wang Yi, public
 domain, github.com/wangyi-fudan/wyhash; default secret, seed 0) of the same bytes, so keys computed
-by either agree, and `tests/test_dataset_pyscan.py` holds this module to the compiled one as its
-oracle. It is slower (benchmarks/scanner_fallback.py measures by how much); nothing else changes.
+by either agree, and `tests/test_dataset_pyscan.py` and `tests/test_dataset_walk.py` hold this
+module to the compiled one as its oracle. One exception: `gemini_parse` is an accelerator that may
+decline any line (the scanner then decodes and walks it); this twin declines every line, so the
+scan's results are the same. It is all slower (benchmarks/scanner_fallback.py measures by how
+much); nothing else changes.
 """
 
 from __future__ import annotations

@@ -3,8 +3,12 @@
 A line takes the fast path when msgspec decodes it straight into the file's format Struct (types,
 roles and non-empty texts checked in C); only lines that fail it are decoded again with the `json`
 module (for exact line/column positions) and walked with the format's schema to name every problem.
-The rest of the per-line work that Python was slow at is in C (`_fastscan.c`): both duplicate keys of
-every line of a chunk in one pass, and the Gemini turn walk. Per example the scanner keeps only
+Gemini supervised lines counted with the estimate go further (`Scanner._walked`): `gemini_parse`
+reads each line's bytes in C and computes what the report needs without creating Python objects;
+the lines it declines are decoded by msgspec into the wide `GeminiSupervisedAny` Struct and checked
+by `gemini_walk` (C); lines either leaves alone go to the general reader (`gemini.py`). The rest of
+the per-line work that Python was slow at is in C too (`_fastscan.c`): both duplicate keys of every
+line of a chunk in one pass. Per example the scanner keeps only
 fixed-size numbers (line, two 64-bit keys, two token counts), ~28 bytes, and every SPILL_EXAMPLES
 it hands them on: the line and keys to the key store on disk (`keys.py`), the token counts to
 histograms. So memory stays flat whatever the number of examples or the size of the texts.
