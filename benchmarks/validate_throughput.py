@@ -1,5 +1,6 @@
-"""Throughput and memory of `tunectl dataset validate --format json`, whole process, beside a naive
-`json.loads` validator, on generated Gemini supervised files shaped like Google's examples.
+"""Throughput and memory of `tunectl dataset validate --format json` beside a naive validator.
+
+Both run whole, as processes, on generated Gemini supervised files shaped like Google's examples.
 
 Every timed run is a fresh subprocess, start-up included: `.venv/bin/tunectl dataset validate FILE
 --format json` (the console script a user runs) and `python validate_throughput.py --naive FILE` (the
@@ -315,6 +316,7 @@ def measure(shape: Shape, size_mb: int, rounds: int, directory: Path) -> Case:
         print(
             f"{shape.name} {size_mb} MB: {lines:,} examples, {size / lines:,.0f} B each, "
             f"generated in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
             flush=True,
         )
         case = Case(shape.name, size / (1 << 20), lines, size / lines, [], [])
@@ -327,6 +329,7 @@ def measure(shape: Shape, size_mb: int, rounds: int, directory: Path) -> Case:
                     f"  round {round_ + 1} {who:>5}: {case.size_mb / run.seconds:6.1f} MB/s "
                     f"{run.seconds:6.2f} s wall {run.cpu:6.2f} s CPU  peak RSS {run.rss_mb:4.0f} MB  "
                     f"examples {run.examples:,} errors {run.errors:,}",
+                    file=sys.stderr,  # progress; the table or the JSON goes to stdout
                     flush=True,
                 )
         return case
