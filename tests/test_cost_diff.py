@@ -88,7 +88,7 @@ def test_a_month_against_the_previous_one(tmp_path: Path, capsys) -> None:
     body = json.loads(capsys.readouterr().out)
     assert (body["before"], body["after"]) == ("2026-09", "2026-10")
     (total,) = body["totals"]
-    assert (total["before"], total["after"]) == ("162.48", "386.738")
+    assert (total["before"], total["after"]) == ("162.48", "417.738")
 
 
 def test_reconcile_fail_over_exits_1_when_a_run_misses_its_estimate(tmp_path: Path, capsys) -> None:

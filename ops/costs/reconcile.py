@@ -29,7 +29,7 @@ from ops.output import to_jsonable
 class RunCost:
     run_key: str
     run_id: str
-    attribution: str  # "label" | "inferred"
+    attribution: str  # "label" | "inferred" | "schedule" (only its tunectl-schedule label: no run id)
     money: Money
     first_usage: datetime
     last_usage: datetime
@@ -41,6 +41,19 @@ class RunCost:
     # Against gross (cost before credits): estimates are list-price forecasts, and promotions and
     # discounts belong to the account, not to the run. None without an estimate in this currency.
     variance_pct: float | None = None
+    # The schedule whose firing made the run: its rows' tunectl-schedule label, else the ledger's.
+    schedule: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleCost:
+    schedule: str
+    money: Money
+    runs: int  # runs with an id (labelled or inferred)
+    unnamed_runs: bool  # some rows carry only the schedule's label: which firing made them is unknown
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"schedule": self.schedule, **self.money.as_dict(), "runs": self.runs, "unnamed_runs": self.unnamed_runs}
 
 
 @dataclass
@@ -89,7 +102,21 @@ class Reconciliation:
             known=self.known_by_id.get(row["known_run_id"]) if row["known_run_id"] else None,
             provisional=bool(row["provisional"]),
             variance_pct=row["variance_pct"],
+            schedule=row["schedule"],
         )
+
+    @cached_property
+    def by_schedule(self) -> list[ScheduleCost]:
+        """Scheduled spend per schedule and currency: its runs, and rows known only by its label."""
+        return [
+            ScheduleCost(
+                schedule=row["schedule"],
+                money=Money(row["currency"], row["gross"], row["credits"]),
+                runs=int(row["runs"]),
+                unnamed_runs=bool(row["has_unnamed_runs"]),
+            )
+            for row in self.assembly.by_schedule()
+        ]
 
     def totals(self) -> dict[str, Money]:
         """Everything in scope per currency: runs, account charges and unattributed Vertex AI usage."""
@@ -132,6 +159,7 @@ class Reconciliation:
             ],
             "totals": [m.as_dict() for m in self.totals().values()],
             "coverage_pct": self.coverage_pct(),
+            "by_schedule": [s.as_dict() for s in self.by_schedule],
             "orphans": orphans,
             "not_yet_billed": [
                 {
@@ -206,6 +234,7 @@ def _run_json(run: RunCost, flagged: bool) -> dict[str, Any]:
         "price_table": known.price_table if known else None,
         "matched_keys": sorted(run.matched_keys),
         "rows": run.rows,
+        "schedule": run.schedule,
     }
 
 
