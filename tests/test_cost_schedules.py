@@ -171,9 +171,15 @@ def test_the_report_totals_cost_per_schedule(tmp_path: Path, capsys) -> None:
     runs = str(tmp_path / "export.runs.json")
     args = ["cost", "report", "--billing-export", str(export), "--runs-file", runs, "--month", "2026-10"]
     assert cli([*args, "-o", str(out)]) == 0
-    by_schedule = {r["schedule"]: r["net"] for r in json.loads(out.read_text())["by_schedule"]}
-    assert (by_schedule["weekly-sft"], by_schedule["nightly-rlhf"]) == ("83.00", "31.44")
-    assert "(none)" in by_schedule  # runs no schedule made, and unattributed spend
+    body = json.loads(out.read_text())
+    # The reconciliation's scheduled spend, and the report's breakdown of all spend by schedule.
+    assert [(r["schedule"], r["net"]) for r in body["by_schedule"]] == [
+        ("nightly-rlhf", "31.44"),
+        ("weekly-sft", "83.00"),
+    ]
+    breakdown = {r["schedule"]: r["net"] for r in body["report"]["by_schedule"]}
+    assert (breakdown["weekly-sft"], breakdown["nightly-rlhf"]) == ("83.00", "31.44")
+    assert breakdown["(none)"] == "303.298"  # runs no schedule made, and unattributed spend
     html = tmp_path / "report.html"
     assert cli([*args, "-o", str(html)]) == 0
     assert "Cost by schedule" in html.read_text() and "weekly-sft" in html.read_text()
