@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ops.commands.cost import BillingExportOption, BigQueryTableOption, FromOption, MonthOption, ToOption
 from ops.commands.common import (
     DryRunOption,
     FormatOption,
@@ -15,7 +16,7 @@ from ops.commands.common import (
     group,
 )
 from ops.errors import ExitStatus
-from ops.output import OutputFormat, emit, note
+from ops.output import Column, OutputFormat, emit, note
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -113,23 +114,74 @@ def list_schedules(
     emit({"schedules": rows}, fmt, render)
 
 
+# Run ids are copied into `tune status` and `wait`: never cut (ops.output.text_table).
+JOB_COLUMNS = [
+    Column("run", "run", id=True),
+    Column("state", "state"),
+    Column("created", "created"),
+    Column("cost", "cost"),
+    Column("ended", "ended"),
+    Column("note", "note"),
+]
+
+
+def _money(entries: list[dict[str, Any]]) -> str:
+    from decimal import Decimal
+
+    from ops.costs.model import money_display
+
+    return ", ".join(
+        f"{money_display(Decimal(e['net']), e['currency'])} {e['currency']}"
+        + (", provisional" if e.get("provisional") else "")
+        for e in entries
+    )
+
+
+def _job_cost(cost: list[dict[str, Any]] | None) -> str:
+    return "unknown" if cost is None else _money(cost) or "not billed"
+
+
+def _schedule_cost(cost: dict[str, Any]) -> str:
+    if not cost["known"]:
+        return str(cost["note"])
+    window = cost["window"]
+    since = f"since {window['from'][:10]}" if window.get("from") else "in the export"
+    total = _money(cost["totals"]) or "nothing billed"
+    unnamed = " (incl. rows of firings with no run id)" if cost["unnamed_runs"] else ""
+    return f"{total} net {since}{unnamed}"
+
+
 @app.command("status")
 def status(
     ctx: typer.Context,
     name: OptionalName = None,
     region: LocationsOption = None,
+    billing_export: BillingExportOption = None,
+    bigquery_table: BigQueryTableOption = None,
+    month: MonthOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """A schedule's state, next firing, last attempt, and the tuning jobs its firings created, newest
-    first (by the tunectl-schedule label), flagging two jobs of one firing as a possible duplicate."""
-    from ops.schedules.status import status_of
+    first (by the tunectl-schedule label), flagging two jobs of one firing as a possible duplicate.
+
+    With a billing export (--billing-export, --bigquery-table, the billing_table setting or the stack
+    outputs), each job's billed cost and the schedule's total (default window: from the day its oldest
+    listed job was created); without one, cost says unknown."""
+    from ops.costs.options import CostInputs
+    from ops.schedules.costs import schedule_costs
+    from ops.schedules.status import created_jobs, status_of
 
     settings = get_settings(ctx)
     selected = _selected(_schedules(settings, region), name)
-    data = [status_of(settings, s) for s in selected]
+    jobs = {s.job_name: created_jobs(settings, s) for s in selected}
+    inputs = CostInputs(list(billing_export or []), bigquery_table, month, start, end, None, [], [])
+    costs = schedule_costs(settings, inputs, [job for listed in jobs.values() for job in listed])
+    data = [status_of(s, jobs[s.job_name], costs) for s in selected]
 
     def render(console: Console) -> None:
-        from rich.table import Table
+        from ops.output import text_table
 
         if not data:
             console.print("no tunectl schedules (the stack's `schedules` config creates them)")
@@ -144,22 +196,26 @@ def status(
                 ("target", f"{schedule.engine}: POST {schedule.target_uri}"),
                 ("retries", str(schedule.retry_count)),
                 ("stack", schedule.stack or "-"),
+                ("cost", _schedule_cost(entry["cost"])),
             ):
                 console.print(f"{key:>13}: {value}", highlight=False)
             if not entry["jobs"]:
                 console.print(f"{'jobs':>13}: none yet", highlight=False)
                 continue
-            table = Table("run", "state", "created", "ended", "note")
-            for job in entry["jobs"]:
-                note = "possible duplicate: another job of this firing" if job.possible_duplicate else ""
-                table.add_row(
-                    job.run_id,
-                    job.state,
-                    _when(job.create_time),
-                    _when(job.end_time),
-                    note or (job.error or ""),
-                )
-            console.print(table)
+            rows = [
+                {
+                    "run": job.run_id,
+                    "state": job.state,
+                    "created": _when(job.create_time),
+                    "ended": _when(job.end_time),
+                    "cost": _job_cost(job.cost),
+                    "note": "possible duplicate: another job of this firing"
+                    if job.possible_duplicate
+                    else (job.error or ""),
+                }
+                for job in entry["jobs"]
+            ]
+            console.out(text_table(JOB_COLUMNS, rows, console.width), end="", highlight=False)
 
     emit(data[0] if name else {"schedules": data}, fmt, render)
 

@@ -97,6 +97,13 @@ def _table_from_stack(settings: Settings) -> str | None:
     return str(value) if value else None
 
 
+def billing_source_configured(inputs: CostInputs, settings: Settings) -> bool:
+    """Whether `build_engine` has an export to read (flags, the billing_table setting, stack outputs)."""
+    return bool(
+        inputs.billing_export or inputs.bigquery_table or settings.billing_table or _table_from_stack(settings)
+    )
+
+
 def build_engine(inputs: CostInputs, settings: Settings) -> Engine:
     if inputs.billing_export and inputs.bigquery_table:
         raise TunectlError(
