@@ -107,6 +107,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "schedules status": (
         "tunectl schedules status weekly-sft",
+        "tunectl schedules status weekly-sft --billing-export out/billing-export.parquet --month 2026-10",
         "tunectl schedules status --format yaml",
     ),
     "schedules check": (
