@@ -72,3 +72,24 @@ def of_type(resources: list[dict[str, Any]], type_token: str) -> list[dict[str, 
 
 def decoded_body(job: dict[str, Any]) -> dict[str, Any]:
     return json.loads(base64.b64decode(job["inputs"]["httpTarget"]["body"]))
+
+
+@cache
+def rlhf_template() -> str:
+    """What `python -m infra.rlhf_template --upload` puts in the stack's Template Registry repository,
+    compiled once per test process (JSON, so each caller gets its own copy)."""
+    import tempfile
+    from pathlib import Path
+
+    from infra.rlhf_template import compile_template
+    from ops.tuning.pipeline import load_pipeline_spec
+
+    with tempfile.TemporaryDirectory() as scratch:
+        return json.dumps(load_pipeline_spec(compile_template(Path(scratch) / "rlhf_pipeline.yaml")))
+
+
+def seed_rlhf_template(server: Any) -> None:
+    """Put the compiled template where the stack's RLHF schedule points (a Vertex AI test server)."""
+    from infra.config import RLHF_TEMPLATE_PACKAGE
+
+    server.templates[RLHF_TEMPLATE_PACKAGE] = json.loads(rlhf_template())

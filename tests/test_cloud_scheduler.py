@@ -14,6 +14,7 @@ from infra.offline import plan_stack
 from tests.cloud.harness import Cloud
 from tests.cloud.scheduler import RPC_OK, RPC_UNAVAILABLE, SchedulerServer
 from tests.cloud.vertex import VertexServer
+from tests.infra_fixtures import seed_rlhf_template
 
 PARENT = "projects/tunectl-test/locations/us-central1"
 SFT = f"{PARENT}/jobs/tunectl-weekly-sft"
@@ -84,6 +85,7 @@ def test_the_rlhf_schedule_fires_a_pipeline_job_from_its_template(
     scheduler_server: SchedulerServer, scheduler_client: Any, vertex_server: VertexServer
 ) -> None:
     seed_stack(scheduler_server)
+    seed_rlhf_template(vertex_server)
     scheduler_client.run_job(name=f"{PARENT}/jobs/tunectl-monthly-rlhf")
     (created,) = vertex_server.pipeline_jobs.values()
     assert created["templateUri"].endswith("/tunectl-pipelines/rlhf-pipeline/latest")

@@ -47,10 +47,10 @@ NOT_IN_A_RUNTIME_INSTALL = [
 @pytest.mark.parametrize(
     "command",
     [
-        "dataset validate samples/sarcasm-generation-gemini/train.jsonl --base-model gemini-2.5-flash",
+        "dataset validate samples/sarcasm-generation-gemini/train.jsonl --base-model gemini-3.5-flash",
         "plan --train samples/sarcasm-preference/train.jsonl --engine rlhf-pipeline --accelerator tpu "
         "--steps 300",
-        "tune launch --engine gemini --base-model gemini-2.5-flash --epochs 3 --dry-run "
+        "tune launch --engine gemini --base-model gemini-3.5-flash --epochs 3 --dry-run "
         "--train samples/sarcasm-generation/train.jsonl",
     ],
     ids=["dataset-validate", "plan-rlhf", "tune-launch-gemini-dry-run"],

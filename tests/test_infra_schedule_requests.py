@@ -14,12 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from infra.config import RLHF_TEMPLATE_PACKAGE
-from infra.rlhf_template import compile_template
-from ops.tuning.pipeline import load_pipeline_spec
 from tests.cloud.harness import Cloud
 from tests.cloud.vertex import VertexServer
-from tests.infra_fixtures import decoded_body, example_plan, of_type
+from tests.infra_fixtures import decoded_body, example_plan, of_type, seed_rlhf_template
 
 
 def _jobs() -> list[tuple[str, dict[str, Any]]]:
@@ -46,16 +43,10 @@ def _fire(vertex: VertexServer, job: dict[str, Any]) -> tuple[int, dict[str, Any
         return error.code, json.loads(error.read())
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """What `python -m infra.rlhf_template --upload` puts in the stack's Template Registry repository."""
-    return load_pipeline_spec(compile_template(tmp_path_factory.mktemp("template") / "rlhf_pipeline.yaml"))
-
-
 @pytest.fixture
-def vertex(cloud: Cloud, template: dict[str, Any]) -> VertexServer:
+def vertex(cloud: Cloud) -> VertexServer:
     server = cloud.get(VertexServer)
-    server.templates[RLHF_TEMPLATE_PACKAGE] = template
+    seed_rlhf_template(server)
     return server
 
 

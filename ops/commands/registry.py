@@ -35,7 +35,10 @@ COMMANDS: dict[str, Entry] = {
     "quota": Entry("ops.commands.quota:app", "See, request and watch accelerator quota."),
     "cost": Entry("ops.commands.cost:app", "Reconcile billed cost per run and write finance reports."),
     "pricing": Entry("ops.commands.pricing:app", "Show and refresh the dated price table."),
-    "schedules": Entry("ops.commands.schedules:app", "See, check, pause and resume scheduled runs."),
+    "schedules": Entry(
+        "ops.commands.schedules:app",
+        "See, check, pause and resume the stack's scheduled tuning runs (Cloud Scheduler).",
+    ),
     "infra": Entry("ops.commands.infra:app", "Plan the Pulumi stack offline and check it against policy."),
     "config": Entry("ops.commands.config:app", "Inspect tunectl's settings."),
     "models": Entry(

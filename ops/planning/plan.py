@@ -30,7 +30,8 @@ ENGINES = ("gemini", "rlhf-pipeline")
 BATCH_SIZE = {"gpu": 8, "tpu": 24}
 REGION = {"gpu": "us-central1", "tpu": "europe-west4"}
 BATCH_SOURCE = (
-    "DESIGN.md section 2 (Vertex AI RLHF tuning docs: GPU 8x A100 80GB batch 8, TPU v3 pod batch 24)"
+    "Vertex AI RLHF tuning page, https://cloud.google.com/vertex-ai/generative-ai/docs/models/"
+    "tune-text-models-rlhf (read 2026-11-27): GPU 8x A100 80GB batch 8, TPU v3 pod batch 24"
 )
 # The article's run: 300 steps in ~2h15m on the TPU v3 pod.
 CALIBRATION = {"tpu": (300, Decimal("2.25"))}
@@ -164,7 +165,11 @@ def plan_from_counts(
             )
         assumptions.append(
             Assumption(
-                "billing", "billable tokens (training + validation) x epochs", None, "DESIGN.md section 2"
+                "billing",
+                "billable tokens (training + validation) x epochs",
+                None,
+                "Vertex AI pricing page, https://cloud.google.com/vertex-ai/generative-ai/pricing "
+                "(read 2026-11-27)",
             )
         )
         return Plan(engine, examples, billable_tokens, None, None, None, n_epochs, None, cost, assumptions)

@@ -1,20 +1,26 @@
-"""A scheduled body against the Vertex AI v1 REST schema (the discovery document google-api-python-client
-ships): the firing sends it as is, so a field the API does not know, a wrong JSON type or enum value, or
-a missing required field would fail the create at firing time, where nobody is watching.
+"""A scheduled body against the Vertex AI REST schema: the firing sends it as is, so a field the API
+does not know, a wrong JSON type or enum value, or a missing required field would fail the create at
+firing time, where nobody is watching.
+
+The schemas are Google's discovery documents (as shipped with google-api-python-client), trimmed to
+the create requests and vendored in `ops/data/vertex_schemas.json` because that library is not a
+runtime dependency; `tests/test_vendored_schemas.py` keeps the copy equal to the shipped documents.
 
 Checked: unknown fields, JSON types (int64 as a number or decimal string, as the API parses them),
-enum values, and fields whose description starts with "Required.". Output-only fields are not required.
+enum values, and required fields (the documents mark them with a description starting "Required.").
+Output-only fields are not required.
 """
 
 from __future__ import annotations
 
 import json
 from functools import cache
+from importlib import resources
 from typing import Any
 
 _CREATE_SCHEMAS = {
-    "gemini": "GoogleCloudAiplatformV1TuningJob",
-    "rlhf-pipeline": "GoogleCloudAiplatformV1PipelineJob",
+    "gemini": "TuningJob",
+    "rlhf-pipeline": "PipelineJob",
 }
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -27,19 +33,20 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 
 
 @cache
-def _schemas() -> dict[str, Any]:
-    from googleapiclient.discovery_cache import get_static_doc
+def _vendored() -> dict[str, Any]:
+    text = resources.files("ops.data").joinpath("vertex_schemas.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
 
-    document = get_static_doc("aiplatform", "v1")
-    if document is None:
-        raise RuntimeError("google-api-python-client ships no aiplatform v1 discovery document")
-    schemas: dict[str, Any] = json.loads(document)["schemas"]
+
+def _schemas(api_version: str) -> dict[str, Any]:
+    schemas: dict[str, Any] = _vendored()[api_version]["schemas"]
     return schemas
 
 
-def _problems(value: Any, schema: dict[str, Any], where: str) -> list[str]:
+def _problems(value: Any, schema: dict[str, Any], where: str, api_version: str) -> list[str]:
     if "$ref" in schema:
-        return _object_problems(value, _schemas()[schema["$ref"]], where)
+        return _object_problems(value, _schemas(api_version)[schema["$ref"]], where, api_version)
     kind = schema.get("type")
     if kind == "any" or kind is None:
         return []
@@ -57,27 +64,32 @@ def _problems(value: Any, schema: dict[str, Any], where: str) -> list[str]:
         return [
             p
             for i, item in enumerate(value)
-            for p in _problems(item, schema.get("items", {}), f"{where}[{i}]")
+            for p in _problems(item, schema.get("items", {}), f"{where}[{i}]", api_version)
         ]
     if isinstance(value, dict) and "additionalProperties" in schema:
         extra = schema["additionalProperties"]
-        return [p for key, item in value.items() for p in _problems(item, extra, f"{where}.{key}")]
+        return [
+            p for key, item in value.items() for p in _problems(item, extra, f"{where}.{key}", api_version)
+        ]
     return []
 
 
-def _object_problems(value: Any, schema: dict[str, Any], where: str) -> list[str]:
+def _object_problems(value: Any, schema: dict[str, Any], where: str, api_version: str) -> list[str]:
     if not isinstance(value, dict):
         return [f"{where}: {value!r} is not an object"]
     properties: dict[str, Any] = schema.get("properties", {})
     problems = [f"{where}.{key}: unknown field" for key in value if key not in properties]
     for key, field in properties.items():
         if key in value:
-            problems += _problems(value[key], field, f"{where}.{key}")
-        elif str(field.get("description", "")).startswith("Required.") and not field.get("readOnly"):
+            problems += _problems(value[key], field, f"{where}.{key}", api_version)
+        elif field.get("required") and not field.get("readOnly"):
             problems.append(f"{where}.{key}: required field missing")
     return problems
 
 
-def body_problems(engine: str, body: dict[str, Any]) -> list[str]:
-    """Why the v1 create request for `engine` would be rejected; empty when the schema accepts it."""
-    return _object_problems(body, _schemas()[_CREATE_SCHEMAS[engine]], "body")
+def body_problems(engine: str, body: dict[str, Any], api_version: str = "v1") -> list[str]:
+    """Why the create request for `engine` on `api_version` (v1 or v1beta1) would be rejected; empty
+    when the schema accepts it."""
+    prefix = "GoogleCloudAiplatform" + api_version[0].upper() + api_version[1:]
+    schema = _schemas(api_version)[prefix + _CREATE_SCHEMAS[engine]]
+    return _object_problems(body, schema, "body", api_version)
