@@ -88,7 +88,14 @@ def test_reconcile_text_and_csv(sample, capsys) -> None:
     assert status == 0 and "rlhf-tpu-0a1b2c" in text and "155.48 USD" in text and "Coverage" in text
     status, out = _reconcile(sample, capsys, "--month", "2026-10", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert {r["section"] for r in rows} == {"run", "unattributed", "total", "schedule", "orphan", "not_yet_billed"}
+    assert {r["section"] for r in rows} == {
+        "run",
+        "unattributed",
+        "total",
+        "schedule",
+        "orphan",
+        "not_yet_billed",
+    }
 
 
 def test_run_key_flags_replace_the_default_precedence(sample, capsys) -> None:

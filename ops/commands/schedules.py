@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ops.commands.cost import BillingExportOption, BigQueryTableOption, FromOption, MonthOption, ToOption
 from ops.commands.common import (
     DryRunOption,
     FormatOption,
@@ -15,6 +14,7 @@ from ops.commands.common import (
     get_settings,
     group,
 )
+from ops.commands.cost import BigQueryTableOption, BillingExportOption, FromOption, MonthOption, ToOption
 from ops.errors import ExitStatus
 from ops.output import Column, OutputFormat, emit, note
 

@@ -288,7 +288,8 @@ class ReconcileQueries:
             f"COALESCE(problem IS NULL AND {self._in_window()}, FALSE) AS counted\n  FROM marked\n),\n"
             f"scoped AS (\n  SELECT {select_list}\n  FROM window_marked"
             f"{chr(10) + '  WHERE counted' if counted_only else ''}\n),\n"
-            f"keyed AS (\n  SELECT *, {key_index} AS key_index, {run_value} AS run_value, {schedule} AS schedule\n"
+            f"keyed AS (\n  SELECT *, {key_index} AS key_index, {run_value} AS run_value,\n"
+            f"    {schedule} AS schedule\n"
             "  FROM scoped\n)"
         )
 

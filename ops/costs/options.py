@@ -99,9 +99,8 @@ def _table_from_stack(settings: Settings) -> str | None:
 
 def billing_source_configured(inputs: CostInputs, settings: Settings) -> bool:
     """Whether `build_engine` has an export to read (flags, the billing_table setting, stack outputs)."""
-    return bool(
-        inputs.billing_export or inputs.bigquery_table or settings.billing_table or _table_from_stack(settings)
-    )
+    flags = inputs.billing_export or inputs.bigquery_table
+    return bool(flags or settings.billing_table or _table_from_stack(settings))
 
 
 def build_engine(inputs: CostInputs, settings: Settings) -> Engine:

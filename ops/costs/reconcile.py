@@ -53,7 +53,8 @@ class ScheduleCost:
     unnamed_runs: bool  # some rows carry only the schedule's label: which firing made them is unknown
 
     def as_dict(self) -> dict[str, Any]:
-        return {"schedule": self.schedule, **self.money.as_dict(), "runs": self.runs, "unnamed_runs": self.unnamed_runs}
+        money = self.money.as_dict()
+        return {"schedule": self.schedule, **money, "runs": self.runs, "unnamed_runs": self.unnamed_runs}
 
 
 @dataclass
