@@ -198,15 +198,19 @@ def text_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]], width:
         return "\n\n".join(blocks) + "\n"
     lines = [_line([c.header for c in shown], widths)]
     for cell in cells:
-        wrapped = [
+        folded = [
             [cell[c.key]] if c.id else textwrap.wrap(cell[c.key], w, break_on_hyphens=False) or [""]
             for c, w in zip(shown, widths, strict=True)
         ]
-        for index in range(max(len(parts) for parts in wrapped)):
-            lines.append(_line([parts[index] if index < len(parts) else "" for parts in wrapped], widths))
+        for index in range(max(len(parts) for parts in folded)):
+            lines.append(_line([parts[index] if index < len(parts) else "" for parts in folded], widths))
     if dropped:
         names = ", ".join(c.header for c in dropped)
-        lines.append(f"(not shown, to fit {width} columns: {names}; --format json or csv has every column)")
+        lines.append(
+            wrapped(
+                f"(not shown, to fit {width} columns: {names}; --format json or csv has every column)", width
+            )
+        )
     return "\n".join(lines) + "\n"
 
 

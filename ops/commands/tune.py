@@ -17,9 +17,10 @@ from ops.commands.common import (
     get_settings,
     group,
 )
+from ops.commands.filters import FilterOption, LimitOption
 from ops.commands.gate_options import AllowUnknownOption, MaxCostOption
 from ops.errors import ExitStatus, TunectlError
-from ops.output import OutputFormat, emit
+from ops.output import Column, OutputFormat, emit
 from ops.tuning.spec import Accelerator, Engine, Method
 
 if TYPE_CHECKING:
@@ -206,16 +207,41 @@ def _row(record: RunRecord, in_api: bool | None) -> dict[str, Any]:
     }
 
 
+# Run ids are what users copy into `tune status`, `wait` and `cancel`: never cut (ops.output.text_table).
+RUN_COLUMNS = [
+    Column("run_id", "run", id=True),
+    Column("state", "state"),
+    Column("engine", "engine"),
+    Column("created", "created"),
+    Column("estimate", "estimate"),
+    Column("region", "region"),
+    Column("base_model", "base model"),
+    Column("schedule", "schedule"),
+]
+
+
+def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    """One flat CSV record per run (the estimate split in amount and currency)."""
+    estimate = row["estimate"] or {}
+    flat = {k: v for k, v in row.items() if k != "estimate"}
+    return flat | {"estimate": estimate.get("amount"), "estimate_currency": estimate.get("currency")}
+
+
 @app.command("list")
 def list_runs(
     ctx: typer.Context,
     region: RegionsOption = None,
     local: Annotated[bool, typer.Option("--local", help="show the ledger only; call no API")] = False,
+    where: FilterOption = None,
+    limit: LimitOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Runs from the ledger, refreshed with what the API reports for jobs carrying our label."""
+    from ops.commands.filters import parse_filter, select
     from ops.tuning.runs import list_jobs, record_from_job, search_regions
 
+    if where:
+        parse_filter(where)  # a bad filter is a usage error before any API call
     settings = get_settings(ctx)
     with _ledger(settings) as ledger:
         seen: set[str] = set()
@@ -225,33 +251,36 @@ def list_runs(
                 ledger.merge(record_from_job(job))
                 seen.add(job.run_id)
         rows = [_row(r, None if local else r.run_id in seen) for r in ledger.runs()]
+    rows = select(rows, where, limit)
 
     def render(console: Console) -> None:
-        from rich.table import Table
+        from ops.output import text_table
 
         if not rows:
             console.print(
                 "no runs yet (`tunectl tune launch` starts one; `tunectl tune sync` finds existing ones)"
+                if not where
+                else "no run matches the filter"
             )
             return
-        table = Table("run", "engine", "state", "region", "base model", "created", "estimate")
+        table = []
         for row in rows:
             estimate = row["estimate"]
-            state = row["state"] or "-"
+            # The API's enum prefix says nothing a reader needs (json/csv keep the full value).
+            state = (row["state"] or "-").removeprefix("JOB_STATE_").removeprefix("PIPELINE_STATE_")
             if row["seen_in_api"] is False:
                 state += " (not found in the API)"
-            table.add_row(
-                row["run_id"],
-                row["engine"],
-                state,
-                row["region"] or "-",
-                row["base_model"] or "-",
-                (row["created_at"] or "-")[:19],
-                f"{estimate['amount']} {estimate['currency']}" if estimate else "-",
+            table.append(
+                row
+                | {
+                    "state": state,
+                    "created": (row["created_at"] or "-")[:19],
+                    "estimate": f"{estimate['amount']} {estimate['currency']}" if estimate else "-",
+                }
             )
-        console.print(table)
+        console.out(text_table(RUN_COLUMNS, table, console.width), end="", highlight=False)
 
-    emit({"runs": rows}, fmt, render)
+    emit({"runs": rows}, fmt, render, rows=[_csv_row(r) for r in rows])
 
 
 def _status_data(record: RunRecord, job: JobView) -> dict[str, Any]:
