@@ -51,7 +51,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "tune list": (
         "tunectl tune list",
         "tunectl tune list --local --format json",
-        "tunectl tune list --region europe-west4",
+        "tunectl tune list --filter 'schedule=weekly-sft' --limit 5 --format csv",
     ),
     "tune status": (
         "tunectl tune status gem-1a2b3c4d",
