@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -141,6 +142,41 @@ def emit(
             print_csv(rows)
         case _:
             render_text(stdout_console())
+
+
+def _live_console() -> Console | None:
+    """stderr, when a person is watching it: a terminal, and not --quiet. Elsewhere (CI logs, pipes)
+    a spinner would be noise, so progress is drawn nowhere."""
+    console = stderr_console()
+    return console if console.is_terminal and not console.quiet else None
+
+
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner with `message` on stderr while something slow runs (a query over a large billing
+    export, a stack plan, a pipeline compile); gone when it ends."""
+    console = _live_console()
+    if console is None:
+        yield
+        return
+    with console.status(message, spinner="dots"):
+        yield
+
+
+@contextmanager
+def counting(message: str, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar `message  n/total` on stderr; yields the function that counts one item done
+    (safe to call from worker threads)."""
+    console = _live_console()
+    if console is None or total <= 1:
+        yield lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(message, total=total)
+        yield lambda: progress.advance(task)
 
 
 def warn(message: str) -> None:

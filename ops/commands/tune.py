@@ -630,6 +630,7 @@ def predict(
 ) -> None:
     """Ask the tuned model (generateContent on its endpoint) and print the answers."""
     from ops.clients import genai_client
+    from ops.output import counting
     from ops.tuning.generate import generate, prompt_from_text, read_prompts
 
     if bool(prompt) == bool(input_path):
@@ -640,7 +641,8 @@ def predict(
     record, endpoint = _tuned_target(settings, run)
     prompts = [prompt_from_text(p) for p in prompt or []] if prompt else read_prompts(Path(str(input_path)))
     client = genai_client(settings, record.region or settings.region)
-    answers = generate(client, endpoint, prompts, concurrency=concurrency)
+    with counting(f"asking {record.run_id}", len(prompts)) as done:
+        answers = generate(client, endpoint, prompts, concurrency=concurrency, on_done=done)
     data: dict[str, Any] = {
         "run_id": record.run_id,
         "endpoint": endpoint,
@@ -673,7 +675,7 @@ def evaluate(
 
     from ops.atomic import atomic_write_text
     from ops.clients import genai_client
-    from ops.output import note, stdout_console, to_jsonable
+    from ops.output import counting, note, stdout_console, to_jsonable
     from ops.tuning.evaluate import EvalReport, Sample, render_markdown, render_text
     from ops.tuning.generate import generate, read_prompts
     from ops.tuning.metrics import compute_metrics
@@ -689,12 +691,14 @@ def evaluate(
         )
     references = [str(p.reference) for p in prompts]
     client = genai_client(settings, record.region or settings.region)
-    tuned = generate(client, endpoint, prompts, concurrency=concurrency)
+    with counting(f"evaluating {record.run_id}", len(prompts)) as done:
+        tuned = generate(client, endpoint, prompts, concurrency=concurrency, on_done=done)
     base = None
     if against_base:
         if not record.base_model:
             raise TunectlError("base-model-unknown", f"run {record.run_id} does not record its base model")
-        base = generate(client, record.base_model, prompts, concurrency=concurrency)
+        with counting(f"evaluating {record.base_model}", len(prompts)) as done:
+            base = generate(client, record.base_model, prompts, concurrency=concurrency, on_done=done)
     report = EvalReport(
         run_id=record.run_id,
         eval_path=str(eval_path),
