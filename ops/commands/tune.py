@@ -138,7 +138,12 @@ def launch(
     from ops.tuning.spec import Hyperparameters, LaunchRequest
 
     if epochs is not None and steps is not None:
-        raise TunectlError("epochs-and-steps", "give --epochs or --steps, not both", where="--steps")
+        raise TunectlError(
+            "epochs-and-steps",
+            "give --epochs or --steps, not both",
+            where="--steps",
+            hint="Gemini tuning counts epochs; the RLHF pipeline counts steps",
+        )
     settings = get_settings(ctx)
     request = LaunchRequest(
         train=train,
@@ -453,7 +458,10 @@ def wait(
 
     if cancel_on_timeout and timeout is None:
         raise TunectlError(
-            "cancel-on-timeout-needs-timeout", "--cancel-on-timeout needs --timeout", where="--timeout"
+            "cancel-on-timeout-needs-timeout",
+            "--cancel-on-timeout needs --timeout",
+            where="--timeout",
+            hint="e.g. --timeout 7200 --cancel-on-timeout",
         )
     settings = get_settings(ctx)
     with _ledger(settings) as ledger:
@@ -550,6 +558,7 @@ def cancel(
                 raise TunectlError(
                     "job-already-finished",
                     f"run {record.run_id} already ended {job.state}; there is nothing to cancel",
+                    hint=f"`tunectl tune status {record.run_id}` shows how it ended",
                     status=ExitStatus.CHECK_FAILED,
                 )
         elif dry_run:
@@ -635,7 +644,10 @@ def predict(
 
     if bool(prompt) == bool(input_path):
         raise TunectlError(
-            "predict-input", "give --prompt TEXT or --input PATH (one of them)", where="--prompt"
+            "predict-input",
+            "give --prompt TEXT or --input PATH (one of them)",
+            where="--prompt",
+            hint='e.g. --prompt "Is it going to rain?" or --input prompts.jsonl',
         )
     settings = get_settings(ctx)
     record, endpoint = _tuned_target(settings, run)
@@ -688,6 +700,7 @@ def evaluate(
             "eval-set-empty",
             "the evaluation set has no examples with a reference answer",
             where=str(eval_path),
+            hint="each line needs the expected answer: `output_text`, or a final model turn",
         )
     references = [str(p.reference) for p in prompts]
     client = genai_client(settings, record.region or settings.region)
@@ -696,7 +709,12 @@ def evaluate(
     base = None
     if against_base:
         if not record.base_model:
-            raise TunectlError("base-model-unknown", f"run {record.run_id} does not record its base model")
+            raise TunectlError(
+                "base-model-unknown",
+                f"run {record.run_id} does not record its base model",
+                where="--against-base",
+                hint="`tunectl tune sync` refreshes the ledger from the job; or drop --against-base",
+            )
         with counting(f"evaluating {record.base_model}", len(prompts)) as done:
             base = generate(client, record.base_model, prompts, concurrency=concurrency, on_done=done)
     report = EvalReport(

@@ -129,6 +129,8 @@ def runtime_config(
         raise TunectlError(
             "pipeline-schema-unsupported",
             f"the compiled pipeline has IR schema {schema}; tunectl submits kfp 2 pipelines (schema > 2.0.0)",
+            hint="install the `rlhf` extra's kfp 2 (`pip install 'tunectl[rlhf]'`) and delete the cached "
+            "rlhf_pipeline-*.yaml so it is compiled again",
         )
     return {
         "gcsOutputDirectory": pipeline_root,
