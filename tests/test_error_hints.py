@@ -1,6 +1,6 @@
-"""Every failure of the dataset, plan and tune paths says how to fix it: each `TunectlError` raised
-there carries a hint (checked in the source, so a new error without one fails here, not in a
-user's terminal)."""
+"""Every failure of the dataset, plan, tune and cost-window paths says how to fix it: each
+`TunectlError` raised there carries a hint (checked in the source, so a new error without one fails
+here, not in a user's terminal)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ CHECKED = [
     ROOT / "ops" / "commands" / "dataset.py",
     ROOT / "ops" / "commands" / "schedules.py",
     ROOT / "ops" / "schedules" / "costs.py",
+    ROOT / "ops" / "costs" / "options.py",
 ]
 SKIPPED = {ROOT / "ops" / "tuning" / "launch.py"}
 

@@ -82,3 +82,14 @@ def test_a_job_not_billed_in_the_window_says_so(
     assert data["cost"]["totals"] == []
     _, out, _ = run_cli(capsys, "schedules", "status", "nightly-sft", *source)
     assert "not billed" in out and "nothing billed" in out
+
+
+def test_list_as_csv_has_one_row_per_schedule(env: Any, capsys: Any) -> None:  # noqa: F811
+    import csv
+    import io
+
+    status, out, _ = run_cli(capsys, "schedules", "list", "--format", "csv")
+    assert status == 0
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert set(rows) == {"nightly-sft", "weekly-pref", "monthly-rlhf"}
+    assert rows["weekly-pref"]["state"] == "PAUSED"

@@ -20,6 +20,7 @@ app = group("Reconcile billed cost per run and write finance reports.")
 class ReconcileFormat(StrEnum):
     text = "text"
     json = "json"
+    yaml = "yaml"
     csv = "csv"
 
 
@@ -140,7 +141,7 @@ def reconcile(
     fail_over: FailOverOption = None,
     fmt: Annotated[
         ReconcileFormat,
-        typer.Option("--format", "-f", help="text, json or csv (stdout)", case_sensitive=False),
+        typer.Option("--format", "-f", help="text, json, yaml or csv (stdout)", case_sensitive=False),
     ] = ReconcileFormat.text,
 ) -> None:
     """Billed cost per run (gross, credits, net per currency) against its estimate; unattributed Vertex AI
@@ -159,6 +160,12 @@ def reconcile(
         import msgspec
 
         sys.stdout.write(msgspec.json.format(result.json_text(), indent=2) + "\n")
+    elif fmt is ReconcileFormat.yaml:
+        import json
+
+        from ops.output import print_yaml
+
+        print_yaml(json.loads(result.json_text()))  # the JSON document, key for key
     elif fmt is ReconcileFormat.csv:
         sys.stdout.write(reconcile_csv(result))
     else:

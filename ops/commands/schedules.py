@@ -111,7 +111,7 @@ def list_schedules(
             )
         console.print(table)
 
-    emit({"schedules": rows}, fmt, render)
+    emit({"schedules": rows}, fmt, render, rows=rows)
 
 
 # Run ids are copied into `tune status` and `wait`: never cut (ops.output.text_table).
