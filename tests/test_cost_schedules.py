@@ -183,3 +183,23 @@ def test_the_report_totals_cost_per_schedule(tmp_path: Path, capsys) -> None:
     html = tmp_path / "report.html"
     assert cli([*args, "-o", str(html)]) == 0
     assert "Cost by schedule" in html.read_text() and "weekly-sft" in html.read_text()
+
+
+def test_reconcile_filter_and_limit_select_the_runs_listed(tmp_path: Path, capsys) -> None:
+    export = tmp_path / "export.parquet"
+    assert cli(["cost", "sample-export", "-o", str(export)]) == 0
+    runs = str(tmp_path / "export.runs.json")
+    args = ["cost", "reconcile", "--billing-export", str(export), "--runs-file", runs, "--month", "2026-10"]
+    capsys.readouterr()
+    assert cli([*args, "--filter", "schedule=weekly-sft", "--format", "json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert [r["run_id"] for r in body["runs"]] == ["gem-flash-sft-5a6b", "schedule:weekly-sft"]
+    assert body["totals"][0]["net"] == "417.738"  # the whole window's, filter or not
+    assert cli([*args, "--filter", "attribution=schedule", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["run_id"] for r in rows if r["section"] == "run"] == ["schedule:weekly-sft"]
+    assert cli([*args, "--limit", "2"]) == 0
+    table = capsys.readouterr().out.split("\n\n")[0].splitlines()
+    assert len(table) == 3  # header and two runs
+    assert cli([*args, "--filter", "colour=blue"]) == 2
+    assert "error[filter-unknown-key]" in capsys.readouterr().err

@@ -91,7 +91,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "cost reconcile": (
         "tunectl cost reconcile --month 2026-11",
         "tunectl cost reconcile --billing-export export.parquet --runs-file runs.json --month 2026-10",
-        "tunectl cost reconcile --month 2026-11 --format csv",
+        "tunectl cost reconcile --month 2026-11 --filter 'schedule=weekly-sft' --format csv",
     ),
     "cost report": (
         "tunectl cost report --month 2026-11 -o cost-report.html",

@@ -78,11 +78,18 @@ class Reconciliation:
     by_dimension: dict[str, dict[tuple[str, str], Money]] = field(default_factory=dict)
     credits_by_type: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     monthly: dict[tuple[str, str], Money] = field(default_factory=dict)
+    runs_selected: bool = False  # `keep_runs` was called: the runs' JSON comes from them, not SQL
 
     @cached_property
     def runs(self) -> list[RunCost]:
         """The run rows as objects, for text, CSV and HTML (JSON comes straight from SQL)."""
         return [self._run(row) for row in self.assembly.run_rows()]
+
+    def keep_runs(self, runs: list[RunCost]) -> None:
+        """List only these runs (a `--filter`): every rendering reads `runs`; totals, coverage and
+        per-schedule sums stay those of the whole window."""
+        self.__dict__["runs"] = runs  # what the cached property holds
+        self.runs_selected = True
 
     @property
     def orphans(self) -> list[RunCost]:
@@ -196,12 +203,15 @@ class Reconciliation:
             }
             for o in self.orphans
         ]
-        return self._body([_run_json(run, self.flagged(run)) for run in self.runs], orphans)
+        return self._body([run_json(run, self.flagged(run)) for run in self.runs], orphans)
 
     def json_text(self) -> str:
         """The same document as `as_json`, with the runs and orphans written by DuckDB: a real export
         names thousands of runs with many SKUs each, too many to turn into Python objects."""
         import msgspec
+
+        if self.runs_selected:
+            return msgspec.json.encode(to_jsonable(self.as_json())).decode()
 
         body = self._body(_RUNS_PLACEHOLDER, _ORPHANS_PLACEHOLDER)
         text = msgspec.json.encode(to_jsonable(body)).decode()
@@ -218,7 +228,7 @@ _RUNS_PLACEHOLDER = "\u0000runs"
 _ORPHANS_PLACEHOLDER = "\u0000orphans"
 
 
-def _run_json(run: RunCost, flagged: bool) -> dict[str, Any]:
+def run_json(run: RunCost, flagged: bool) -> dict[str, Any]:
     known = run.known
     return {
         "run_key": run.run_key,
