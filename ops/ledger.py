@@ -216,6 +216,9 @@ class Ledger:
             )
         for target in range(version, SCHEMA_VERSION):
             with self._transaction() as conn:
+                # Another tunectl may have applied this step while we waited for the lock.
+                if self.schema_version() > target:
+                    continue
                 for statement in MIGRATIONS[target].split(";"):
                     if statement.strip():
                         conn.execute(statement)

@@ -31,6 +31,7 @@ CLS = "samples/sarcasm-classification"
 GEN = "samples/sarcasm-generation"
 GEM = "samples/sarcasm-generation-gemini"
 PREF = "samples/sarcasm-preference"
+RFT = "samples/arithmetic-reinforcement"
 # Each run is planned, then preflighted, with the same arguments; each cost step reads the same export.
 ARTICLE_RLHF_RUN = (
     "--train",
@@ -95,6 +96,18 @@ STEPS: tuple[Step, ...] = (
         "A malformed file: every problem by code and line (exit 1 on purpose)",
         ("dataset", "validate", "tests/data/malformed/roles-not-alternating.jsonl"),
         expect=frozenset({1}),
+    ),
+    Step(
+        "Validate the reinforcement prompts against the reward config that will score them",
+        (
+            "dataset",
+            "validate",
+            f"{RFT}/train.jsonl",
+            "--validation",
+            f"{RFT}/validation.jsonl",
+            "--reward-config",
+            f"{RFT}/reward-composite.yaml",
+        ),
     ),
     Step("Token statistics (offline estimate, labelled as such)", ("dataset", "stats", f"{GEN}/train.jsonl")),
     Step(

@@ -689,6 +689,59 @@ RLHF_PROMPTS: tuple[str, ...] = (
 )
 
 
+# Reinforcement fine-tuning of Gemini: prompts with a reference answer, no model turn. The model
+# answers inside <answer></answer>, which the sample reward configs extract. Problems are made by a
+# fixed rule (no randomness); the first 40 train, the next 10 validate, and none repeats.
+ARITHMETIC_SYSTEM = (
+    "Solve the arithmetic problem. Think briefly if you need to, then give only the final integer "
+    "inside <answer></answer>."
+)
+ARITHMETIC_TRAIN_COUNT = 40
+ARITHMETIC_VALIDATION_COUNT = 10
+
+
+def arithmetic_problems() -> list[tuple[str, int]]:
+    """(question, answer) pairs: sums, differences and products of small integers."""
+    problems = []
+    for i in range(ARITHMETIC_TRAIN_COUNT + ARITHMETIC_VALIDATION_COUNT):
+        a, b = 12 + (i * 37) % 89, 3 + (i * 11) % 23
+        if i % 3 == 0:
+            problems.append((f"What is {a} + {b}?", a + b))
+        elif i % 3 == 1:
+            problems.append((f"What is {a} - {b}?", a - b))
+        else:
+            problems.append((f"What is {a} times {b}?", a * b))
+    return problems
+
+
+def reinforcement_rows(problems: list[tuple[str, int]]) -> list[dict[str, object]]:
+    return [
+        {
+            "systemInstruction": {"parts": [{"text": ARITHMETIC_SYSTEM}]},
+            "contents": [{"role": "user", "parts": [{"text": question}]}],
+            "references": {"answer": str(answer)},
+        }
+        for question, answer in problems
+    ]
+
+
+def canned_responses(problems: list[tuple[str, int]]) -> list[dict[str, object]]:
+    """One response per training line (`example` is its 1-based line number): mostly right, some
+    wrong by one, some without the <answer> tag, so every sample reward has something to separate."""
+    rows: list[dict[str, object]] = []
+    for line, (question, answer) in enumerate(problems, start=1):
+        if line % 5 == 0:
+            text = f"The answer is {answer}."  # right number, wrong format
+        elif line % 4 == 0:
+            text = f"<answer>{answer + 1}</answer>"  # wrong by one
+        elif line % 3 == 0:
+            text = f"{question[8:-1]} = {answer}. <answer>{answer}</answer>"  # reasoning, then the answer
+        else:
+            text = f"<answer>{answer}</answer>"
+        rows.append({"example": line, "response": text})
+    return rows
+
+
 def classification_rows(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, object]]:
     return [{"input_text": CLASSIFY_PROMPT.format(text=text), "output_text": label} for label, text in pairs]
 
@@ -735,6 +788,7 @@ def render() -> dict[str, list[dict[str, object]]]:
     """Every sample file, by path relative to samples/, with its rows."""
     generation_train = generation_rows(GENERATION_TRAIN)
     generation_validation = generation_rows(GENERATION_VALIDATION)
+    arithmetic = arithmetic_problems()
     return {
         "sarcasm-classification/train.jsonl": classification_rows(CLASSIFICATION_TRAIN),
         "sarcasm-classification/validation.jsonl": classification_rows(CLASSIFICATION_VALIDATION),
@@ -747,6 +801,9 @@ def render() -> dict[str, list[dict[str, object]]]:
         "sarcasm-preference/prompts.jsonl": [
             {"input_text": REPLY_PROMPT.format(situation=situation)} for situation in RLHF_PROMPTS
         ],
+        "arithmetic-reinforcement/train.jsonl": reinforcement_rows(arithmetic[:ARITHMETIC_TRAIN_COUNT]),
+        "arithmetic-reinforcement/validation.jsonl": reinforcement_rows(arithmetic[ARITHMETIC_TRAIN_COUNT:]),
+        "arithmetic-reinforcement/responses.jsonl": canned_responses(arithmetic[:ARITHMETIC_TRAIN_COUNT]),
     }
 
 

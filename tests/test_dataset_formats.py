@@ -38,6 +38,18 @@ _examples = st.one_of(
             ),
         }
     ),
+    st.fixed_dictionaries(
+        {
+            "contents": st.lists(_turn, max_size=3),
+            "references": st.dictionaries(
+                st.sampled_from(["answer", "unit_name", "groundTruth", ""]),
+                _text | st.integers() | st.none(),
+                max_size=2,
+            )
+            | st.just([]),
+        },
+        optional={"systemInstruction": _turn},
+    ),
 )
 
 

@@ -121,3 +121,19 @@ def test_a_version_1_ledger_gains_the_schedule_column_and_keeps_its_runs(tmp_pat
         ledger.record(RunRecord(run_id="nightly-20260105t030001z", engine="gemini", schedule="nightly"))
         scheduled = ledger.get("nightly-20260105t030001z")
         assert scheduled is not None and scheduled.schedule == "nightly"
+
+
+def test_a_migration_another_tunectl_applied_while_we_waited_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ledger.sqlite"
+    Ledger(path).close()  # the other tunectl created and migrated the file while we waited for its lock
+    real = Ledger.schema_version
+    stale = [0]  # our first read happened before that, on the empty file
+
+    def version(self: Ledger) -> int:
+        return stale.pop() if stale else real(self)
+
+    monkeypatch.setattr(Ledger, "schema_version", version)
+    with Ledger(path) as ledger:
+        assert real(ledger) == SCHEMA_VERSION

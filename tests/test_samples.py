@@ -23,6 +23,7 @@ MAX_FIELD_CHARS = 300
 
 SUPERVISED_KEYS = {"input_text", "output_text"}
 PREFERENCE_KEYS = {"input_text", "candidate_0", "candidate_1", "choice"}
+REINFORCEMENT_KEYS = {"systemInstruction", "contents", "references"}
 EXPECTED_FILES = {
     "sarcasm-classification/train.jsonl": (SUPERVISED_KEYS, 60),
     "sarcasm-classification/validation.jsonl": (SUPERVISED_KEYS, 16),
@@ -33,6 +34,9 @@ EXPECTED_FILES = {
     "sarcasm-preference/train.jsonl": (PREFERENCE_KEYS, 40),
     "sarcasm-preference/eval.jsonl": (PREFERENCE_KEYS, 8),
     "sarcasm-preference/prompts.jsonl": ({"input_text"}, 20),
+    "arithmetic-reinforcement/train.jsonl": (REINFORCEMENT_KEYS, 40),
+    "arithmetic-reinforcement/validation.jsonl": (REINFORCEMENT_KEYS, 10),
+    "arithmetic-reinforcement/responses.jsonl": ({"example", "response"}, 40),
 }
 
 
@@ -168,8 +172,30 @@ def test_no_prompt_is_shared_between_datasets() -> None:
     """Each set stands alone: a situation used for generation is not reused for preference tuning."""
     owners: dict[str, list[str]] = {}
     for relative in EXPECTED_FILES:
-        if relative.startswith("sarcasm-generation-gemini/"):
-            continue  # the same examples as sarcasm-generation/, by design
+        if relative.startswith(("sarcasm-generation-gemini/", "arithmetic-")):
+            continue  # the same examples as sarcasm-generation/, by design; arithmetic has no input_text
         for row in read_jsonl(relative):
             owners.setdefault(row["input_text"], []).append(relative)
     assert {prompt: files for prompt, files in owners.items() if len(files) > 1} == {}
+
+
+def test_reinforcement_prompts_end_with_a_user_turn_and_never_leak_into_validation() -> None:
+    train = read_jsonl("arithmetic-reinforcement/train.jsonl")
+    validation = read_jsonl("arithmetic-reinforcement/validation.jsonl")
+    for row in train + validation:
+        assert row["contents"][-1]["role"] == "user"
+        assert set(row["references"]) == {"answer"} and row["references"]["answer"].lstrip("-").isdigit()
+    questions = {row["contents"][0]["parts"][0]["text"] for row in train}
+    assert [r for r in validation if r["contents"][0]["parts"][0]["text"] in questions] == []
+
+
+def test_canned_responses_name_training_lines_and_mix_right_and_wrong() -> None:
+    train = read_jsonl("arithmetic-reinforcement/train.jsonl")
+    responses = read_jsonl("arithmetic-reinforcement/responses.jsonl")
+    assert [r["example"] for r in responses] == list(range(1, len(train) + 1))
+    right = [
+        r
+        for r in responses
+        if f"<answer>{train[r['example'] - 1]['references']['answer']}</answer>" in r["response"]
+    ]
+    assert 0 < len(right) < len(responses)

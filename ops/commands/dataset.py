@@ -24,6 +24,7 @@ class KindChoice(StrEnum):
     supervised = "supervised"
     preference = "preference"
     prompt = "prompt"
+    reinforcement = "reinforcement"
 
 
 class CounterChoice(StrEnum):
@@ -89,6 +90,14 @@ def validate(
             "its size limit (one metadata read per object)",
         ),
     ] = False,
+    reward_config: Annotated[
+        str | None,
+        typer.Option(
+            "--reward-config",
+            help="reinforcement reward config (YAML or JSON): every example's `references` must hold "
+            "every key it reads",
+        ),
+    ] = None,
     per_code: Annotated[
         int, typer.Option("--max-per-code", help="findings shown per check in text output")
     ] = 5,
@@ -100,8 +109,10 @@ def validate(
     first findings of each code; --format json lists them all.
     """
     from ops.datasets import validate_files
+    from ops.datasets.reinforcement import required_references
     from ops.datasets.render import render_reports
 
+    references = required_references(reward_config) if reward_config is not None else None
     remote = _settings_if_remote(ctx, [*paths, *([validation] if validation else [])])
     settings = get_settings(ctx) if check_uris else remote
     reports = validate_files(
@@ -112,6 +123,7 @@ def validate(
         validation=validation,
         settings=settings,
         check_uris=check_uris,
+        references=references,
     )
     emit({"files": reports}, fmt, lambda console: render_reports(console, reports, per_code=per_code))
     if not all(r.valid for r in reports):
@@ -128,7 +140,7 @@ def stats(
 ) -> None:
     """Examples, token distributions (p5/p50/p95/max) for input and output, billable tokens."""
     from ops.datasets import validate_file
-    from ops.datasets.render import _tokens_line, media_line, spelling_line
+    from ops.datasets.render import _tokens_line, media_line, references_line, spelling_line
 
     report = validate_file(
         path,
@@ -150,6 +162,8 @@ def stats(
         "field_spelling": report.stats["field_spelling"],
         "media": report.stats["media"],
     }
+    if "references" in report.stats:
+        data["references"] = report.stats["references"]
 
     def render(console: Any) -> None:
         console.print(
@@ -158,7 +172,7 @@ def stats(
             highlight=False,
         )
         console.print(_tokens_line(report.stats), markup=False, highlight=False)
-        for line in (media_line(report.stats), spelling_line(report.stats)):
+        for line in (media_line(report.stats), spelling_line(report.stats), references_line(report.stats)):
             if line is not None:
                 console.print(line, markup=False, highlight=False)
         console.print(f"counter method: {report.stats['token_counter']['method']}", markup=False)

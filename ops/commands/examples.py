@@ -27,7 +27,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "dataset validate": (
         "tunectl dataset validate train.jsonl --validation validation.jsonl",
         "tunectl dataset validate train.jsonl --base-model gemini-3.5-flash --format json",
-        "tunectl dataset validate prefs.jsonl --kind preference",
+        "tunectl dataset validate prompts.jsonl --kind reinforcement --reward-config reward.yaml",
     ),
     "dataset stats": (
         "tunectl dataset stats train.jsonl",

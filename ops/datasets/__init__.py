@@ -6,6 +6,8 @@ Public entry points (other modules and commands call these):
 - `convert_file(src, dst, to=)` and `convert_record(obj, to=)` (article <-> Gemini formats)
 - `split_file(...)`, `dataset_stats(...)`
 - `TokenCounter`, `EstimateTokenCounter`, `VertexTokenCounter`
+- `reinforcement.required_references(reward_config_path)` -> `RequiredReferences`, passed to
+  `validate_file(s)(references=)`: the `references` keys every reinforcement example must hold
 """
 
 from ops.datasets.checks import CHECKS, Severity

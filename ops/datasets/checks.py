@@ -57,7 +57,7 @@ CHECKS: dict[str, Check] = {
         Check("bad-role", _E, "a role other than user/model"),
         Check("roles-not-alternating", _E, "turns must start with user and alternate user/model"),
         Check("last-turn-not-model", _E, "a supervised example must end with a model turn"),
-        Check("last-turn-not-user", _E, "a preference prompt must end with a user turn"),
+        Check("last-turn-not-user", _E, "a preference or reinforcement prompt must end with a user turn"),
         Check("bad-choice", _E, "`choice` must be 0 or 1"),
         Check("identical-candidates", _E, "both candidates (or completions) are the same text"),
         Check("bad-completion-scores", _E, "completions must be exactly two, one scored 1 and one scored 0"),
@@ -78,6 +78,8 @@ CHECKS: dict[str, Check] = {
             "undeclared-function", _W, "a functionCall names a function the example's tools do not declare"
         ),
         Check("multimodal-preference", _E, "preference tuning takes text only"),
+        Check("missing-reference", _E, "a reinforcement example lacks a `references` key its reward reads"),
+        Check("media-not-supported", _E, "a modality the base model does not take for reinforcement tuning"),
         # Media
         Check("unsupported-mime-type", _E, "a fileData MIME type Google does not document for tuning"),
         Check("bad-file-uri", _E, "a fileUri that is not gs://BUCKET/OBJECT (or an HTTP(S) URL)"),

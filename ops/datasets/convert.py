@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from ops.settings import Settings
 
 MAX_REPORTED = 20
+_NO_PALM_REINFORCEMENT = (
+    "reinforcement examples (a prompt and the references its reward reads) exist only in Gemini's "
+    "format; the PaLM/RLHF formats have no references"
+)
 
 
 class NotConvertible(ValueError):
@@ -62,6 +66,8 @@ def convert_record(obj: dict[str, Any], *, to: Style | str) -> dict[str, Any]:
         return obj
     if layout is Layout.palm_prompt:
         raise NotConvertible("an RLHF prompt dataset (input_text only) has no Gemini form")
+    if layout is Layout.gemini_reinforcement:
+        raise NotConvertible(_NO_PALM_REINFORCEMENT)
     if layout is Layout.palm_supervised:
         return {"contents": [_turn("user", obj["input_text"]), _turn("model", obj["output_text"])]}
     if layout is Layout.palm_preference:
@@ -115,6 +121,13 @@ def convert_file(
     layout, _ = find_layout(source)
     if layout is None:
         raise TunectlError("convert-unknown-format", f"{source.display} holds no example in a known format")
+    if layout is Layout.gemini_reinforcement and target is Style.palm:
+        # Every line would be refused alike: say it once, before reading the file.
+        raise TunectlError(
+            "convert-unsupported",
+            f"{source.display} holds reinforcement data: {_NO_PALM_REINFORCEMENT}",
+            hint="use the file as it is: `tunectl dataset validate` and `tunectl dataset split` take it",
+        )
     decode = msgspec.json.Decoder(STRUCTS[layout]).decode
     encode = msgspec.json.Encoder().encode
     problems: list[str] = []

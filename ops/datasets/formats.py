@@ -1,7 +1,8 @@
 """The dataset formats tunectl reads, how each is recognised, and what each must satisfy.
 
 Supervised and preference data each come in the article's (PaLM/RLHF) style and in Gemini's style;
-the RLHF pipeline's prompt dataset is `input_text` alone. Each format is written twice, on purpose:
+the RLHF pipeline's prompt dataset is `input_text` alone; reinforcement data (Gemini only) is a
+prompt plus the `references` its reward reads. Each format is written twice, on purpose:
 as msgspec Structs, so a valid text-only lowerCamel line is decoded and type-checked in C (the fast
 path), and as a schema that a line failing the fast path is walked with to name every problem it has
 (the slow path; for Gemini lines, the general reader of `gemini.py`, which also takes snake_case
@@ -30,6 +31,7 @@ class Kind(StrEnum):
     supervised = "supervised"
     preference = "preference"
     prompt = "prompt"  # the RLHF pipeline's prompt_dataset / eval_dataset: input_text only
+    reinforcement = "reinforcement"  # Gemini reinforcement tuning: a prompt and its `references`
 
 
 class Style(StrEnum):
@@ -43,6 +45,7 @@ class Layout(StrEnum):
     palm_preference = "palm-preference"
     gemini_preference = "gemini-preference"
     palm_prompt = "palm-prompt"
+    gemini_reinforcement = "gemini-reinforcement"
 
     @property
     def kind(self) -> Kind:
@@ -58,7 +61,10 @@ class Layout(StrEnum):
 
 
 def detect_layout(obj: dict[str, Any]) -> Layout | None:
-    """The format one JSON object is written in, from the keys that only that format has."""
+    """The format one JSON object is written in, from the keys that only that format has.
+    `references` is a one-word field (the same in both spellings) that only reinforcement has."""
+    if "references" in obj:
+        return Layout.gemini_reinforcement
     if "completions" in obj:
         return Layout.gemini_preference
     if "contents" in obj:
@@ -115,6 +121,12 @@ class GeminiPreference(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     systemInstruction: SystemInstruction | None = None
 
 
+class GeminiReinforcement(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    contents: Turns
+    references: dict[str, str]  # a map: its keys are the user's, never renamed or checked for case
+    systemInstruction: SystemInstruction | None = None
+
+
 class PalmSupervised(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     input_text: Text
     output_text: Text
@@ -137,6 +149,7 @@ STRUCTS: dict[Layout, type[msgspec.Struct]] = {
     Layout.palm_preference: PalmPreference,
     Layout.gemini_preference: GeminiPreference,
     Layout.palm_prompt: PalmPrompt,
+    Layout.gemini_reinforcement: GeminiReinforcement,
 }
 
 # --- slow path: a schema walked over the decoded object -------------------------------------------------
@@ -170,6 +183,11 @@ class _List:
 
 
 @dataclass(frozen=True)
+class _StringMap:
+    """A proto3 map<string, string>: any keys (the user's own), every value a string."""
+
+
+@dataclass(frozen=True)
 class _Object:
     required: dict[str, Any]
     optional: dict[str, Any]
@@ -191,6 +209,9 @@ SCHEMAS: dict[Layout, _Object] = {
             "completions": _List(_Object({"score": _Number(), "completion": _TURN}, {})),
         },
         {"systemInstruction": _SYSTEM},
+    ),
+    Layout.gemini_reinforcement: _Object(
+        {"contents": _List(_TURN), "references": _StringMap()}, {"systemInstruction": _SYSTEM}
     ),
 }
 
@@ -229,6 +250,8 @@ def walk(value: Any, spec: Any, path: str, out: list[Problem]) -> None:
         else:
             for i, item in enumerate(value):
                 walk(item, spec.item, f"{path}[{i}]", out)
+    elif isinstance(spec, _StringMap):
+        out.extend(string_map_problems(value, path))
     elif isinstance(spec, _Text):
         if not isinstance(value, str):
             out.append(("wrong-type", f"{path} must be a string, not {_json_type(value)}"))
@@ -247,6 +270,22 @@ def walk(value: Any, spec: Any, path: str, out: list[Problem]) -> None:
             out.append(("wrong-type", f"{path} must be 0 or 1, not {_json_type(value)}"))
         elif isinstance(value, bool) or value not in (0, 1):
             out.append(("bad-choice", f"{path} is {json_repr(value)}; it must be 0 or 1"))
+
+
+def string_map_problems(value: Any, path: str) -> list[Problem]:
+    """A map<string, string> field (`references`): an object whose every value is a string. Its keys
+    are data, not field names: never renamed, never checked for spelling."""
+    if not isinstance(value, dict):
+        return [("wrong-type", f"{path} must be an object of strings, not {_json_type(value)}")]
+    return [
+        (
+            "wrong-type",
+            f"{path}[{json_repr(key)}] must be a string, not {_json_type(item)} "
+            f"(write {json_repr(json_repr(item))} to keep it)",
+        )
+        for key, item in value.items()
+        if not isinstance(item, str)
+    ]
 
 
 def json_repr(value: Any) -> str:
@@ -333,7 +372,9 @@ def _no_blank_part(turns: Sequence[Turn | SystemInstruction]) -> None:
     _no_blank([p.text for t in turns for p in t.parts])
 
 
-def _gemini_turns(ex: GeminiSupervised | GeminiPreference) -> tuple[list[str], list[str]]:
+def _gemini_turns(
+    ex: GeminiSupervised | GeminiPreference | GeminiReinforcement,
+) -> tuple[list[str], list[str]]:
     """(texts, roles): a text per turn; the system instruction, when present, is the first text."""
     turns: list[Turn | SystemInstruction] = list(ex.contents)
     if ex.systemInstruction is not None:
@@ -375,12 +416,19 @@ def inspect_gemini_preference(ex: GeminiPreference) -> Inspected:
     return ExampleView(texts, answers, None), problems
 
 
+def inspect_gemini_reinforcement(ex: GeminiReinforcement) -> Inspected:
+    """A prompt the model answers during tuning: every text is input, there is no output."""
+    texts, roles = _gemini_turns(ex)
+    return ExampleView(texts, [], None), _roles_problems(roles, last="user")
+
+
 INSPECT: dict[Layout, Callable[[Any], Inspected]] = {
     Layout.palm_supervised: inspect_palm_supervised,
     Layout.palm_preference: inspect_palm_preference,
     Layout.gemini_supervised: inspect_gemini_supervised,
     Layout.gemini_preference: inspect_gemini_preference,
     Layout.palm_prompt: inspect_palm_prompt,
+    Layout.gemini_reinforcement: inspect_gemini_reinforcement,
 }
 
 
@@ -432,10 +480,21 @@ def fast_gemini_preference(ex: GeminiPreference) -> Fast:
     return sum(map(len, view.input_texts)), sum(map(len, view.output_texts)), None, problems
 
 
+def fast_gemini_reinforcement(ex: GeminiReinforcement) -> Fast:
+    contents = ex.contents
+    chars, _ = turns_chars(contents)  # its `alternating` means "ends with model": not this format's rule
+    system = ex.systemInstruction
+    system_chars = 0 if system is None else text_chars(system.parts)
+    if chars < 0 or system_chars < 0:
+        raise BlankText
+    return system_chars + chars, 0, None, _roles_problems([t.role for t in contents], last="user")
+
+
 FAST: dict[Layout, Callable[[Any], Fast]] = {
     Layout.palm_supervised: fast_palm_supervised,
     Layout.palm_preference: fast_palm_preference,
     Layout.gemini_supervised: fast_gemini_supervised,
     Layout.gemini_preference: fast_gemini_preference,
     Layout.palm_prompt: fast_palm_prompt,
+    Layout.gemini_reinforcement: fast_gemini_reinforcement,
 }

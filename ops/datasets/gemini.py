@@ -11,6 +11,7 @@ The shape follows the generateContent request, as the tuning pages use it:
 - dataset format: https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/supervised-tuning/prepare-data
 - function calling: https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/function-calling
 - preference: https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/preference-tuning/prepare-data
+- reinforcement: https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/reinforcement-tuning/reinforcement-tuning-job/tuning-dataset
 (all read 2026-12-02). Part and Tool field names: the aiplatform v1 discovery document.
 """
 
@@ -21,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ops.datasets.formats import ExampleView, Kind, Problem, _roles_problems, json_repr
+from ops.datasets.formats import ExampleView, Kind, Problem, _roles_problems, json_repr, string_map_problems
 from ops.datasets.media import MediaRules, Modality, media_rules
 
 # Problems that leave an example without a usable shape: it is not counted or keyed.
@@ -37,7 +38,16 @@ def _snake(name: str) -> str:
 
 
 # Fields this module reads, by lowerCamel name; the snake_case twin is derived.
-_TOP = ("contents", "systemInstruction", "tools", "completions")
+_TOP = ("contents", "systemInstruction", "tools")
+_TOP_OF_KIND = {  # top-level fields per kind (preference `tools` are read to be refused by name)
+    Kind.supervised: _TOP,
+    Kind.preference: (*_TOP, "completions"),
+    Kind.reinforcement: (*_TOP, "references"),
+}
+# Part data each kind's contents may hold. Reinforcement prompts: "text or fileData" (the tuning
+# dataset page's schema); inlineData is listed so that it gets its own diagnostic.
+_MEDIA_AND_TEXT = ("text", "fileData", "inlineData")
+_PART_DATA = ("text", "fileData", "inlineData", "functionCall", "functionResponse")
 _CONTENT = ("role", "parts")
 _PART = (
     "text",
@@ -163,8 +173,7 @@ class _Reader:
     # -- the example ----------------------------------------------------------------------------------
 
     def example(self, obj: dict[str, Any]) -> GeminiExample:
-        names = _TOP if self.kind is Kind.preference else _TOP[:3]
-        top = self.fields(obj, names, "$")
+        top = self.fields(obj, _TOP_OF_KIND[self.kind], "$")
         assert top is not None
         if self.kind is Kind.preference and "tools" in top:
             self.problem(
@@ -180,7 +189,18 @@ class _Reader:
             self.problem("missing-field", "$.contents is missing")
             return self.out
         turns = self.turns(top["contents"], declared)
-        if self.kind is Kind.preference:
+        if self.kind is Kind.reinforcement:
+            if "references" not in top:
+                self.problem(
+                    "missing-field",
+                    "$.references is missing: a reinforcement example carries the references its "
+                    'reward reads, e.g. {"answer": "391"} (an empty {} when the reward reads none)',
+                )
+            else:
+                self.out.problems.extend(string_map_problems(top["references"], "$.references"))
+            # The prompt is all input: the model writes its answer during tuning.
+            self.out.texts_in.extend(t for _, texts in turns for t in texts)
+        elif self.kind is Kind.preference:
             self.completions(top.get("completions"))
             self.out.texts_in.extend(t for _, texts in turns for t in texts)
             if self.out.media:
@@ -207,10 +227,15 @@ class _Reader:
         resolution = next(iter(self.out.resolutions), None)
         for modality, items in by_modality.items():
             rules = self.rules.by_modality[modality]
+            page = (
+                "reinforcement tuning dataset"
+                if self.kind is Kind.reinforcement
+                else f"{modality.value} tuning"
+            )
             if rules.max_per_example is not None and len(items) > rules.max_per_example:
                 self.problem(
                     "too-much-media",
-                    f"{len(items)} {modality.value} parts; Google's {modality.value} tuning page allows "
+                    f"{len(items)} {modality.value} parts; Google's {page} page allows "
                     f"{rules.max_per_example} per example",
                 )
             limit = self.rules.max_seconds(modality, resolution)
@@ -218,7 +243,7 @@ class _Reader:
             if limit is not None and seconds > limit:
                 self.problem(
                     "too-much-media",
-                    f"{seconds:g} s of {modality.value}; Google's {modality.value} tuning page allows "
+                    f"{seconds:g} s of {modality.value}; Google's {page} page allows "
                     f"{limit:g} s per example (examples over it are dropped from training)",
                 )
 
@@ -287,7 +312,7 @@ class _Reader:
         shapeless = any(code in SHAPE_CODES for code, _ in self.out.problems)
         if not shapeless and roles:
             self.out.problems.extend(
-                _roles_problems(roles, last="user" if self.kind is Kind.preference else "model")
+                _roles_problems(roles, last="model" if self.kind is Kind.supervised else "user")
             )
         return turns
 
@@ -318,11 +343,7 @@ class _Reader:
             found = self.fields(part, _PART, where)
             if found is None:
                 continue
-            data = [
-                name
-                for name in ("text", "fileData", "inlineData", "functionCall", "functionResponse")
-                if name in found
-            ]
+            data = [name for name in _PART_DATA if name in found]
             if not data:
                 if not any(
                     p[0] == "thought-part" and p[1].startswith(where + ".") for p in self.out.problems
@@ -336,13 +357,15 @@ class _Reader:
                 self.problem("wrong-type", f"{where} sets {' and '.join(data)}; a part holds exactly one")
                 continue
             kind = data[0]
-            allowed_here = (
-                ("text",)
-                if system_instruction
-                else ("text", "fileData", "inlineData", "functionCall", "functionResponse")
-            )
-            if kind not in allowed_here:
+            if system_instruction and kind != "text":
                 self.problem("wrong-type", f"{where}.{kind}: a system instruction holds text parts only")
+                continue
+            if self.kind is Kind.reinforcement and kind not in _MEDIA_AND_TEXT:
+                self.problem(
+                    "wrong-type",
+                    f"{where}.{kind}: a reinforcement prompt holds text and fileData parts only "
+                    "(Google's reinforcement tuning dataset schema); declare functions in $.tools",
+                )
                 continue
             if kind == "text":
                 text = found["text"]
@@ -426,9 +449,10 @@ class _Reader:
             return
         modality = self.rules.modality(mime)
         if modality is None:
+            what = "reinforcement prompts" if self.kind is Kind.reinforcement else "tuning"
             self.problem(
                 "unsupported-mime-type",
-                f"{path}.mimeType {mime!r} is not a type Google documents for tuning "
+                f"{path}.mimeType {mime!r} is not a type Google documents for {what} "
                 f"({self.rules.types_summary()})",
             )
         self.check_uri(uri, path)
@@ -569,7 +593,7 @@ def completion_problems(scores: list[Any], answers: list[str]) -> list[Problem]:
 
 def read_example(obj: dict[str, Any], kind: Kind, rules: MediaRules | None = None) -> GeminiExample:
     """Every problem of one decoded Gemini line (either spelling), and what its counters need."""
-    return _Reader(kind, rules or media_rules()).example(obj)
+    return _Reader(kind, rules or media_rules(method=kind.value)).example(obj)
 
 
 def uses_gemini_names(line: bytes) -> int:

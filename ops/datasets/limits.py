@@ -23,8 +23,6 @@ class ModelLimits:
     min_training_examples: int | None
     max_training_examples: int | None
     max_validation_examples: int | None
-    adapter_sizes: tuple[int, ...]
-    retired: str | None
     source: str
     checked: str
     table_version: str
@@ -37,6 +35,7 @@ class ModelLimits:
     known: bool = True  # False: the base model is not in the table and these are the defaults
 
 
+_METHOD_TABLES = ("preference", "reinforcement")  # methods with their own table in the file
 _FIELDS = (
     "max_tokens_per_example",
     "max_file_bytes",
@@ -65,8 +64,8 @@ def known_models(path: str | None = None) -> list[str]:
 def model_limits(
     base_model: str | None = None, *, method: str = "supervised", path: str | None = None
 ) -> ModelLimits:
-    """Limits for `base_model` and tuning `method` (supervised or preference); an unlisted model gets
-    the fallback entry, with `known` False so callers can warn."""
+    """Limits for `base_model` and tuning `method` (supervised, preference or reinforcement); an
+    unlisted model gets the fallback entry, with `known` False so callers can warn."""
     table = limits_table(path)
     models = table["models"]
     assert isinstance(models, dict)
@@ -76,15 +75,14 @@ def model_limits(
         raise TunectlError("model-limits-invalid", f"the limits table has no entry {entry_name!r}")
     entry = models[entry_name]
     known = base_model is None or base_model in models
-    if method == "preference":
-        # Google's preference page has one limits table for every model that takes the method.
-        rules = table["preference"]
+    if method in _METHOD_TABLES:
+        # Google's preference and reinforcement pages each have one limits table for every model
+        # that takes the method.
+        rules = table[method]
         assert isinstance(rules, dict)
         return ModelLimits(
             base_model=base_model or default,
-            entry="preference",
-            adapter_sizes=tuple(entry.get("adapter_sizes") or ()),
-            retired=entry.get("retired"),
+            entry=method,
             source=str(rules["source"]),
             checked=str(rules["checked"]),
             table_version=str(table["version"]),
@@ -97,8 +95,6 @@ def model_limits(
     return ModelLimits(
         base_model=base_model or default,
         entry=str(entry_name),
-        adapter_sizes=tuple(entry.get("adapter_sizes") or ()),
-        retired=entry.get("retired"),
         source=str(entry["source"]),
         checked=str(entry["checked"]),
         table_version=str(table["version"]),

@@ -104,9 +104,23 @@ def _rules(modality: Modality, entry: dict[str, Any]) -> ModalityRules:
 
 
 @cache
-def media_rules(path: str | None = None) -> MediaRules:
+def media_rules(path: str | None = None, method: str = "supervised") -> MediaRules:
+    """The media rules of a tuning method. Reinforcement prompts take only the modalities its entry
+    lists, with its own per-example limits over the shared MIME types and token rates."""
     from ops.datasets.limits import limits_table
 
-    media = limits_table(path)["media"]
+    table = limits_table(path)
+    media = table["media"]
     assert isinstance(media, dict)
-    return MediaRules({m: _rules(m, media[m.value]) for m in Modality})
+    if method != "reinforcement":
+        return MediaRules({m: _rules(m, media[m.value]) for m in Modality})
+    rules = table["reinforcement"]
+    assert isinstance(rules, dict)
+    overrides = rules["media"]
+    return MediaRules(
+        {
+            m: _rules(m, {**media[m.value], **overrides[m.value], "source": rules["source"]})
+            for m in Modality
+            if m.value in overrides
+        }
+    )

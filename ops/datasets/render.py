@@ -27,6 +27,12 @@ def _tokens_line(stats: dict[str, Any]) -> str:
         d = tokens[side]
         parts.append(f"{side} p5 {d['p5']:,} / p50 {d['p50']:,} / p95 {d['p95']:,} / max {d['max']:,}")
     estimate = "" if counter["exact"] else ", an estimate"
+    if stats.get("format") == "gemini-reinforcement":
+        # The answers (and their thinking) are generated during tuning: the file holds prompts only.
+        return (
+            f"tokens ({counter['name']}{estimate}): " + parts[0] + f"; prompts {tokens['billable']:,} in all "
+            "(answers are generated during tuning, so the file holds no output tokens)"
+        )
     return f"tokens ({counter['name']}{estimate}): " + "; ".join(parts) + f"; billable {tokens['billable']:,}"
 
 
@@ -53,6 +59,26 @@ def spelling_line(stats: dict[str, Any]) -> str | None:
     if spelling in (None, "either"):
         return None
     return f"field names: {spelling} (Google's JSON parser reads lowerCamel and snake_case alike)"
+
+
+def references_line(stats: dict[str, Any]) -> str | None:
+    """Reinforcement data: the reference keys seen, and those the reward config reads."""
+    references = stats.get("references")
+    if references is None:
+        return None
+    keys = references["keys"]
+    if keys is None:
+        seen = f"more than {references['more_keys_than']} distinct keys"
+    else:
+        seen = ", ".join(f"{key} ({n:,})" for key, n in keys.items()) or "none"
+    line = f"references: {seen} in {references['examples']:,} example(s)"
+    required = references["required_by_reward_config"]
+    if required is not None:
+        line += (
+            f"; the reward config reads {', '.join(required) or 'no key'}: "
+            f"{references['examples_missing_required']:,} example(s) lack one"
+        )
+    return line
 
 
 def render_reports(console: Console, reports: list[FileReport], *, per_code: int = 5) -> None:
@@ -82,7 +108,7 @@ def render_reports(console: Console, reports: list[FileReport], *, per_code: int
         stats = report.stats
         if stats.get("well_formed_examples"):
             console.print("  " + _tokens_line(stats), markup=False, highlight=False)
-        for line in (media_line(stats), spelling_line(stats)):
+        for line in (media_line(stats), spelling_line(stats), references_line(stats)):
             if line is not None:
                 console.print("  " + line, markup=False, highlight=False)
         classification = stats.get("classification")

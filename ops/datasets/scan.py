@@ -435,7 +435,8 @@ class Scanner:
                     None,
                     "unknown-format",
                     f"keys ({keys}) match no dataset format; expected input_text/output_text, "
-                    "contents, candidate_0/candidate_1/choice, or contents + completions",
+                    "contents, candidate_0/candidate_1/choice, contents + completions, or "
+                    "contents + references",
                 )
             )
             return
@@ -443,6 +444,8 @@ class Scanner:
             self._set_layout(found)
         if found is Layout.palm_prompt and self.result.layout is Layout.palm_supervised:
             found = Layout.palm_supervised  # an input_text without its output_text: say so below
+        if found is Layout.gemini_supervised and self.result.layout is Layout.gemini_reinforcement:
+            found = Layout.gemini_reinforcement  # a prompt without its references: say so below
         if found is not self.result.layout:
             issues.append(
                 (

@@ -32,13 +32,16 @@ def check_uris(
     *,
     parallel: int = PARALLEL,
     progress: Callable[[int], None] | None = None,
+    method: str = "supervised",
 ) -> list[Issue]:
-    """Findings for the referenced gs:// objects (sorted by line)."""
+    """Findings for the referenced gs:// objects (sorted by line), against the file-size limits of
+    the tuning `method`'s media rules."""
     from ops.clients import storage_client
     from ops.cloud_errors import call_with_retry
 
     client = storage_client(settings)
-    rules = media_rules()
+    rules = media_rules(method=method)
+    page = "reinforcement tuning dataset" if method == "reinforcement" else None
 
     def look(item: tuple[str, MediaRef]) -> list[Issue]:
         uri, ref = item
@@ -57,8 +60,8 @@ def check_uris(
         limit = rules.by_modality[ref.modality].max_file_bytes
         if limit is not None and blob.size is not None and int(blob.size) > limit:
             message = (
-                f"{where} is {int(blob.size):,} bytes; Google's {ref.modality.value} tuning page "
-                f"allows {limit:,}"
+                f"{where} is {int(blob.size):,} bytes; Google's "
+                f"{page or ref.modality.value + ' tuning'} page allows {limit:,}"
             )
             found.append((ref.line, None, "media-too-large", message))
         return found
@@ -71,7 +74,9 @@ def check_uris(
     return sorted(issues, key=lambda i: (i[0] or 0, i[2]))
 
 
-def check_uris_with_progress(refs: dict[str, MediaRef], settings: Settings) -> list[Issue]:
+def check_uris_with_progress(
+    refs: dict[str, MediaRef], settings: Settings, method: str = "supervised"
+) -> list[Issue]:
     """check_uris with a Rich progress bar on stderr (transient: it leaves no trace in the output)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -81,4 +86,4 @@ def check_uris_with_progress(refs: dict[str, MediaRef], settings: Settings) -> l
     columns = (TextColumn("checking media objects"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=stderr_console(), transient=True) as bar:
         task = bar.add_task("media", total=total)
-        return check_uris(refs, settings, progress=lambda n: bar.advance(task, n))
+        return check_uris(refs, settings, progress=lambda n: bar.advance(task, n), method=method)

@@ -35,6 +35,7 @@ from ops.datasets.cross import (
 from ops.datasets.formats import Kind, Layout, detect_layout
 from ops.datasets.keys import KeyStore, KeyWriter
 from ops.datasets.limits import ModelLimits, model_limits
+from ops.datasets.reinforcement import RequiredReferences, media_model_issues, reference_issues
 from ops.datasets.scan import BOM, RangeResult, ScanOptions, iter_lines, scan_chunks
 from ops.datasets.source import Source, line_aligned_ranges, open_source
 from ops.datasets.tokens import EstimateTokenCounter, TokenCounter, counter_description
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from ops.settings import Settings
 
 PARALLEL_MIN_BYTES = 32 << 20
+# Formats whose method has its own limits table (`ops/data/model_limits.json`).
+_METHOD_TABLE = {Layout.gemini_preference: "preference", Layout.gemini_reinforcement: "reinforcement"}
 _HEAD_LINES = 1000  # lines read to find the file's format before the full scan
 
 
@@ -69,11 +72,24 @@ class FileReport:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+def _ends_with_user(obj: dict[str, Any]) -> bool:
+    contents = obj.get("contents")
+    return isinstance(contents, list) and bool(contents) and _role(contents[-1]) == "user"
+
+
+def _role(turn: Any) -> Any:
+    return turn.get("role") if isinstance(turn, dict) else None
+
+
 def find_layout(source: Source) -> tuple[Layout | None, int | None]:
     """The format of the file's first recognisable example, and its line. A first example with
     `input_text` alone is a prompt dataset only if no line of the head has an `output_text`: else it
-    is a supervised example missing its output (and is reported as one)."""
+    is a supervised example missing its output (and is reported as one). Likewise Gemini prompts
+    that end with a user turn are reinforcement prompts missing their `references` when a line of
+    the head has `references` (a supervised example never ends with a user turn)."""
     prompt_line = None
+    open_line = None  # the first Gemini line without references that ends with a user turn
+    first: tuple[Layout, int] | None = None  # the first line of any other format
     for lineno, line in iter_lines(source.line_chunks(0, min(source.size, 8 << 20))):
         if lineno > _HEAD_LINES:
             break
@@ -86,9 +102,18 @@ def find_layout(source: Source) -> tuple[Layout | None, int | None]:
             prompt_line = prompt_line or lineno
         elif found is Layout.palm_supervised and prompt_line is not None:
             return found, prompt_line
+        elif found is Layout.gemini_supervised and _ends_with_user(obj):
+            open_line = open_line or lineno
+        elif found is Layout.gemini_reinforcement and open_line is not None:
+            return found, open_line
         elif found is not None:
-            return (Layout.palm_prompt, prompt_line) if prompt_line is not None else (found, lineno)
-    return (Layout.palm_prompt, prompt_line) if prompt_line is not None else (None, None)
+            first = (found, lineno)
+            break
+    if prompt_line is not None:
+        return Layout.palm_prompt, prompt_line
+    if open_line is not None:
+        return Layout.gemini_supervised, open_line
+    return first if first is not None else (None, None)
 
 
 def _scan_range(source: Source, start: int, end: int, options: ScanOptions, keys: KeyWriter) -> RangeResult:
@@ -222,17 +247,22 @@ def _validate_one(
     keys_directory: Path,
     limits: ModelLimits | None = None,
     check_media: bool = False,
+    references: RequiredReferences | None = None,
 ) -> tuple[FileReport, TrainingKeys]:
     role = "validation" if training else "training"
     source = open_source(path_or_uri, settings=settings)
     layout, first_line = find_layout(source)
+    wanted = Kind(kind) if kind != "auto" else None
+    if wanted is Kind.reinforcement and layout is Layout.gemini_supervised:
+        # Prompts without `references` read as supervised: checked as reinforcement, each line is
+        # told what it lacks rather than that it does not end with a model turn.
+        layout = Layout.gemini_reinforcement
     if limits is None:
-        # Gemini preference tuning has its own limits table (input + longest completion, 10M
-        # examples, the validation share); everything else is read against the supervised table.
-        method = "preference" if layout is Layout.gemini_preference else "supervised"
+        # Gemini preference and reinforcement tuning each have their own limits table; everything
+        # else is read against the supervised table.
+        method = _METHOD_TABLE.get(layout, "supervised") if layout is not None else "supervised"
         limits = model_limits(base_model, method=method)
     training_kind = next((t.layout.kind for t in training if t.layout is not None), None)
-    wanted = Kind(kind) if kind != "auto" else None
     issues = file_issues(source, limits, layout, first_line, wanted, training_kind)
 
     options = ScanOptions(layout, limits.max_tokens_per_example, collect_media=check_media)
@@ -244,7 +274,7 @@ def _validate_one(
 
         if settings is None:
             raise TunectlError("settings-needed", "--check-uris asks Cloud Storage: it needs a project")
-        issues += check_uris_with_progress(scanned.media_refs, settings)
+        issues += check_uris_with_progress(scanned.media_refs, settings, limits.method)
     found, n_exact, n_near = duplicate_issues(store)
     issues += found
     found, overlaps = overlap_issues(store, training)
@@ -252,6 +282,11 @@ def _validate_one(
     trained = sum(t.examples for t in training)
     issues += count_issues(scanned.examples, role, limits, training_examples=trained)
     issues += media_issues(scanned, role, limits)
+    reference_stats = None
+    if scanned.layout is Layout.gemini_reinforcement:
+        found, reference_stats = reference_issues(source.line_chunks(), references)
+        issues += found
+        issues += media_model_issues(scanned, base_model)
     if base_model and not limits.known:
         message = (
             f"{base_model!r} is not in tunectl's limits table (version {limits.table_version}); "
@@ -289,6 +324,8 @@ def _validate_one(
         "classification": class_stats,
         "limits": _limits_stats(limits),
     }
+    if reference_stats is not None:
+        stats["references"] = reference_stats.as_dict(references)
     if training:
         stats["overlap_with_training"] = overlaps
     report = FileReport(
@@ -314,6 +351,7 @@ def validate_file(
     settings: Settings | None = None,
     workers: int | None = None,
     limits: ModelLimits | None = None,
+    references: RequiredReferences | None = None,
 ) -> FileReport:
     """Validate one dataset file (local path or gs:// URI). With `validation_of` (the training
     file(s)), the file is checked as a validation set: its size limit, kind match and leakage.
@@ -333,6 +371,7 @@ def validate_file(
             settings=settings,
             workers=workers,
             limits=limits,
+            references=references,
         )[0]
     return validate_files(
         training,
@@ -343,6 +382,7 @@ def validate_file(
         settings=settings,
         workers=workers,
         limits=limits,
+        references=references,
     )[-1]
 
 
@@ -357,11 +397,23 @@ def validate_files(
     workers: int | None = None,
     limits: ModelLimits | None = None,
     check_uris: bool = False,
+    references: RequiredReferences | None = None,
 ) -> list[FileReport]:
     """Validate training files, then (optionally) a validation file against all of them.
-    `check_uris` asks Cloud Storage about every gs:// object the examples reference."""
-    if kind not in ("auto", "supervised", "preference", "prompt"):
-        raise TunectlError("bad-kind", f"--kind must be auto, supervised, preference or prompt, not {kind!r}")
+    `check_uris` asks Cloud Storage about every gs:// object the examples reference. `references`
+    (from a reward config) must be keys of every example's `references`: the files are then
+    reinforcement data."""
+    kinds = [k.value for k in Kind]
+    if kind != "auto" and kind not in kinds:
+        raise TunectlError("bad-kind", f"--kind must be auto or {', '.join(kinds)}, not {kind!r}")
+    if references is not None and kind not in ("auto", Kind.reinforcement.value):
+        raise TunectlError(
+            "reward-config-wrong-kind",
+            f"--reward-config scores reinforcement data; --kind asked for {kind}",
+            hint="drop --kind (a reward config implies --kind reinforcement) or drop --reward-config",
+        )
+    if references is not None:
+        kind = Kind.reinforcement.value  # a reward config is only for reinforcement data
     chosen: TokenCounter = counter or EstimateTokenCounter()
     n = workers or os.cpu_count() or 1
     files = [(path, False) for path in paths]
@@ -387,6 +439,7 @@ def validate_files(
                     keys_directory=directory,
                     limits=limits,
                     check_media=check_uris,
+                    references=references,
                 )
                 reports.append(report)
                 if not is_validation:

@@ -163,16 +163,16 @@ def plan_from_counts(
                     "epochs", "1 (not given)", None, "pass --epochs with the epoch_count the run will use"
                 )
             )
-        from ops.datasets.limits import model_limits
+        from ops.models.catalog import gemini_model
 
-        retired = model_limits(base_model).retired
-        if retired:
+        model = gemini_model(base_model)
+        if model is not None and model.retired:
             assumptions.append(
                 Assumption(
                     f"base model {base_model}",
-                    f"retired for tuning on {retired}",
-                    model_limits(base_model).checked,
-                    model_limits(base_model).source,
+                    f"retired for tuning on {model.retired}",
+                    model.checked,
+                    model.source,
                 )
             )
         entry = prices.tuning_per_million_tokens(base_model)

@@ -1,0 +1,1 @@
+"""Reinforcement fine-tuning of Gemini: reward configs as files, and scoring them before a run."""
