@@ -235,7 +235,9 @@ def text_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]], width:
     lines = [_line([c.header for c in shown], widths)]
     for cell in cells:
         folded = [
-            [cell[c.key]] if c.id else textwrap.wrap(cell[c.key], w, break_on_hyphens=False) or [""]
+            [cell[c.key]]
+            if c.id
+            else textwrap.wrap(cell[c.key], w, break_on_hyphens=False, break_long_words=False) or [""]
             for c, w in zip(shown, widths, strict=True)
         ]
         for index in range(max(len(parts) for parts in folded)):
@@ -262,8 +264,13 @@ def _line(parts: list[str], widths: list[int]) -> str:
 def _fit(columns: list[Column], cells: list[dict[str, str]], width: int) -> list[int] | None:
     """Each column's width, or None when the columns cannot fit even wrapped."""
     natural = [max([len(c.header), *(len(cell[c.key]) for cell in cells)]) for c in columns]
-    # A wrapped column keeps room for its header and for words of up to 12 characters.
-    least = [n if c.id else min(n, max(len(c.header), 12)) for c, n in zip(columns, natural, strict=True)]
+    # A wrapped column keeps room for its header and its longest word: words are never broken
+    # (`rlhf-pipelin` / `e`); a column that cannot hold them is dropped instead, json/csv keep it.
+    words = [max([12, *(len(w) for cell in cells for w in cell[c.key].split())]) for c in columns]
+    least = [
+        n if c.id else min(n, max(len(c.header), word))
+        for c, n, word in zip(columns, natural, words, strict=True)
+    ]
     room = width - 2 * (len(columns) - 1)
     if sum(least) > room:
         return None

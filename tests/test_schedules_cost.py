@@ -93,3 +93,11 @@ def test_list_as_csv_has_one_row_per_schedule(env: Any, capsys: Any) -> None:  #
     rows = {r["name"]: r for r in csv.DictReader(io.StringIO(out))}
     assert set(rows) == {"nightly-sft", "weekly-pref", "monthly-rlhf"}
     assert rows["weekly-pref"]["state"] == "PAUSED"
+
+
+def test_list_text_fits_80_columns_with_whole_names(env: Any, capsys: Any) -> None:  # noqa: F811
+    status, out, _ = run_cli(capsys, "schedules", "list")
+    assert status == 0
+    assert all(len(line) <= 80 for line in out.splitlines())
+    for name in ("nightly-sft", "weekly-pref", "monthly-rlhf"):
+        assert f"\n{name} " in out

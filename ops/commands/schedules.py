@@ -80,6 +80,18 @@ def _stack_note(schedule: Schedule) -> str:
     )
 
 
+# A schedule's name is what `status`, `check`, `pause` and `resume` take: never cut.
+SCHEDULE_COLUMNS = [
+    Column("schedule", "schedule", id=True),
+    Column("state", "state"),
+    Column("next", "next firing"),
+    Column("cron", "cron"),
+    Column("attempt", "last attempt"),
+    Column("engine", "engine"),
+    Column("stack", "stack"),
+]
+
+
 # --- list, status ------------------------------------------------------------------------------------
 
 
@@ -92,24 +104,24 @@ def list_schedules(
     rows = [s.summary() for s in schedules]
 
     def render(console: Console) -> None:
-        from rich.table import Table
+        from ops.output import text_table
 
         if not schedules:
             console.print("no tunectl schedules (the stack's `schedules` config creates them)")
             return
-        table = Table("schedule", "state", "cron", "next firing", "last attempt", "engine", "stack")
-        for s in schedules:
-            next_firing = _when(s.next_firing) + (" (if resumed)" if s.paused else "")
-            table.add_row(
-                s.name,
-                _state(s),
-                f"{s.cron} ({s.time_zone})",
-                next_firing,
-                _attempt(s),
-                s.engine,
-                s.stack or "-",
-            )
-        console.print(table)
+        table = [
+            {
+                "schedule": s.name,
+                "state": _state(s),
+                "next": _when(s.next_firing) + (" (if resumed)" if s.paused else ""),
+                "cron": f"{s.cron} ({s.time_zone})",
+                "attempt": _attempt(s),
+                "engine": s.engine,
+                "stack": s.stack or "-",
+            }
+            for s in schedules
+        ]
+        console.out(text_table(SCHEDULE_COLUMNS, table, console.width), end="", highlight=False)
 
     emit({"schedules": rows}, fmt, render, rows=rows)
 
