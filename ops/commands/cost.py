@@ -213,6 +213,7 @@ class DiffFormat(StrEnum):
     text = "text"
     md = "md"
     json = "json"
+    yaml = "yaml"
 
 
 @app.command("diff")
@@ -246,7 +247,7 @@ def diff(
     ] = None,
     fmt: Annotated[
         DiffFormat,
-        typer.Option("--format", "-f", help="text, md (a PR comment) or json", case_sensitive=False),
+        typer.Option("--format", "-f", help="text, md (a PR comment), json or yaml", case_sensitive=False),
     ] = DiffFormat.text,
 ) -> None:
     """Compare two reconciliations per run and in total, per currency: two JSON files, or a month
@@ -255,7 +256,7 @@ def diff(
     import sys
 
     from ops.costs.diff import compare, load_side, render_markdown, render_text
-    from ops.output import print_json
+    from ops.output import print_json, print_yaml
 
     paths = list(files or [])
     if month is not None and paths:
@@ -275,6 +276,8 @@ def diff(
     result = compare(before, after, fail_over)
     if fmt is DiffFormat.json:
         print_json(result.as_json())
+    elif fmt is DiffFormat.yaml:
+        print_yaml(result.as_json())
     elif fmt is DiffFormat.md:
         sys.stdout.write(render_markdown(result))
     else:

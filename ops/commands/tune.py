@@ -37,6 +37,7 @@ app = group("Launch, watch, cancel, predict with and evaluate tuning runs.")
 class ReportFormatChoice(StrEnum):
     text = "text"
     json = "json"
+    yaml = "yaml"
     md = "md"
 
 
@@ -676,7 +677,8 @@ def evaluate(
     against_base: Annotated[bool, typer.Option("--against-base", help="also score the base model")] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=32, help="requests in flight")] = 4,
     fmt: Annotated[
-        ReportFormatChoice, typer.Option("--format", "-f", help="text, json or md", case_sensitive=False)
+        ReportFormatChoice,
+        typer.Option("--format", "-f", help="text, json, yaml or md", case_sensitive=False),
     ] = ReportFormatChoice.text,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="write the report here (atomically)")
@@ -733,6 +735,10 @@ def evaluate(
         text = render_markdown(report)
     elif fmt is ReportFormatChoice.json:
         text = json.dumps(to_jsonable(report), indent=2, ensure_ascii=False) + "\n"
+    elif fmt is ReportFormatChoice.yaml:
+        import yaml
+
+        text = yaml.safe_dump(to_jsonable(report), sort_keys=False, allow_unicode=True)
     else:
         text = None
     if output is not None:
