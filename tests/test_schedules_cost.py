@@ -101,3 +101,18 @@ def test_list_text_fits_80_columns_with_whole_names(env: Any, capsys: Any) -> No
     assert all(len(line) <= 80 for line in out.splitlines())
     for name in ("nightly-sft", "weekly-pref", "monthly-rlhf"):
         assert f"\n{name} " in out
+
+
+def test_a_billing_table_that_cannot_be_read_leaves_cost_unknown_with_the_reason(
+    env: Any,  # noqa: F811
+    capsys: Any,
+    cloud: Cloud,
+    monkeypatch: Any,
+) -> None:
+    cloud.get(SchedulerServer).fire(SFT)
+    monkeypatch.setenv("TUNECTL_BILLING_TABLE", "tunectl-test.billing.no_such_table")
+    status, data, _ = run_json(capsys, "schedules", "status", "nightly-sft", "--month", "2026-01")
+    assert status == 0  # the schedule's state is still shown
+    assert data["cost"]["known"] is False
+    assert data["cost"]["note"].startswith("unknown: ") and "no_such_table" in data["cost"]["note"]
+    assert data["jobs"][0]["cost"] is None

@@ -4,7 +4,8 @@ The jobs a schedule's firings created are added to what the ledger knows (a firi
 known only to the API), so their rows are found by run key, billing id or, for Gemini jobs whose
 labels did not reach the export, by project and time window; rows that carry only the schedule's
 label are the schedule's without a run (`cost reconcile` marks them `attribution: schedule`).
-Without a billing export to read, cost is unknown, and says how to give one.
+Without a billing export to read, cost is unknown, and says how to give one; when the BigQuery table
+cannot be read, cost is unknown with the API's reason, and the rest of the status is still shown.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ops.costs.model import Money
+from ops.errors import ExitStatus, TunectlError
 
 if TYPE_CHECKING:
     from ops.costs.options import CostInputs
@@ -90,7 +92,13 @@ def schedule_costs(settings: Settings, inputs: CostInputs, jobs: list[JobView]) 
         if job.run_id and job.run_id not in ledger_ids
     ]
     spec = replace(spec, inferred=inference_candidates(known))
-    result = reconcile_costs(engine, spec, known)
+    try:
+        result = reconcile_costs(engine, spec, known)
+    except TunectlError as exc:
+        if exc.status is ExitStatus.USAGE:
+            raise  # bad flags or files: the user's to fix, as in `cost reconcile`
+        # The API failed: the schedule's state is still worth showing; its cost is unknown, and why.
+        return ScheduleCosts(reason=f"unknown: {exc.message}")
     per_run: dict[str, list[Money]] = {}
     for run in result.runs:
         per_run.setdefault(run.run_id, []).append(run.money)
