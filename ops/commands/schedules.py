@@ -248,20 +248,20 @@ def _confirmed_pauses(to_pause: list[ScheduleCheck], yes: bool) -> list[Schedule
 
 
 def _render_check(console: Console, results: list[ScheduleCheck], overall: str) -> None:
-    from rich.table import Table
+    from ops.commands.preflight import render_check_lines
 
     if not results:
         console.print("no tunectl schedules to check (the stack's `schedules` config creates them)")
         return
-    marks = {"ok": "[green]ok[/green]", "no": "[red]no[/red]", "unknown": "[yellow]unknown[/yellow]"}
     verdicts = {"go": "[green]GO[/green]", "no-go": "[red]NO-GO[/red]", "unknown": "[yellow]UNKNOWN[/yellow]"}
     for result in results:
         schedule = result.schedule
         when = _when(schedule.next_firing) + (" (paused: if resumed)" if schedule.paused else "")
-        table = Table("check", "status", "reason", title=f"schedule {schedule.name}: next firing {when}")
-        for check in result.checks:
-            table.add_row(check.name, marks[check.status.value], check.reason)
-        console.print(table)
+        render_check_lines(
+            console,
+            f"schedule {schedule.name}: next firing {when}",
+            [(check.status.value, check.name, check.reason) for check in result.checks],
+        )
         console.print(f"verdict: {verdicts[result.verdict]}")
         if result.paused_by_check:
             console.print(
