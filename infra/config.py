@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -117,14 +118,28 @@ class _ScheduleBase(_Model):
     _labels = field_validator("labels")(_labels)
 
 
+# Hyperparameters only reinforcement tuning takes (reinforcementTuningSpec.hyperParameters, v1beta1).
+REINFORCEMENT_ONLY = (
+    "reward_config",
+    "steps",
+    "batch_size",
+    "samples_per_prompt",
+    "thinking_level",
+    "thinking_budget",
+    "max_output_tokens",
+    "evaluate_interval",
+    "checkpoint_interval",
+)
+
+
 class GeminiSchedule(_ScheduleBase):
-    """A managed Gemini TuningJob (supervised or preference) created on a schedule."""
+    """A managed Gemini TuningJob (supervised, preference or reinforcement) created on a schedule."""
 
     engine: Literal["gemini"]
     base_model: str
     # A model the catalog does not list is refused unless the schedule says it knows better.
     allow_unknown_model: bool = False
-    method: Literal["supervised", "preference"] = "supervised"
+    method: Literal["supervised", "preference", "reinforcement"] = "supervised"
     training_dataset: str
     validation_dataset: str | None = None
     epochs: Annotated[int, Field(gt=0)] | None = None
@@ -132,12 +147,46 @@ class GeminiSchedule(_ScheduleBase):
     adapter_size: Literal[1, 2, 4, 8, 16, 32] | None = None
     beta: Annotated[float, Field(gt=0)] | None = None
     tuned_model_display_name: str | None = None
+    # Reinforcement tuning (Pre-GA, v1beta1): the reward file (JSON or YAML, a singleRewardConfig or
+    # compositeRewardConfig; a relative path is read from the Pulumi project directory) and the
+    # hyperparameters only it takes.
+    reward_config: str | None = None
+    steps: Annotated[int, Field(gt=0)] | None = None
+    batch_size: Annotated[int, Field(gt=0)] | None = None
+    samples_per_prompt: Annotated[int, Field(gt=0)] | None = None
+    thinking_level: Literal["MINIMAL", "HIGH"] | None = None
+    thinking_budget: Annotated[int, Field(ge=-1)] | None = None
+    max_output_tokens: Annotated[int, Field(gt=0)] | None = None
+    evaluate_interval: Annotated[int, Field(gt=0)] | None = None
+    checkpoint_interval: Annotated[int, Field(gt=0)] | None = None
 
     @model_validator(mode="after")
-    def _beta_only_for_preference(self) -> GeminiSchedule:
+    def _options_of_the_method(self) -> GeminiSchedule:
         if self.beta is not None and self.method != "preference":
             raise ValueError("beta applies only to method: preference")
+        if self.method != "reinforcement":
+            given = [to_camel(name) for name in REINFORCEMENT_ONLY if getattr(self, name) is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)} apply only to method: reinforcement")
+            return self
+        if self.reward_config is None:
+            raise ValueError("method: reinforcement needs rewardConfig (a reward file)")
+        if self.epochs is not None and self.steps is not None:
+            raise ValueError("give epochs or steps, not both")
+        if self.thinking_level is not None and self.thinking_budget is not None:
+            raise ValueError("give thinkingLevel or thinkingBudget, not both")
         return self
+
+
+class RewardService(_Model):
+    """The Cloud Run service a reinforcement schedule's reward calls (cloudRunRewardScorer), by
+    resource: the stack lets Vertex AI's tuning service agent invoke it, and nothing more."""
+
+    project: str
+    region: str
+    service: str
+
+    _region = field_validator("region")(_check_region)
 
 
 class RlhfSchedule(_ScheduleBase):
@@ -186,6 +235,7 @@ class EnvironmentConfig(_Model):
     budget_pubsub_topic: str = ""
     billing_dataset_id: str = "billing_export"
     billing_dataset_location: str = ""
+    reward_service: RewardService | None = None
 
     _labels = field_validator("labels")(_labels)
     _region = field_validator("region")(_check_region)
@@ -311,6 +361,8 @@ class EnvironmentConfig(_Model):
             if isinstance(schedule, RlhfSchedule):
                 self._check_rlhf_placement(name, schedule)
             self._check_catalog(name, schedule)
+            if isinstance(schedule, GeminiSchedule) and schedule.method == "reinforcement":
+                self._check_reinforcement(name, schedule)
             uris = (
                 [schedule.training_dataset, schedule.validation_dataset]
                 if isinstance(schedule, GeminiSchedule)
@@ -367,6 +419,36 @@ class EnvironmentConfig(_Model):
                 f"{rule.message} ({rule.code}; source: {rule.source})",
                 hint,
             )
+
+    def _check_reinforcement(self, name: str, schedule: GeminiSchedule) -> None:
+        """A reinforcement schedule: served from the `us` multi-region (not under EU residency), a
+        reward file that loads, and the thinking control its model takes."""
+        from ops.errors import TunectlError
+        from ops.tuning.reinforcement import QUICK_START, READ_ON, SERVING_LOCATION, thinking_problem
+        from ops.tuning.spec import Hyperparameters
+
+        key = f"{NAMESPACE}:schedules.{name}"
+        if self.data_residency == "eu":
+            raise ConfigError(
+                f"{key}.method",
+                f"a reinforcement-tuned model is served from the `{SERVING_LOCATION}` multi-region, but "
+                f"dataResidency is eu (source: {QUICK_START}, read {READ_ON})",
+                "use method: supervised or preference here, or schedule it from a stack without EU residency",
+            )
+        try:
+            reward_api(schedule)
+        except TunectlError as exc:
+            raise ConfigError(
+                f"{key}.rewardConfig", exc.message, exc.hint or "see `tunectl reward test`"
+            ) from exc
+        level = schedule.thinking_level.lower() if schedule.thinking_level else None
+        problem = thinking_problem(
+            schedule.base_model,
+            Hyperparameters(thinking_level=level, thinking_budget=schedule.thinking_budget),
+        )
+        if problem is not None:
+            flag = "thinkingBudget" if problem.where == "--thinking-budget" else "thinkingLevel"
+            raise ConfigError(f"{key}.{flag}", problem.message, problem.hint or "")
 
     def accelerator_of(self, schedule: RlhfSchedule) -> Literal["TPU", "GPU"]:
         """The accelerator an RLHF schedule trains on: its own, else the stack's default."""
@@ -446,7 +528,7 @@ class EnvironmentConfig(_Model):
 
 
 # Keys whose values are objects or arrays: Pulumi passes them to the program as JSON strings.
-STRUCTURED_KEYS = frozenset({"labels", "quotas", "schedules", "budgetAlertPercents"})
+STRUCTURED_KEYS = frozenset({"labels", "quotas", "schedules", "budgetAlertPercents", "rewardService"})
 
 _HINTS: dict[str, str] = {
     "region": "use a Vertex AI region such as us-central1 or europe-west4",
@@ -470,7 +552,7 @@ def _error_from_validation(exc: ValidationError) -> ConfigError:
     first = exc.errors()[0]
     loc = [str(part) for part in first["loc"]]
     # A discriminated union puts the member's tag after the schedule name; it is no config key.
-    if len(loc) > 3 and loc[0] == "schedules" and loc[2] in {"gemini", "rlhf-pipeline"}:
+    if len(loc) > 2 and loc[0] == "schedules" and loc[2] in {"gemini", "rlhf-pipeline"}:
         del loc[2]
     namespace = "gcp" if loc and loc[0] == "project" else NAMESPACE
     key = f"{namespace}:{'.'.join(loc)}" if loc else f"{NAMESPACE}:*"
@@ -503,6 +585,18 @@ def config_keys() -> list[str]:
         for name, field in EnvironmentConfig.model_fields.items()
         if name not in {"project", "stack"}
     ]
+
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent  # where Pulumi.yaml is: relative paths start here
+
+
+def reward_api(schedule: GeminiSchedule) -> dict[str, Any]:
+    """The schedule's reward file as the API object it sends (ops.reinforcement.config checks it)."""
+    from ops.reinforcement.config import load_reward_config
+
+    assert schedule.reward_config is not None
+    path = Path(schedule.reward_config)
+    return dict(load_reward_config(path if path.is_absolute() else PROJECT_DIR / path).api)
 
 
 def read_config() -> EnvironmentConfig:

@@ -10,7 +10,17 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from infra import billing_export, budget, identity, quotas, registry, schedules, services, storage
+from infra import (
+    billing_export,
+    budget,
+    identity,
+    quotas,
+    registry,
+    reward_service,
+    schedules,
+    services,
+    storage,
+)
 from infra.config import EnvironmentConfig
 
 TYPE_TOKEN = "tunectl:infra:TuningEnvironment"
@@ -82,6 +92,7 @@ class TuningEnvironment(pulumi.ComponentResource):
 
         project_number = gcp.organizations.get_project(project_id=config.project).number
         self.budget = budget.project_budget(config, project_number, parent=self, depends_on=after_apis)
+        self.reward_invoker = reward_service.reward_invoker(config, project_number, parent=self)
 
         self.outputs: dict[str, pulumi.Input[object]] = {
             # Names match what `tunectl` reads from `pulumi stack output --json` (ops/tuning/stack.py).

@@ -2,7 +2,8 @@
 
 There is no Pulumi resource for a tuning or pipeline job, so each schedule is a `cloudscheduler.Job`
 whose body is a TuningJob (engine `gemini`) or PipelineJob (engine `rlhf-pipeline`) in the v1 REST
-shape. Every body carries the schedule's name and the stack's name as labels, so `tunectl schedules`,
+shape; a reinforcement TuningJob (Pre-GA) exists only in v1beta1, so it is posted to the v1beta1 URL.
+Every body carries the schedule's name and the stack's name as labels, so `tunectl schedules`,
 `tune list` and the cost reconciliation can tell which firing of which stack made which job.
 
 Safe by construction: Cloud Scheduler never retries a create (`retryCount: 0`), and a schedule is
@@ -20,7 +21,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.config import EnvironmentConfig, GeminiSchedule, RlhfSchedule
+from infra.config import EnvironmentConfig, GeminiSchedule, RlhfSchedule, reward_api
 from ops.tuning.labels import (
     ENGINE_LABEL,
     MANAGED_BY_LABEL,
@@ -43,9 +44,15 @@ ATTEMPT_DEADLINE = "180s"
 RETRY_COUNT = 0
 
 
-def vertex_url(config: EnvironmentConfig, collection: str) -> str:
+def api_version(schedule: GeminiSchedule | RlhfSchedule) -> str:
+    """v1, except reinforcement tuning, which only v1beta1 has."""
+    reinforcement = isinstance(schedule, GeminiSchedule) and schedule.method == "reinforcement"
+    return "v1beta1" if reinforcement else "v1"
+
+
+def vertex_url(config: EnvironmentConfig, collection: str, version: str = "v1") -> str:
     return (
-        f"https://{config.region}-aiplatform.googleapis.com/v1/projects/{config.project}"
+        f"https://{config.region}-aiplatform.googleapis.com/{version}/projects/{config.project}"
         f"/locations/{config.region}/{collection}"
     )
 
@@ -80,7 +87,10 @@ def body_labels(
 def tuning_job_body(
     config: EnvironmentConfig, name: str, schedule: GeminiSchedule, service_account: str
 ) -> dict[str, Any]:
-    """A v1 TuningJob (projects.locations.tuningJobs.create request body)."""
+    """A TuningJob (projects.locations.tuningJobs.create request body): v1, or v1beta1 for
+    reinforcement tuning."""
+    if schedule.method == "reinforcement":
+        return _reinforcement_body(config, name, schedule, service_account)
     hyper: dict[str, Any] = {}
     if schedule.epochs is not None:
         hyper["epochCount"] = str(schedule.epochs)  # int64 travels as a string in JSON
@@ -101,6 +111,46 @@ def tuning_job_body(
         "tunedModelDisplayName": schedule.tuned_model_display_name or f"{config.resource_prefix}-{name}",
         "description": schedule.description or f"tunectl schedule {name}",
         spec_key: spec,
+        "labels": body_labels(config, name, "gemini", schedule.labels),
+        "serviceAccount": service_account,
+    }
+    if config.kms_key_name:
+        body["encryptionSpec"] = {"kmsKeyName": config.kms_key_name}
+    return body
+
+
+def _reinforcement_body(
+    config: EnvironmentConfig, name: str, schedule: GeminiSchedule, service_account: str
+) -> dict[str, Any]:
+    """A v1beta1 TuningJob with `reinforcementTuningSpec`: the reward file's object as written, and
+    the hyperparameters in the spec's camelCase (int64 counts as strings, as JSON carries them)."""
+    values = {
+        "epochCount": str(schedule.epochs) if schedule.epochs is not None else None,
+        "stepCount": str(schedule.steps) if schedule.steps is not None else None,
+        "learningRateMultiplier": schedule.learning_rate_multiplier,
+        "adapterSize": f"ADAPTER_SIZE_{_ADAPTER_SIZES[schedule.adapter_size]}"
+        if schedule.adapter_size
+        else None,
+        "batchSize": schedule.batch_size,
+        "samplesPerPrompt": schedule.samples_per_prompt,
+        "thinkingLevel": schedule.thinking_level,
+        "thinkingBudget": schedule.thinking_budget,
+        "maxOutputTokens": schedule.max_output_tokens,
+        "evaluateInterval": schedule.evaluate_interval,
+        "checkpointInterval": schedule.checkpoint_interval,
+    }
+    spec: dict[str, Any] = {"trainingDatasetUri": dataset_uri(config, schedule.training_dataset)}
+    if schedule.validation_dataset:
+        spec["validationDatasetUri"] = dataset_uri(config, schedule.validation_dataset)
+    hyper = {key: value for key, value in values.items() if value is not None}
+    if hyper:
+        spec["hyperParameters"] = hyper
+    spec.update(reward_api(schedule))
+    body: dict[str, Any] = {
+        "baseModel": schedule.base_model,
+        "tunedModelDisplayName": schedule.tuned_model_display_name or f"{config.resource_prefix}-{name}",
+        "description": schedule.description or f"tunectl schedule {name}",
+        "reinforcementTuningSpec": spec,
         "labels": body_labels(config, name, "gemini", schedule.labels),
         "serviceAccount": service_account,
     }
@@ -180,7 +230,7 @@ def scheduled_jobs(
     for name, schedule in config.schedules.items():
         collection = "tuningJobs" if isinstance(schedule, GeminiSchedule) else "pipelineJobs"
         body = runner.email.apply(functools.partial(encoded_body, config, name, schedule))
-        url = vertex_url(config, collection)
+        url = vertex_url(config, collection, api_version(schedule))
         jobs[name] = gcp.cloudscheduler.Job(
             f"schedule-{name}",
             name=f"{config.resource_prefix}-{name}",

@@ -85,8 +85,9 @@ def storage_client(settings: Settings) -> StorageClient:
     )
 
 
-def genai_client(settings: Settings, region: str) -> GenaiClient:
-    """google-genai in Vertex AI mode, pinned to the v1 API (its default is v1beta1)."""
+def genai_client(settings: Settings, region: str, *, api_version: str = "v1") -> GenaiClient:
+    """google-genai in Vertex AI mode, pinned to the v1 API (its default is v1beta1) unless a Pre-GA
+    method needs v1beta1 (reinforcement tuning)."""
     from google import genai
     from google.genai import types
 
@@ -98,7 +99,7 @@ def genai_client(settings: Settings, region: str) -> GenaiClient:
         credentials: Credentials = TokenCredentials(token=ANONYMOUS_TOKEN)
     else:
         credentials = _credentials(settings)
-    http_options = types.HttpOptions(api_version="v1")
+    http_options = types.HttpOptions(api_version=api_version)
     if settings.vertex_endpoint:
         # With project and location set, google-genai still builds
         # {base_url}/v1/projects/{project}/locations/{region}/... under a custom base_url.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .model import ResourceRule, Rule, StackRule
-from .rules import iam, labels, location, models, quotas, scheduler, stack, storage
+from .rules import iam, labels, location, models, quotas, reward, scheduler, stack, storage
 
 RESOURCE_RULES: tuple[ResourceRule, ...] = (
     storage.UNIFORM_ACCESS,
@@ -14,6 +14,7 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
     iam.NO_PRIMITIVE_ROLES,
     iam.NO_SERVICE_ACCOUNT_KEYS,
     iam.ACT_AS_ONLY_TUNING_ACCOUNT,
+    reward.INVOKER_ONLY_TUNING_AGENT,
     scheduler.OAUTH_DEDICATED_ACCOUNT,
     scheduler.TARGETS_VERTEX_AI,
     scheduler.NO_RETRY,
@@ -26,6 +27,10 @@ RESOURCE_RULES: tuple[ResourceRule, ...] = (
     labels.VALID_SYNTAX,
     storage.ARTIFACTS_LIFECYCLE,
 )
-STACK_RULES: tuple[StackRule, ...] = (stack.HAS_BUDGET, stack.HAS_BILLING_EXPORT_DATASET)
+STACK_RULES: tuple[StackRule, ...] = (
+    stack.HAS_BUDGET,
+    stack.HAS_BILLING_EXPORT_DATASET,
+    reward.REWARD_SERVICE_IN_STACK,
+)
 RULES: tuple[Rule, ...] = (*RESOURCE_RULES, *STACK_RULES)
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}

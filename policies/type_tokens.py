@@ -21,6 +21,15 @@ PROJECT_IAM = frozenset(
 )
 HMAC_KEY = "gcp:storage/hmacKey:HmacKey"
 SCHEDULER_JOB = "gcp:cloudscheduler/job:Job"
+# Cloud Run (v2) service IAM: the reward service of reinforcement tuning.
+CLOUD_RUN_SERVICE_IAM_MEMBER = "gcp:cloudrunv2/serviceIamMember:ServiceIamMember"
+CLOUD_RUN_SERVICE_IAM = frozenset(
+    {
+        CLOUD_RUN_SERVICE_IAM_MEMBER,
+        "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding",
+        "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy",
+    }
+)
 QUOTA_PREFERENCE = "gcp:cloudquota/sQuotaPreference:SQuotaPreference"
 BUDGET = "gcp:billing/budget:Budget"
 BIGQUERY_DATASET = "gcp:bigquery/dataset:Dataset"

@@ -38,7 +38,11 @@ def test_list_and_get_return_the_stacks_jobs_paused(
 ) -> None:
     seed_stack(scheduler_server)
     jobs = list(scheduler_client.list_jobs(parent=PARENT))
-    assert sorted(j.name.rsplit("/", 1)[-1] for j in jobs) == ["tunectl-monthly-rlhf", "tunectl-weekly-sft"]
+    assert sorted(j.name.rsplit("/", 1)[-1] for j in jobs) == [
+        "tunectl-monthly-rlhf",
+        "tunectl-weekly-rl",
+        "tunectl-weekly-sft",
+    ]
     job = scheduler_client.get_job(name=SFT)
     assert job.state.name == "PAUSED"
     assert job.retry_config.retry_count == 0

@@ -78,6 +78,9 @@ def workspace(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         TUNECTL_CONFIG=str(tmp_path / "config.toml"),
         TUNECTL_LEDGER=str(tmp_path / "ledger.sqlite"),
         NO_COLOR="1",
+        # This checkout's code, not whatever the shared environment has installed (an editable
+        # install may point at another worktree).
+        PYTHONPATH=str(ROOT),
     )
     return tmp_path, env
 

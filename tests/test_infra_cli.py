@@ -31,7 +31,7 @@ def test_plan_json_has_the_stack_resources_and_violations(capsys: pytest.Capture
 def test_plan_text_lists_every_resource_by_type(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["infra", "plan", "--stack", "gpu"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("stack gpu: 30 resources")
+    assert out.startswith("stack gpu: 31 resources")
     assert "gcp:cloudscheduler/job:Job\n  schedule-monthly-rlhf  region=us-central1" in out
 
 

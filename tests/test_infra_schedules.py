@@ -1,4 +1,5 @@
-"""Schedules POST TuningJob / PipelineJob bodies that the Vertex AI v1 API accepts."""
+"""Schedules POST TuningJob / PipelineJob bodies that the Vertex AI API accepts: v1, and v1beta1 for
+reinforcement tuning."""
 
 from __future__ import annotations
 
@@ -18,22 +19,23 @@ from infra.schedules import (
     pipeline_job_body,
     tuning_job_body,
 )
-from tests.cloud.contract import DiscoveryContract
+from tests.cloud.versions import VersionedContract, beta
 from tests.infra_fixtures import decoded_body, example_plan, of_type
 
 CREATE = {
     "tuningJobs": "aiplatform.projects.locations.tuningJobs.create",
     "pipelineJobs": "aiplatform.projects.locations.pipelineJobs.create",
+    "reinforcement": beta("aiplatform.projects.locations.tuningJobs.create"),
 }
 SCHEDULES = {
-    "gpu": {"weekly-sft": "tuningJobs", "monthly-rlhf": "pipelineJobs"},
+    "gpu": {"weekly-sft": "tuningJobs", "monthly-rlhf": "pipelineJobs", "weekly-rl": "reinforcement"},
     "tpu": {"nightly-rlhf": "pipelineJobs", "weekly-preference": "tuningJobs"},
 }
 
 
 @pytest.fixture(scope="module")
-def vertex() -> DiscoveryContract:
-    return DiscoveryContract("aiplatform", "v1")
+def vertex() -> VersionedContract:
+    return VersionedContract("aiplatform", "v1", ["v1beta1"])
 
 
 def _jobs() -> list[tuple[str, dict[str, Any]]]:
@@ -44,18 +46,18 @@ def _jobs() -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def _violations(vertex: DiscoveryContract, uri: str, body: dict[str, Any]) -> tuple[str, list[str]]:
+def _violations(vertex: VersionedContract, uri: str, body: dict[str, Any]) -> tuple[str, list[str]]:
     path = urlsplit(uri).path
     for route in vertex.routes():
         params = route.match("POST", path)
         if params is not None:
             return route.method_id, [str(v) for v in vertex.check_request(route, params, {}, body)]
-    raise AssertionError(f"no aiplatform v1 method serves POST {path}")
+    raise AssertionError(f"no aiplatform v1 or v1beta1 method serves POST {path}")
 
 
 @pytest.mark.parametrize(("stack", "job"), _jobs(), ids=lambda v: v if isinstance(v, str) else v["name"])
 def test_schedule_body_is_a_valid_create_request_for_its_engine(
-    stack: str, job: dict[str, Any], vertex: DiscoveryContract
+    stack: str, job: dict[str, Any], vertex: VersionedContract
 ) -> None:
     name = job["name"].removeprefix("schedule-")
     target = job["inputs"]["httpTarget"]
@@ -72,8 +74,11 @@ def test_schedule_calls_its_region_with_an_oauth_token_of_the_scheduler_account(
     inputs = job["inputs"]
     target = inputs["httpTarget"]
     assert inputs["region"] == region
+    version = (
+        "v1beta1" if SCHEDULES[stack][job["name"].removeprefix("schedule-")] == "reinforcement" else "v1"
+    )
     assert target["uri"].startswith(
-        f"https://{region}-aiplatform.googleapis.com/v1/projects/tunectl-{stack}-example/locations/{region}/"
+        f"https://{region}-aiplatform.googleapis.com/{version}/projects/tunectl-{stack}-example/locations/{region}/"
     )
     assert target["httpMethod"] == "POST"
     assert target["headers"] == {"Content-Type": "application/json"}
@@ -174,7 +179,7 @@ def test_rlhf_parameter_names_are_inputs_of_googles_rlhf_pipeline() -> None:
     }
 
 
-def test_cmek_reaches_the_tuning_job_body(vertex: DiscoveryContract) -> None:
+def test_cmek_reaches_the_tuning_job_body(vertex: VersionedContract) -> None:
     config = parse_config(
         {
             "region": "us-central1",

@@ -25,6 +25,7 @@ def body(**fields: Any) -> str:
     return base64.b64encode(json.dumps(fields).encode()).decode()
 
 
+TUNING_AGENT = "serviceAccount:service-123456789012@gcp-sa-vertex-tune.iam.gserviceaccount.com"
 GOOD_BODY = {"baseModel": "gemini-3.5-flash", "labels": {"team": "ml", "tunectl-schedule": "nightly"}}
 
 
@@ -769,6 +770,66 @@ EXAMPLES = [
         "storage-artifacts-lifecycle", "the datasets bucket keeps data", t.BUCKET, datasets_bucket(), PASS
     ),
     Example("storage-artifacts-lifecycle", "artifacts kept forever", t.BUCKET, bucket(), FAIL),
+    # Reinforcement tuning: the reward service's one grant, and the `us` serving location.
+    Example(
+        "cloud-run-invoker-only-tuning-agent",
+        "run.invoker for the tuning service agent",
+        t.CLOUD_RUN_SERVICE_IAM_MEMBER,
+        {
+            "project": "p",
+            "location": "europe-west4",
+            "name": "reward",
+            "role": "roles/run.invoker",
+            "member": TUNING_AGENT,
+        },
+        PASS,
+    ),
+    Example(
+        "cloud-run-invoker-only-tuning-agent",
+        "run.invoker for a user",
+        t.CLOUD_RUN_SERVICE_IAM_MEMBER,
+        {
+            "project": "p",
+            "location": "europe-west4",
+            "name": "reward",
+            "role": "roles/run.invoker",
+            "member": "user:a@example.com",
+        },
+        FAIL,
+    ),
+    Example(
+        "cloud-run-invoker-only-tuning-agent",
+        "run.developer for the agent",
+        t.CLOUD_RUN_SERVICE_IAM_MEMBER,
+        {
+            "project": "p",
+            "location": "europe-west4",
+            "name": "reward",
+            "role": "roles/run.developer",
+            "member": TUNING_AGENT,
+        },
+        FAIL,
+    ),
+    Example(
+        "cloud-run-invoker-only-tuning-agent",
+        "a whole service policy",
+        "gcp:cloudrunv2/serviceIamPolicy:ServiceIamPolicy",
+        {"project": "p", "location": "europe-west4", "name": "reward", "policyData": "{}"},
+        FAIL,
+    ),
+    Example(
+        "location-eu-residency",
+        "a reinforcement job, whose model is served from us",
+        t.SCHEDULER_JOB,
+        job(
+            uri=VERTEX_URI.replace("/v1/", "/v1beta1/"),
+            labels=GOOD_BODY["labels"],
+            baseModel="gemini-3.5-flash",
+            reinforcementTuningSpec={"trainingDatasetUri": "gs://b/t.jsonl"},
+        ),
+        FAIL,
+        {"euResidency": True},
+    ),
 ]
 
 
@@ -849,3 +910,32 @@ def test_gpu_rlhf_body_reports_where_it_trains() -> None:
 
     found = dict(locations_of(t.SCHEDULER_JOB, rlhf_job(location="europe-west4", accelerator_type="GPU")))
     assert found["httpTarget.body.runtimeConfig.parameterValues.accelerator_type"] == "us-central1"
+
+
+def _reward_stack(project: str, location: str) -> list[StackResource]:
+    return [
+        StackResource(t.SERVICE_ACCOUNT, "tuning-sa", {"project": "p", "accountId": "tunectl-tuning"}),
+        StackResource(t.SCHEDULER_JOB, "schedule-rl", job()),
+        StackResource(
+            t.CLOUD_RUN_SERVICE_IAM_MEMBER,
+            "reward-service-invoker",
+            {
+                "project": project,
+                "location": location,
+                "name": "reward",
+                "role": "roles/run.invoker",
+                "member": TUNING_AGENT,
+            },
+        ),
+    ]
+
+
+def test_reward_service_must_be_in_the_stacks_project_and_region() -> None:
+    rule = RULES_BY_ID["cloud-run-reward-service-in-stack"]
+    assert isinstance(rule, StackRule)
+    assert rule.check(_reward_stack("p", "europe-west4"), rule.defaults()) == []
+    assert rule.check(_stack(t.BUCKET), rule.defaults()) == []  # no reward service, nothing to check
+    for project, location in (("other", "europe-west4"), ("p", "us-central1")):
+        [finding] = rule.check(_reward_stack(project, location), rule.defaults())
+        assert finding.resource == "reward-service-invoker"
+        assert "stack's project `p` and region `europe-west4`" in finding.message

@@ -12,7 +12,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "tunectl plan --train train.jsonl --validation validation.jsonl --engine gemini "
         "--base-model gemini-3.5-flash --epochs 3",
         "tunectl plan --train train.jsonl --engine rlhf-pipeline --accelerator tpu --steps 300",
-        "tunectl plan --train gs://my-bucket/train.jsonl --engine gemini --format json",
+        "tunectl plan --train prompts.jsonl --engine gemini --method reinforcement "
+        "--base-model gemini-3.5-flash --steps 20",
     ),
     "preflight": (
         "tunectl preflight --train train.jsonl --engine gemini --base-model gemini-3.5-flash --epochs 3",
@@ -28,6 +29,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "tunectl dataset validate train.jsonl --validation validation.jsonl",
         "tunectl dataset validate train.jsonl --base-model gemini-3.5-flash --format json",
         "tunectl dataset validate prompts.jsonl --kind reinforcement --reward-config reward.yaml",
+    ),
+    "reward test": (
+        "tunectl reward test --reward-config reward.yaml --dataset train.jsonl --responses responses.jsonl",
+        "tunectl reward test --reward-config reward.yaml --dataset train.jsonl "
+        "--from-base-model gemini-2.5-flash --samples 4",
+        "tunectl reward test --reward-config reward.json --dataset train.jsonl --responses r.jsonl -f json",
     ),
     "dataset stats": (
         "tunectl dataset stats train.jsonl",
@@ -47,6 +54,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "--validation validation.jsonl --epochs 3",
         "tunectl tune launch --engine rlhf-pipeline --accelerator tpu --base-model t5-large "
         "--train prefs.jsonl --steps 300 --dry-run",
+        "tunectl tune launch --engine gemini --method reinforcement --base-model gemini-3.5-flash "
+        "--reward-config reward.yaml --train prompts.jsonl --samples-per-prompt 4 --dry-run",
     ),
     "tune list": (
         "tunectl tune list",

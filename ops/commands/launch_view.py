@@ -49,8 +49,14 @@ def render_gate(console: Console, result: LaunchResult) -> None:
     render_verdict(console, report)
 
 
+def render_warnings(console: Console, result: LaunchResult) -> None:
+    for warning in result.warnings:
+        console.print(f"[bold yellow]warning:[/bold yellow] {warning}", highlight=False)
+
+
 def render_before_launch(console: Console, result: LaunchResult) -> None:
-    """What the user agrees to: the plan, then the preflight table."""
+    """What the user agrees to: the warnings, the plan, then the preflight table."""
+    render_warnings(console, result)
     render_plan(console, result)
     render_gate(console, result)
 
@@ -59,6 +65,7 @@ def render_launch(console: Console, result: LaunchResult) -> None:
     import json
 
     if result.dry_run:
+        render_warnings(console, result)
         console.print(
             f"dry run: nothing was sent. Run id [bold]{result.run_id}[/bold] "
             f"({result.engine}, {result.region})"

@@ -11,7 +11,7 @@ from ops.commands.dataset import BaseModelOption, CounterChoice, CounterOption, 
 from ops.commands.gate_options import MaxCostOption
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit, note, warn
-from ops.tuning.spec import Accelerator, Engine
+from ops.tuning.spec import Accelerator, Engine, Method
 
 
 def plan(
@@ -22,8 +22,13 @@ def plan(
         str | None, typer.Option("--validation", help="validation JSONL (billed too)")
     ] = None,
     base_model: BaseModelOption = None,
+    method: Annotated[
+        Method, typer.Option("--method", help="gemini: supervised, preference or reinforcement")
+    ] = Method.supervised,
     epochs: Annotated[int | None, typer.Option("--epochs", help="epochs to train")] = None,
-    steps: Annotated[int | None, typer.Option("--steps", help="total steps (rlhf-pipeline)")] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", help="total steps (rlhf-pipeline, reinforcement)")
+    ] = None,
     accelerator: Annotated[
         Accelerator | None,
         typer.Option("--accelerator", help="rlhf-pipeline: gpu (us-central1) or tpu (europe-west4)"),
@@ -53,6 +58,7 @@ def plan(
         accelerator=accelerator.value if accelerator else None,
         counter=make_counter(ctx, counter, base_model),
         settings=get_settings(ctx) if remote else None,
+        method=method.value,
     )
     data = result.as_json()
     if ceiling is not None:

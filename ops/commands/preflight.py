@@ -10,7 +10,7 @@ from ops.commands.common import FormatOption, get_settings
 from ops.commands.gate_options import AllowUnknownOption, MaxCostOption
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit
-from ops.tuning.spec import Accelerator, Engine
+from ops.tuning.spec import Accelerator, Engine, Method
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -101,7 +101,12 @@ def preflight(
     epochs: Annotated[
         int | None, typer.Option("--epochs", help="epochs to train (the plan's default: 1)", min=1)
     ] = None,
-    steps: Annotated[int | None, typer.Option("--steps", help="total steps (rlhf-pipeline)", min=1)] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", help="total steps (rlhf-pipeline, reinforcement)", min=1)
+    ] = None,
+    method: Annotated[
+        Method, typer.Option("--method", help="gemini: supervised, preference or reinforcement")
+    ] = Method.supervised,
     allow_unknown: AllowUnknownOption = None,
     max_cost: MaxCostOption = None,
     fmt: FormatOption = OutputFormat.text,
@@ -126,6 +131,7 @@ def preflight(
         base_model=base_model,
         epochs=epochs,
         steps=steps,
+        method=method.value,
         allow_unknown=[kind.value for kind in allow_unknown or ()],
         max_cost=parse_max_cost(max_cost),
     )

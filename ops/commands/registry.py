@@ -32,6 +32,9 @@ COMMANDS: dict[str, Entry] = {
     "completion": Entry("ops.commands.completion:completion", "Print the shell completion script."),
     "dataset": Entry("ops.commands.dataset:app", "Validate, convert, split and describe tuning datasets."),
     "tune": Entry("ops.commands.tune:app", "Launch, watch, cancel, predict with and evaluate tuning runs."),
+    "reward": Entry(
+        "ops.commands.reward:app", "Test reinforcement tuning rewards on responses before a run."
+    ),
     "quota": Entry("ops.commands.quota:app", "See, request and watch accelerator quota."),
     "cost": Entry("ops.commands.cost:app", "Reconcile billed cost per run and write finance reports."),
     "pricing": Entry("ops.commands.pricing:app", "Show and refresh the dated price table."),

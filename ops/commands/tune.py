@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 app = group("Launch, watch, cancel, predict with and evaluate tuning runs.")
 
 
+class ThinkingLevel(StrEnum):
+    # The two levels Google's reinforcement tuning page offers (ops.tuning.reinforcement).
+    minimal = "minimal"
+    high = "high"
+
+
 class ReportFormatChoice(StrEnum):
     text = "text"
     json = "json"
@@ -79,9 +85,13 @@ def launch(
         str | None,
         typer.Option("--prompts", help="rlhf-pipeline prompt dataset; default: the training set's prompts"),
     ] = None,
-    method: Annotated[Method, typer.Option("--method", help="gemini: supervised or preference")] = (
-        Method.supervised
-    ),
+    method: Annotated[
+        Method, typer.Option("--method", help="gemini: supervised, preference or reinforcement (Pre-GA)")
+    ] = Method.supervised,
+    reward_config: Annotated[
+        str | None,
+        typer.Option("--reward-config", help="reinforcement: reward file (singleRewardConfig or composite)"),
+    ] = None,
     base_model: Annotated[
         str | None,
         typer.Option("--base-model", help="gemini model id, or t5-small..t5-xxl for rlhf-pipeline"),
@@ -89,7 +99,9 @@ def launch(
     epochs: Annotated[
         int | None, typer.Option("--epochs", min=1, help="passes over the training set")
     ] = None,
-    steps: Annotated[int | None, typer.Option("--steps", min=1, help="rlhf-pipeline training steps")] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", min=1, help="training steps (rlhf-pipeline, reinforcement)")
+    ] = None,
     learning_rate_multiplier: Annotated[
         float | None, typer.Option("--learning-rate-multiplier", min=0.0)
     ] = None,
@@ -98,6 +110,32 @@ def launch(
     ] = None,
     beta: Annotated[float | None, typer.Option("--beta", help="gemini preference tuning strength")] = None,
     kl_coeff: Annotated[float | None, typer.Option("--kl-coeff", help="rlhf-pipeline KL penalty")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", min=1, help="reinforcement: prompts per step")
+    ] = None,
+    samples_per_prompt: Annotated[
+        int | None, typer.Option("--samples-per-prompt", min=1, help="reinforcement: responses per prompt")
+    ] = None,
+    thinking_level: Annotated[
+        ThinkingLevel | None,
+        typer.Option("--thinking-level", help="reinforcement, models with thinking levels (3.x)"),
+    ] = None,
+    thinking_budget: Annotated[
+        int | None,
+        typer.Option(
+            "--thinking-budget", min=-1, help="reinforcement, 2.5 models: -1 dynamic, 0 off, N tokens"
+        ),
+    ] = None,
+    max_output_tokens: Annotated[
+        int | None, typer.Option("--max-output-tokens", min=1, help="reinforcement: per response")
+    ] = None,
+    evaluate_interval: Annotated[
+        int | None, typer.Option("--evaluate-interval", min=1, help="reinforcement: steps between evals")
+    ] = None,
+    checkpoint_interval: Annotated[
+        int | None,
+        typer.Option("--checkpoint-interval", min=1, help="reinforcement: steps between checkpoints"),
+    ] = None,
     reward_lr_multiplier: Annotated[
         float | None, typer.Option("--reward-learning-rate-multiplier", help="rlhf-pipeline reward model")
     ] = None,
@@ -161,7 +199,15 @@ def launch(
             beta=beta,
             reward_model_learning_rate_multiplier=reward_lr_multiplier,
             kl_coeff=kl_coeff,
+            batch_size=batch_size,
+            samples_per_prompt=samples_per_prompt,
+            thinking_level=thinking_level.value if thinking_level else None,
+            thinking_budget=thinking_budget,
+            max_output_tokens=max_output_tokens,
+            evaluate_interval=evaluate_interval,
+            checkpoint_interval=checkpoint_interval,
         ),
+        reward_config=reward_config,
         accelerator=accelerator,
         region=region,
         display_name=display_name,

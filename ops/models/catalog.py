@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -41,6 +41,11 @@ class ModelEntry:
     checked: str
     display_name: str = ""
     notes: str = ""
+    # Where a method's support was read, when not on the row's own page (e.g. reinforcement tuning).
+    method_sources: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def source_for(self, method: str) -> str:
+        return self.method_sources.get(method, {}).get("source", self.source)
 
     def retired_on(self, today: date | None = None) -> bool:
         return self.retired is not None and date.fromisoformat(self.retired) <= (today or date.today())
@@ -120,6 +125,7 @@ def _entry(model_id: str, row: dict[str, Any]) -> ModelEntry:
         checked=str(row["checked"]),
         display_name=str(row.get("display_name") or ""),
         notes=str(row.get("notes") or ""),
+        method_sources=dict(row.get("method_sources") or {}),
     )
 
 
@@ -178,11 +184,13 @@ def method_problem(model_id: str, method: str) -> Rule | None:
     entry = gemini_model(model_id)
     if entry is None or method in entry.methods:
         return None
+    others = [m for m, e in gemini_models().items() if method in e.methods and not e.retired_on()]
     return Rule(
         "method-not-supported",
         f"{model_id} supports {', '.join(entry.methods)} tuning, not {method}",
         entry.source,
         "--method",
+        f"{method} tuning: {', '.join(others) or 'no model in the catalog'} (`tunectl models list`)",
     )
 
 

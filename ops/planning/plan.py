@@ -2,6 +2,7 @@
 
 gemini: Google bills training tokens, i.e. the dataset's tokens (training + validation) x epochs, at
 the base model's price per 1M tokens. Google picks the batch size, so steps are not planned.
+Reinforcement tuning (Pre-GA) has no published price or billing unit: its cost is unknown, said so.
 
 rlhf-pipeline: batch size by accelerator (DESIGN.md section 2: GPU/us-central1 8, TPU/europe-west4 24),
 steps per epoch = ceil(examples / batch size), total steps from --epochs or --steps. Duration uses
@@ -108,6 +109,7 @@ def plan_from_counts(
     accelerator: str | None = None,
     prices: PriceTable | None = None,
     token_counter: str = "offline-estimate",
+    method: str = "supervised",
 ) -> Plan:
     """The plan for a dataset already counted (examples, billable training+validation tokens)."""
     if engine not in ENGINES:
@@ -134,6 +136,8 @@ def plan_from_counts(
             "token counter", token_counter, None, "see `tunectl dataset stats` for its method and error"
         ),
     ]
+    if engine == "gemini" and method == "reinforcement":
+        return _reinforcement_plan(examples, billable_tokens, base_model, epochs, steps, prices, assumptions)
     if engine == "gemini":
         if steps is not None:
             raise TunectlError(
@@ -257,6 +261,47 @@ def plan_from_counts(
     )
 
 
+def _reinforcement_plan(
+    examples: int,
+    billable_tokens: int,
+    base_model: str | None,
+    epochs: int | None,
+    steps: int | None,
+    prices: PriceTable,
+    assumptions: list[Assumption],
+) -> Plan:
+    """Reinforcement tuning (Pre-GA): Vertex AI picks the batch size unless told, and Google publishes
+    neither a price nor a billing unit for it, so the cost is unknown with that reason (preflight
+    treats it as any unknown cost: `--allow-unknown cost` goes past it on purpose)."""
+    if base_model is None:
+        raise TunectlError(
+            "missing-base-model",
+            "--base-model is required with --engine gemini",
+            where="--base-model",
+            hint="e.g. --base-model gemini-3.5-flash; `tunectl models list` shows which models take reinforcement",
+        )
+    entry = prices.reinforcement_tuning(base_model)
+    if entry is None:
+        assumptions.append(
+            Assumption(
+                f"price gemini-reinforcement-tuning:{base_model}", "unknown", None, "not in the price table"
+            )
+        )
+    else:
+        assumptions.append(_price_assumption(entry))
+        if entry.price is not None:
+            # A published figure would need its billing unit encoded before it can be used.
+            assumptions.append(
+                Assumption("billing", f"per {entry.unit}: not modelled yet", entry.date, entry.source)
+            )
+    n_epochs = Decimal(epochs or 1) if steps is None else Decimal(0)
+    if epochs is None and steps is None:
+        assumptions.append(
+            Assumption("epochs", "chosen by Vertex AI (not given)", None, "pass --epochs or --steps")
+        )
+    return Plan("gemini", examples, billable_tokens, None, None, steps, n_epochs, None, None, assumptions)
+
+
 def plan_run(
     *,
     engine: str,
@@ -270,6 +315,7 @@ def plan_run(
     settings: Settings | None = None,
     prices: PriceTable | None = None,
     reports: list[FileReport] | None = None,
+    method: str = "supervised",
 ) -> Plan:
     """Validate the dataset (or reuse `reports` from `validate_files`) and plan the run.
 
@@ -279,7 +325,12 @@ def plan_run(
 
     if reports is None:
         reports = validate_files(
-            [train], base_model=base_model, counter=counter, validation=validation, settings=settings
+            [train],
+            base_model=base_model,
+            counter=counter,
+            validation=validation,
+            settings=settings,
+            kind="reinforcement" if method == "reinforcement" else "auto",
         )
     invalid = [r for r in reports if not r.valid]
     if invalid:
@@ -304,6 +355,7 @@ def plan_run(
         accelerator=accelerator,
         prices=prices,
         token_counter=counter_name,
+        method=method,
     )
     _media_assumptions(plan, reports)
     return plan

@@ -92,6 +92,14 @@ class PriceTable:
         key = listed.price_key if listed and listed.price_key else f"gemini-tuning:{base_model}"
         return self.entries.get(key)
 
+    def reinforcement_tuning(self, base_model: str) -> PriceEntry | None:
+        """Reinforcement tuning's entry (`gemini-reinforcement-tuning:<model>`), keyed by the model's
+        family as the catalog names it."""
+        from ops.models.catalog import gemini_model
+
+        listed = gemini_model(base_model)
+        return self.entries.get(f"gemini-reinforcement-tuning:{listed.model_id if listed else base_model}")
+
     def pipeline_hourly(self, accelerator: str) -> PriceEntry | None:
         return self.entries.get(f"rlhf-pipeline:{accelerator}")
 

@@ -326,7 +326,12 @@ def budget_check(
 
 
 def region_check(
-    settings: Settings, engine: str, accelerator: str | None, region: str, requested: str | None
+    settings: Settings,
+    engine: str,
+    accelerator: str | None,
+    region: str,
+    requested: str | None,
+    method: str = "supervised",
 ) -> PreflightCheck:
     """The pack's `allowedRegions` and `euResidency`, read from the same config the stack's pack uses."""
     from ops.preflight.policy import rule_config
@@ -355,6 +360,16 @@ def region_check(
         return PreflightCheck(
             name, CheckStatus.no, f"{region} is outside the EU, and EU residency is on ({source})", details
         )
+    if eu_only and method == "reinforcement":
+        from ops.tuning.reinforcement import QUICK_START, READ_ON, SERVING_LOCATION
+
+        return PreflightCheck(
+            name,
+            CheckStatus.no,
+            f"a reinforcement-tuned model is served from the `{SERVING_LOCATION}` multi-region, whatever "
+            f"the tuning region, and EU residency is on ({source}; {QUICK_START}, read {READ_ON})",
+            details,
+        )
     residency = "inside the EU, as residency requires" if eu_only else "no residency constraint"
     return PreflightCheck(name, CheckStatus.ok, f"{region} is allowed ({residency}; {source})", details)
 
@@ -365,12 +380,16 @@ def dataset_check(
     validation: str | None,
     base_model: str | None,
     reports: list[FileReport] | None = None,
+    method: str = "supervised",
 ) -> tuple[PreflightCheck, list[FileReport]]:
     """`ops.datasets` validation; its reports feed the plan, so the files are read once."""
     from ops.datasets import validate_files
 
     if reports is None:
-        reports = validate_files([train], validation=validation, base_model=base_model, settings=settings)
+        kind = "reinforcement" if method == "reinforcement" else "auto"
+        reports = validate_files(
+            [train], validation=validation, base_model=base_model, settings=settings, kind=kind
+        )
     details = {
         "files": [
             {"path": r.path, "kind": r.kind, "style": r.style, "examples": r.examples, "valid": r.valid}
@@ -410,6 +429,7 @@ def cost_check(
     epochs: int | None,
     steps: int | None,
     reports: list[FileReport],
+    method: str = "supervised",
 ) -> tuple[PreflightCheck, CostEstimate | None]:
     """The plan's estimate (ops.planning.plan, issue 6); the budget check compares it with the headroom."""
     from ops.planning.plan import plan_run
@@ -426,10 +446,16 @@ def cost_check(
         accelerator=accelerator,
         settings=settings,
         reports=reports,
+        method=method,
     )
     details = plan.as_json()
     if plan.estimated_cost is None:
-        return PreflightCheck(name, CheckStatus.unknown, "the plan has no price for this run", details), None
+        # Say which figure is missing and why (e.g. a price Google does not publish).
+        missing = [a for a in plan.assumptions if a.name.startswith("price ") and a.value == "unknown"]
+        why = f": {missing[0].name} is unknown ({missing[0].source})" if missing else ""
+        return PreflightCheck(
+            name, CheckStatus.unknown, f"the plan has no price for this run{why}", details
+        ), None
     estimate = CostEstimate(plan.estimated_cost.amount, plan.estimated_cost.currency)
     basis = (
         f"{plan.billable_tokens} billable tokens x {details['epochs']} epoch(s)"
@@ -448,9 +474,11 @@ def default_spend_lookup(settings: Settings) -> SpendLookup:
     return spend_from_settings(settings) or spend_not_configured
 
 
-def model_check(engine: str, base_model: str | None, accelerator: str | None) -> PreflightCheck:
+def model_check(
+    engine: str, base_model: str | None, accelerator: str | None, method: str = "supervised"
+) -> PreflightCheck:
     """The catalog's word on the base model: retired is no, not in the catalog is unknown."""
-    from ops.models.catalog import gemini_model, model_problem, rlhf_problem
+    from ops.models.catalog import gemini_model, method_problem, model_problem, rlhf_problem
 
     name = "model"
     if base_model is None:
@@ -460,7 +488,7 @@ def model_check(engine: str, base_model: str | None, accelerator: str | None) ->
         if rule is not None:
             return PreflightCheck(name, CheckStatus.no, f"{rule.message} (source: {rule.source})")
         return PreflightCheck(name, CheckStatus.ok, f"{base_model} runs on {accelerator or 'tpu'}")
-    rule = model_problem(base_model)
+    rule = model_problem(base_model) or method_problem(base_model, method)
     if rule is not None:
         status = CheckStatus.unknown if rule.code == "model-unknown" else CheckStatus.no
         return PreflightCheck(name, status, f"{rule.message} (source: {rule.source})")
@@ -492,6 +520,7 @@ def run_preflight(
     base_model: str | None = None,
     epochs: int | None = None,
     steps: int | None = None,
+    method: str = "supervised",
     allow_unknown: Collection[str] = (),
     max_cost: MaxCost | None = None,
     spend_lookup: SpendLookup | None = None,
@@ -522,15 +551,15 @@ def run_preflight(
     accelerator = (accelerator or "tpu") if engine == "rlhf-pipeline" else accelerator
     where = pipeline_region(engine, accelerator, region, settings.region)
     counter = count_active_jobs or (lambda: count_active_tuning_jobs(settings, where))
-    checks = [_guarded("model", lambda: model_check(engine, base_model, accelerator), kind="model")]
+    checks = [_guarded("model", lambda: model_check(engine, base_model, accelerator, method), kind="model")]
     try:
-        dataset, reports = dataset_check(settings, train, validation, base_model, reports)
+        dataset, reports = dataset_check(settings, train, validation, base_model, reports, method)
     except Exception as exc:  # fail closed
         reports = []
         dataset = PreflightCheck("dataset", CheckStatus.unknown, _failure(exc))
     checks += [
         dataset,
-        _guarded("region", lambda: region_check(settings, engine, accelerator, where, region)),
+        _guarded("region", lambda: region_check(settings, engine, accelerator, where, region, method)),
     ]
     try:
         quota = quota_checks(settings, engine, accelerator, where, counter)
@@ -539,7 +568,9 @@ def run_preflight(
     checks.extend(replace(check, kind="quota") for check in quota)
     estimate: CostEstimate | None = None
     try:
-        cost, estimate = cost_check(settings, train, engine, accelerator, base_model, epochs, steps, reports)
+        cost, estimate = cost_check(
+            settings, train, engine, accelerator, base_model, epochs, steps, reports, method
+        )
     except Exception as exc:  # fail closed
         cost = PreflightCheck("cost estimate", CheckStatus.unknown, _failure(exc))
     lookup = spend_lookup or default_spend_lookup(settings)

@@ -37,9 +37,9 @@ from ops.errors import TunectlError
 from ops.reinforcement import templates
 from ops.reinforcement.regex import capture_groups, regex_problem
 
-# At most 16 rewards in a composite: Google's reward functions page for reinforcement learning
-# fine-tuning (https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/reinforcement-tuning,
-# read 2026-12-02). The schema itself sets no maximum.
+# At most 16 rewards in a composite ("+ Add another reward (up to 16 rewards)"), every reward clipped
+# to [-1, 1]: Google's reward functions page, https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/reinforcement-tuning/reinforcement-tuning-job/reward-functions
+# (read 2026-12-02). The schema itself sets no maximum.
 MAX_COMPOSITE_REWARDS = 16
 REWARD_BOUNDS = (-1.0, 1.0)
 TOP_LEVEL = {"singleRewardConfig": "single", "single_reward_config": "single"}

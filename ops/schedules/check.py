@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from ops.errors import TunectlError
 from ops.preflight.gate import CheckStatus, PreflightCheck
@@ -69,16 +70,33 @@ def _guard(name: str, check: Callable[[], PreflightCheck]) -> PreflightCheck:
         return PreflightCheck(name, CheckStatus.unknown, f"{exc.code}: {exc.message}")
 
 
+def api_version(schedule: Schedule) -> str:
+    """The API version the schedule posts to (`/v1beta1/...` for reinforcement tuning, else v1)."""
+    path = urlsplit(schedule.target_uri).path.strip("/").split("/")
+    return path[0] if path and path[0] in {"v1", "v1beta1"} else "v1"
+
+
+def tuning_spec(body: dict[str, Any]) -> dict[str, Any]:
+    """The TuningJob's method spec, whichever method it is."""
+    for key in ("supervisedTuningSpec", "preferenceOptimizationSpec", "reinforcementTuningSpec"):
+        if isinstance(body.get(key), dict):
+            spec: dict[str, Any] = body[key]
+            return spec
+    return {}
+
+
 def body_check(schedule: Schedule) -> PreflightCheck:
-    """The body against the v1 REST schema, plus what a create needs that the schema leaves optional."""
+    """The body against the REST schema of the version it is posted to, plus what a create needs
+    that the schema leaves optional."""
     from ops.schedules.schema import body_problems
 
     name = "request body"
     kind = "TuningJob" if schedule.engine == "gemini" else "PipelineJob"
-    problems = body_problems(schedule.engine, schedule.body)
+    version = api_version(schedule)
+    problems = body_problems(schedule.engine, schedule.body, version)
     body = schedule.body
     if schedule.engine == "gemini":
-        spec = body.get("supervisedTuningSpec") or body.get("preferenceOptimizationSpec") or {}
+        spec = tuning_spec(body)
         if not spec.get("trainingDatasetUri"):
             problems.append("body: no tuning spec with a trainingDatasetUri")
     elif not (body.get("templateUri") or body.get("pipelineSpec")):
@@ -87,7 +105,7 @@ def body_check(schedule: Schedule) -> PreflightCheck:
         return PreflightCheck(
             name, CheckStatus.no, f"Vertex AI would reject this {kind}: {'; '.join(problems)}"
         )
-    return PreflightCheck(name, CheckStatus.ok, f"a valid v1 {kind} create request")
+    return PreflightCheck(name, CheckStatus.ok, f"a valid {version} {kind} create request")
 
 
 def retry_check(schedule: Schedule) -> PreflightCheck:
@@ -106,7 +124,7 @@ def dataset_uris(schedule: Schedule) -> dict[str, str]:
     """Role -> gs:// URI of every dataset the body names."""
     body = schedule.body
     if schedule.engine == "gemini":
-        spec = body.get("supervisedTuningSpec") or body.get("preferenceOptimizationSpec") or {}
+        spec = tuning_spec(body)
         found = {"train": spec.get("trainingDatasetUri"), "validation": spec.get("validationDatasetUri")}
     else:
         params = (body.get("runtimeConfig") or {}).get("parameterValues") or {}
@@ -180,14 +198,17 @@ def check_schedule(
     uris = dataset_uris(schedule)
     run: dict[str, Any]
     if schedule.engine == "gemini":
-        spec = body.get("supervisedTuningSpec") or body.get("preferenceOptimizationSpec") or {}
+        spec = tuning_spec(body)
+        hyper = spec.get("hyperParameters") or {}
         run = {
             "train": uris.get("train", ""),
             "validation": uris.get("validation"),
             "region": schedule.target_region,
             "base_model": body.get("baseModel"),
-            "epochs": _int((spec.get("hyperParameters") or {}).get("epochCount")),
+            "epochs": _int(hyper.get("epochCount")),
         }
+        if "reinforcementTuningSpec" in body:
+            run |= {"method": "reinforcement", "steps": _int(hyper.get("stepCount"))}
     else:
         # The pipeline learns its reward model from the preference data: that is what is planned.
         run = {

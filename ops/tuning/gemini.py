@@ -22,14 +22,28 @@ ENGINE = "gemini"
 _ADAPTER_SIZES = {1: "ONE", 2: "TWO", 4: "FOUR", 8: "EIGHT", 16: "SIXTEEN", 32: "THIRTY_TWO"}
 
 
-def _http_options(extra_body: dict[str, Any] | None = None) -> genai_types.HttpOptions:
+def api_version(spec: LaunchSpec) -> str:
+    """v1 for supervised and preference tuning; reinforcement tuning exists only on v1beta1."""
+    from ops.tuning import reinforcement
+
+    return reinforcement.API_VERSION if spec.method is Method.reinforcement else "v1"
+
+
+def _http_options(extra_body: dict[str, Any] | None = None, version: str = "v1") -> genai_types.HttpOptions:
     from google.genai import types
 
     # google-genai's timeout is in milliseconds; api_version must be repeated because per-request
     # options replace the client's.
     return types.HttpOptions(
-        api_version="v1", timeout=int(request_timeout_seconds() * 1000), extra_body=extra_body or None
+        api_version=version, timeout=int(request_timeout_seconds() * 1000), extra_body=extra_body or None
     )
+
+
+_METHODS = {
+    Method.supervised: "SUPERVISED_FINE_TUNING",
+    Method.preference: "PREFERENCE_TUNING",
+    Method.reinforcement: "REINFORCEMENT_TUNING",
+}
 
 
 def tuning_config(spec: LaunchSpec, labels: dict[str, str], service_account: str) -> Any:
@@ -48,13 +62,21 @@ def tuning_config(spec: LaunchSpec, labels: dict[str, str], service_account: str
         # `config.encryption_spec` reaches the wire in snake_case (`kms_key_name`), which the REST
         # reference does not name; the documented camelCase travels in extra_body instead.
         extra["encryptionSpec"] = {"kmsKeyName": spec.kms_key}
+    method_fields: dict[str, Any] = {"epoch_count": hp.epochs}
+    if spec.method is Method.reinforcement:
+        from ops.tuning import reinforcement
+
+        method_fields, hyper_extra = reinforcement.hyperparameter_fields(hp)
+        # The reward file is already the v1beta1 API object (checked against the discovery schema by
+        # ops.reinforcement.config), so it is sent as written rather than re-spelled by the SDK's
+        # reward types; so are the hyperparameters the SDK config lacks (stepCount, thinkingBudget).
+        rl: dict[str, Any] = dict(spec.reward or {})
+        if hyper_extra:
+            rl["hyperParameters"] = hyper_extra
+        extra["reinforcementTuningSpec"] = rl
     return types.CreateTuningJobConfig(
-        method=(
-            types.TuningMethod.PREFERENCE_TUNING
-            if spec.method is Method.preference
-            else types.TuningMethod.SUPERVISED_FINE_TUNING
-        ),
-        epoch_count=hp.epochs,
+        method=types.TuningMethod(_METHODS[spec.method]),
+        **method_fields,
         learning_rate_multiplier=hp.learning_rate_multiplier,
         adapter_size=(
             types.AdapterSize(f"ADAPTER_SIZE_{_ADAPTER_SIZES[hp.adapter_size]}") if hp.adapter_size else None
@@ -63,7 +85,7 @@ def tuning_config(spec: LaunchSpec, labels: dict[str, str], service_account: str
         validation_dataset=types.TuningValidationDataset(gcs_uri=validation.uri) if validation else None,
         tuned_model_display_name=spec.display_name,
         labels=labels,
-        http_options=_http_options(extra),
+        http_options=_http_options(extra, api_version(spec)),
     )
 
 
@@ -96,7 +118,8 @@ def request_preview(
     _common.recursive_dict_update(body, config.http_options.extra_body or {})
     return {
         "method": "POST",
-        "url": f"https://{vertex_host(spec.region)}/v1/projects/{project}/locations/{spec.region}/tuningJobs",
+        "url": f"https://{vertex_host(spec.region)}/{api_version(spec)}/projects/{project}"
+        f"/locations/{spec.region}/tuningJobs",
         "body": body,
     }
 
@@ -192,7 +215,9 @@ class GeminiJobs(LabelledJobs):
 
         def submit() -> JobView:
             with warnings.catch_warnings():
-                # google-genai marks `tunings.tune` experimental on every call; the REST API is v1 (GA).
+                # google-genai marks `tunings.tune` experimental on every call; the REST API is v1
+                # (GA) for supervised and preference tuning (reinforcement tuning is Pre-GA, and
+                # `tune launch` says so before it asks).
                 warnings.filterwarnings("ignore", message=".*tuning implementation is experimental.*")
                 job = self.client.tunings.tune(
                     base_model=spec.base_model, training_dataset=_training_dataset(spec), config=config

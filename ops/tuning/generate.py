@@ -104,13 +104,15 @@ def generate(
     *,
     concurrency: int = 4,
     on_done: Callable[[], None] = lambda: None,
+    temperature: float = 0.0,
 ) -> list[str]:
-    """Answers in prompt order. Temperature 0 so that evaluation scores are repeatable."""
+    """Answers in prompt order. Temperature 0 by default so that evaluation scores are repeatable;
+    sampling several answers to one prompt (`reward test --samples`) needs more."""
     from google.genai import types
 
     def ask(prompt: Prompt) -> str:
         config = types.GenerateContentConfig(
-            temperature=0,
+            temperature=temperature,
             system_instruction=prompt.system_instruction,
             http_options=_http_options(),
         )

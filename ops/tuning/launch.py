@@ -56,6 +56,8 @@ class LaunchResult:
     accelerator: str | None = None  # rlhf-pipeline: what the catalog says it trains on
     cancelled_duplicates: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Shown before the question (and in a dry run): e.g. Google's Pre-GA data warning.
+    warnings: list[str] = field(default_factory=list)
 
 
 def _region(request: LaunchRequest, settings: Settings, stack: StackOutputs) -> str:
@@ -99,6 +101,10 @@ def _resolve_request(request: LaunchRequest) -> LaunchRequest:
         )
         raise TunectlError("base-model-missing", "--base-model is required", where="--base-model", hint=hint)
     if request.engine is Engine.rlhf_pipeline:
+        if request.method is Method.reinforcement:
+            from ops.tuning.reinforcement import refuse_unsent_reinforcement_options
+
+            refuse_unsent_reinforcement_options(request)
         if request.method is not Method.preference:
             request = replace(request, method=Method.preference)  # RLHF learns from preferences only
         if request.accelerator is None:
@@ -114,9 +120,15 @@ def _resolve_request(request: LaunchRequest) -> LaunchRequest:
             where="--accelerator",
             hint="drop --accelerator, or use --engine rlhf-pipeline",
         )
-    if request.engine is Engine.gemini and request.hyperparameters.steps is not None:
+    if (
+        request.engine is Engine.gemini
+        and request.method is not Method.reinforcement  # reinforcement tuning takes stepCount
+        and request.hyperparameters.steps is not None
+    ):
         raise TunectlError(
-            "steps-not-supported", "managed Gemini tuning takes --epochs, not --steps", where="--steps"
+            "steps-not-supported",
+            "managed Gemini supervised and preference tuning take --epochs, not --steps",
+            where="--steps",
         )
     return request
 
@@ -152,6 +164,11 @@ def launch(
     kms_key = request.kms_key or stack.kms_key
     _check_kms_key(kms_key, region)
     refuse_what_the_service_rejects(request, kms_key)
+    reward = None
+    if request.method is Method.reinforcement:
+        from ops.tuning.reinforcement import PRE_GA_WARNING, reward_for
+
+        reward = reward_for(request)
 
     with tempfile.TemporaryDirectory(prefix="tunectl-launch-") as tmp:
         prepared = prepare.prepare_datasets(request, settings, Path(tmp))
@@ -174,6 +191,7 @@ def launch(
             user_labels=request.user_labels,
             kms_key=kms_key,
             nonce=datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") if request.force else None,
+            reward=reward,
         )
         run_id = spec.run_id
         labels = run_labels(run_id, request.engine.value, request.user_labels)
@@ -193,6 +211,8 @@ def launch(
             placeholders=placeholders,
             accelerator=_accelerator_label(request),
         )
+        if request.method is Method.reinforcement:
+            result.warnings.append(PRE_GA_WARNING)
         if request.dry_run:
             # Read-only: the verdict is shown, never enforced (the exit status stays 0).
             if not request.skip_preflight:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ops.errors import ExitStatus, TunectlError
-from ops.tuning.spec import Engine, Hyperparameters, LaunchRequest
+from ops.tuning.spec import Engine, Hyperparameters, LaunchRequest, Method
 from ops.tuning.upload import sha256_file
 
 if TYPE_CHECKING:
@@ -41,14 +41,30 @@ def _count_lines(path: Path) -> int:
 
 
 def _validate(
-    source: str, settings: Settings, kind: str, base_model: str | None, training: str | None = None
+    source: str,
+    settings: Settings,
+    kind: str,
+    base_model: str | None,
+    training: str | None = None,
+    reward_config: str | None = None,
 ) -> FileReport:
     """Refuse to launch on a dataset with errors (ops.datasets, issue 6): Vertex AI would find them
-    only after the job started and billed."""
+    only after the job started and billed. A reinforcement dataset is checked against the reward
+    config too: every `references` key a reward reads is in every example."""
     from ops.datasets.validate import validate_file
 
+    references = None
+    if reward_config is not None:
+        from ops.datasets.reinforcement import required_references
+
+        references = required_references(reward_config)
     report = validate_file(
-        source, kind=kind, base_model=base_model, settings=settings, validation_of=training
+        source,
+        kind=kind,
+        base_model=base_model,
+        settings=settings,
+        validation_of=training,
+        references=references,
     )
     if not report.valid:
         problems = [f"line {e.line}: {e.code}" for e in report.errors]
@@ -57,7 +73,10 @@ def _validate(
             f"{source} has {len(report.errors)} error(s), so nothing was launched: "
             + "; ".join(problems[:5]),
             where=source,
-            hint=f"run `tunectl dataset validate {source}` for the full report",
+            hint=f"run `tunectl dataset validate {source}"
+            + (f" --kind {kind}" if kind == "reinforcement" else "")
+            + (f" --reward-config {reward_config}" if reward_config else "")
+            + "` for the full report",
             status=ExitStatus.CHECK_FAILED,
         )
     return report
@@ -129,7 +148,7 @@ def _gcs_source(role: str, uri: str, settings: Settings) -> Prepared:
 def _prepare_one(
     role: str,
     source: str,
-    target_style: str,
+    target_style: str | None,
     kind: str,
     request: LaunchRequest,
     settings: Settings,
@@ -145,14 +164,17 @@ def _prepare_one(
             where=source,
             hint="give a local JSONL path (relative to the current directory) or a gs:// URI",
         )
-    report = _validate(source, settings, kind, base_model, training)
+    reward = request.reward_config if request.method is Method.reinforcement else None
+    report = _validate(source, settings, kind, base_model, training, reward)
     style = report.style  # the file's format (palm | gemini) decides the conversion
-    if style == target_style and source.startswith("gs://"):
+    # A kind with one format only (reinforcement) is used as written.
+    target = style if target_style is None else target_style
+    if style == target and source.startswith("gs://"):
         return replace(_gcs_source(role, source, settings), report=report)  # used in place
     local = Path(source)
-    if style != target_style:
+    if style != target:
         # A gs:// source in the other style is streamed down converted, and uploaded like a local file.
-        local = _convert(source, target_style, tmp / f"{role}.{target_style}.jsonl", settings)
+        local = _convert(source, str(target), tmp / f"{role}.{target}.jsonl", settings)
     return Prepared(role, source, local, sha256_file(local), _count_lines(local), report=report)
 
 
@@ -166,9 +188,11 @@ def source_reports(prepared: list[Prepared]) -> list[FileReport]:
 def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> list[Prepared]:
     kind = request.method.value
     if request.engine is Engine.gemini:
-        out = [_prepare_one("train", request.train, "gemini", kind, request, settings, tmp)]
+        # Reinforcement datasets have one format (prompts with `references`): nothing to convert.
+        style = None if request.method is Method.reinforcement else "gemini"
+        out = [_prepare_one("train", request.train, style, kind, request, settings, tmp)]
         if request.validation:
-            out.append(_prepare_one("validation", request.validation, "gemini", kind, request, settings, tmp))
+            out.append(_prepare_one("validation", request.validation, style, kind, request, settings, tmp))
         return out
     train = _prepare_one("train", request.train, "palm", "preference", request, settings, tmp)
     out = [train]
@@ -233,12 +257,14 @@ def plan_launch(
         prices=prices,
         settings=settings,
         reports=[r for r in (train.report, validation.report if validation else None) if r is not None],
+        method=request.method.value,
     )
-    entry = (
-        prices.tuning_per_million_tokens(str(request.base_model))
-        if gemini
-        else prices.pipeline_hourly(str(accelerator))
-    )
+    if request.method is Method.reinforcement:
+        entry = prices.reinforcement_tuning(str(request.base_model))
+    elif gemini:
+        entry = prices.tuning_per_million_tokens(str(request.base_model))
+    else:
+        entry = prices.pipeline_hourly(str(accelerator))
     cost = plan.estimated_cost
     estimate = {
         "amount": cost.amount if cost else None,
@@ -271,6 +297,7 @@ def gate(
         base_model=request.base_model,
         epochs=request.hyperparameters.epochs,
         steps=request.hyperparameters.steps,
+        method=request.method.value,
         allow_unknown=request.allow_unknown + (("model",) if request.allow_unknown_model else ()),
         max_cost=max_cost,
         reports=source_reports(prepared),

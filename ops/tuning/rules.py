@@ -29,6 +29,9 @@ _ONLY_FOR = {
 
 
 def refuse_unsent_options(request: LaunchRequest) -> None:
+    from ops.tuning.reinforcement import refuse_unsent_reinforcement_options
+
+    refuse_unsent_reinforcement_options(request)
     if request.prompts is not None and request.engine is not Engine.rlhf_pipeline:
         raise TunectlError(
             "option-not-applicable",
@@ -63,3 +66,9 @@ def refuse_what_the_service_rejects(request: LaunchRequest, kms_key: str | None)
         rule = adapter_problem(model, request.hyperparameters.adapter_size)
     if rule is not None:
         raise rule.error()
+    if request.method is Method.reinforcement:
+        from ops.tuning.reinforcement import thinking_problem
+
+        problem = thinking_problem(model, request.hyperparameters)
+        if problem is not None:
+            raise problem

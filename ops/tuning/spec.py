@@ -25,6 +25,7 @@ class Engine(StrEnum):
 class Method(StrEnum):
     supervised = "supervised"
     preference = "preference"
+    reinforcement = "reinforcement"  # Pre-GA, v1beta1 only (ops.tuning.reinforcement)
 
 
 class Accelerator(StrEnum):
@@ -57,6 +58,14 @@ class Hyperparameters:
     beta: float | None = None
     reward_model_learning_rate_multiplier: float | None = None
     kl_coeff: float | None = None
+    # Reinforcement tuning only (reinforcementTuningSpec.hyperParameters).
+    batch_size: int | None = None
+    samples_per_prompt: int | None = None
+    thinking_level: str | None = None
+    thinking_budget: int | None = None
+    max_output_tokens: int | None = None
+    evaluate_interval: int | None = None
+    checkpoint_interval: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -75,6 +84,9 @@ class LaunchSpec:
     user_labels: dict[str, str] = field(default_factory=dict)
     kms_key: str | None = None
     nonce: str | None = None
+    # Reinforcement tuning: the reward file's API object ({"singleRewardConfig": ...} or
+    # {"compositeRewardConfig": ...}), sent as is, so it is part of the run id.
+    reward: dict[str, Any] | None = None
 
     def dataset(self, role: str) -> DatasetRef | None:
         return next((d for d in self.datasets if d.role == role), None)
@@ -91,6 +103,8 @@ class LaunchSpec:
             "datasets": sorted((d.role, d.sha256) for d in self.datasets),
             "kms_key": self.kms_key,
             "nonce": self.nonce,
+            # Present only for reinforcement runs, so the run ids of the other methods do not change.
+            **({"reward": self.reward} if self.reward is not None else {}),
         }
 
     @property
@@ -135,3 +149,4 @@ class LaunchRequest:
     allow_unknown: tuple[str, ...] = ()  # preflight unknowns waived on purpose (recorded)
     max_cost: str | None = None  # AMOUNT[ CUR], parsed by ops.preflight.max_cost
     allow_unknown_model: bool = False
+    reward_config: str | None = None  # reinforcement: the reward file (ops.reinforcement.config)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from .. import type_tokens
 from ..model import Enforcement, Props, ResourceRule, RuleConfig, Severity
-from ..props import BodyError, as_list, decode_json_body, dig, walk_strings
+from ..props import BodyError, as_list, decode_json_body, dig, is_mapping, walk_strings
 
 # EU member-state regions (Google Cloud locations page, checked 2026-11). Not EU: europe-west2
 # (London), europe-west6 (Zurich), and dual-regions that include them (EUR5, EUR7, EUR8).
@@ -89,6 +89,21 @@ def _training_regions(body: Any, prefix: str) -> Iterator[tuple[str, str]]:
         yield f"{prefix}.{path}", ACCELERATOR_TRAINING_REGIONS[accelerator.upper()]
 
 
+# A reinforcement-tuned model is served from the `us` multi-region, whatever the tuning region
+# (https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/reinforcement-tuning/quick-start,
+# read 2026-12-02).
+REINFORCEMENT_SERVING_LOCATION = "us"
+
+
+def _serving_location(body: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    """Where the model a TuningJob body makes is served, when that is not the job's own region."""
+    if is_mapping(body) and "reinforcementTuningSpec" in body:
+        yield (
+            f"{prefix}.reinforcementTuningSpec (the tuned model is served from)",
+            REINFORCEMENT_SERVING_LOCATION,
+        )
+
+
 def locations_of(resource_type: str, props: Props) -> list[tuple[str, str]]:
     """Every (property path, location) the resource pins data or compute to, lower-cased.
 
@@ -112,6 +127,7 @@ def locations_of(resource_type: str, props: Props) -> list[tuple[str, str]]:
             job_body = decode_json_body(dig(props, "httpTarget", "body"))
             found.extend(_from_strings(job_body, "httpTarget.body"))
             found.extend(_training_regions(job_body, "httpTarget.body"))
+            found.extend(_serving_location(job_body, "httpTarget.body"))
     if resource_type == type_tokens.ARTIFACT_REGISTRY_REPOSITORY:
         found = [
             (path, _artifact_registry_place(location) if path == "location" else location)

@@ -1,5 +1,9 @@
 """Vertex AI v1 (`{region}-aiplatform.googleapis.com`): tuning jobs, pipeline jobs, models, endpoints,
-generateContent on a tuned model's endpoint and countTokens.
+generateContent on a tuned model's endpoint and countTokens; and v1beta1 tuning jobs (create, get,
+list, cancel), where reinforcement tuning (`reinforcementTuningSpec`) lives.
+
+Both versions share one job table, as on Google's side: a job created on v1beta1 is read on v1 without
+the fields v1 does not have (its `reinforcementTuningSpec`), and the other way round.
 
 Jobs move one state per clock tick: QUEUED -> RUNNING -> (after `running_ticks`) SUCCEEDED or the
 outcome the test chose with `set_outcome`; cancel -> CANCELLING -> CANCELLED on the next tick.
@@ -15,10 +19,21 @@ from typing import Any
 from tests.cloud.contract import DiscoveryContract
 from tests.cloud.listing import label_filter, paginate
 from tests.cloud.pipeline_contract import check_pipeline_job
+from tests.cloud.reward import RewardValidation
 from tests.cloud.server import ApiError, ApiServer, Call, handles
+from tests.cloud.versions import VersionedContract, beta
 
 PIPELINE_BILLING_LABEL = "vertex-ai-pipelines-run-billing-id"
 _V1 = "aiplatform.projects.locations"
+# The method fields of a TuningJob (one per tuning method) by API version.
+_SPECS = {
+    "v1": ("supervisedTuningSpec", "preferenceOptimizationSpec"),
+    "v1beta1": ("supervisedTuningSpec", "preferenceOptimizationSpec", "reinforcementTuningSpec"),
+}
+_TUNING_JOB_SCHEMA = {
+    "v1": "GoogleCloudAiplatformV1TuningJob",
+    "v1beta1": "GoogleCloudAiplatformV1beta1TuningJob",
+}
 _TERMINAL = {"SUCCEEDED", "FAILED", "CANCELLED"}
 _PIPELINE_JOB_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
 # google.rpc.Code values Vertex puts in `error.code`.
@@ -43,12 +58,12 @@ def _texts(value: Any) -> list[str]:
     return []
 
 
-class VertexServer(ApiServer):
+class VertexServer(RewardValidation, ApiServer):
     settings_field = "vertex_endpoint"
     default_port = 8791
 
-    def make_contract(self) -> DiscoveryContract:
-        return DiscoveryContract("aiplatform", "v1")
+    def make_contract(self) -> VersionedContract:
+        return VersionedContract("aiplatform", "v1", ["v1beta1"])
 
     def reset(self) -> None:
         self.tuning_jobs: dict[str, dict[str, Any]] = {}
@@ -63,6 +78,7 @@ class VertexServer(ApiServer):
         self.replies: dict[str, str] = {}
         # Template Registry package -> compiled PipelineSpec, for PipelineJobs created by templateUri.
         self.templates: dict[str, dict[str, Any]] = {}
+        self.reset_rewards()  # validateReinforcementTuningReward (tests/cloud/reward.py)
 
     # -- test controls --------------------------------------------------------------------------
 
@@ -82,13 +98,14 @@ class VertexServer(ApiServer):
     @handles(f"{_V1}.tuningJobs.create")
     def create_tuning_job(self, call: Call) -> dict[str, Any]:
         body = call.body
+        version = self._version(call)
         if not body.get("baseModel"):
             raise ApiError(400, "TuningJob.base_model is required")
-        specs = [k for k in ("supervisedTuningSpec", "preferenceOptimizationSpec") if k in body]
+        specs = [k for k in _SPECS[version] if k in body]
         if len(specs) != 1:
-            raise ApiError(
-                400, "exactly one of supervised_tuning_spec, preference_optimization_spec is required"
-            )
+            raise ApiError(400, f"exactly one of {', '.join(_SPECS[version])} is required")
+        if specs[0] == "reinforcementTuningSpec":
+            _check_reinforcement(body["reinforcementTuningSpec"])
         parent = _parent(call)
         name = f"{parent}/tuningJobs/{self._new_id()}"
         now = self.cloud.clock.timestamp()
@@ -97,20 +114,47 @@ class VertexServer(ApiServer):
             "experiment", f"{parent}/metadataStores/default/contexts/tuning-experiment-{name[-6:]}"
         )
         self.tuning_jobs[name] = job
-        return job
+        return self._as_version(job, version)
 
     @handles(f"{_V1}.tuningJobs.get")
     def get_tuning_job(self, call: Call) -> dict[str, Any]:
-        return self._find(self.tuning_jobs, _name(call), "TuningJob")
+        job = self._find(self.tuning_jobs, _name(call), "TuningJob")
+        return self._as_version(job, self._version(call))
 
     @handles(f"{_V1}.tuningJobs.list")
     def list_tuning_jobs(self, call: Call) -> dict[str, Any]:
-        return self._list(call, self.tuning_jobs, "tuningJobs")
+        reply = self._list(call, self.tuning_jobs, "tuningJobs")
+        version = self._version(call)
+        reply["tuningJobs"] = [self._as_version(job, version) for job in reply["tuningJobs"]]
+        return reply
 
     @handles(f"{_V1}.tuningJobs.cancel")
     def cancel_tuning_job(self, call: Call) -> dict[str, Any]:
         self._cancel(self._find(self.tuning_jobs, _name(call), "TuningJob"), "JOB_STATE")
         return {}
+
+    # The v1beta1 routes share the handlers: each answers in its caller's version.
+    create_tuning_job_beta = handles(beta(f"{_V1}.tuningJobs.create"))(
+        lambda self, c: self.create_tuning_job(c)
+    )
+    get_tuning_job_beta = handles(beta(f"{_V1}.tuningJobs.get"))(lambda self, c: self.get_tuning_job(c))
+    list_tuning_jobs_beta = handles(beta(f"{_V1}.tuningJobs.list"))(lambda self, c: self.list_tuning_jobs(c))
+    cancel_tuning_job_beta = handles(beta(f"{_V1}.tuningJobs.cancel"))(
+        lambda self, c: self.cancel_tuning_job(c)
+    )
+
+    def _version(self, call: Call) -> str:
+        contract = self.contract
+        assert isinstance(contract, VersionedContract)
+        return contract.version_of(call.route)
+
+    def _as_version(self, job: dict[str, Any], version: str) -> dict[str, Any]:
+        """The job as `version` shows it: the fields its TuningJob schema does not have are left out."""
+        contract = self.contract
+        assert isinstance(contract, VersionedContract)
+        source = contract.primary if version == "v1" else contract.others[version]
+        known = source.schemas[_TUNING_JOB_SCHEMA[version]]["properties"]
+        return {key: value for key, value in job.items() if key in known}
 
     # -- pipeline jobs --------------------------------------------------------------------------
 
@@ -256,7 +300,11 @@ class VertexServer(ApiServer):
 
     def _dataset_problem(self, job: dict[str, Any]) -> str | None:
         """Vertex fails a tuning job whose dataset it cannot read; the storage server is our GCS."""
-        spec = job.get("supervisedTuningSpec") or job.get("preferenceOptimizationSpec")
+        spec = (
+            job.get("supervisedTuningSpec")
+            or job.get("preferenceOptimizationSpec")
+            or job.get("reinforcementTuningSpec")
+        )
         if spec is None:
             return None
         for key in ("trainingDatasetUri", "validationDatasetUri"):
@@ -364,8 +412,21 @@ def _parent(call: Call) -> str:
 
 
 def _name(call: Call) -> str:
-    """The resource name from the request path, without `/v1/` and the `:verb`."""
-    return call.path.split("/v1/", 1)[1].split(":", 1)[0].replace("%40", "@")
+    """The resource name from the request path, without `/v1/` (or `/v1beta1/`) and the `:verb`."""
+    return re.split(r"/v1(?:beta1)?/", call.path, maxsplit=1)[1].split(":", 1)[0].replace("%40", "@")
+
+
+def _check_reinforcement(spec: dict[str, Any]) -> None:
+    """What Vertex AI refuses beyond the schema: one reward (single or composite), and epochs or
+    steps, not both (the v1beta1 field descriptions: "mutually exclusive")."""
+    rewards = [k for k in ("singleRewardConfig", "compositeRewardConfig") if k in spec]
+    if len(rewards) != 1:
+        raise ApiError(400, "exactly one of single_reward_config, composite_reward_config is required")
+    hyper = spec.get("hyperParameters", {})
+    if "epochCount" in hyper and "stepCount" in hyper:
+        raise ApiError(400, "epoch_count and step_count are mutually exclusive")
+    if "thinkingLevel" in hyper and "thinkingBudget" in hyper:
+        raise ApiError(400, "thinking_level and thinking_budget are mutually exclusive")
 
 
 class PublisherModelsServer(ApiServer):
