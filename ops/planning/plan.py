@@ -278,7 +278,7 @@ def _reinforcement_plan(
             "missing-base-model",
             "--base-model is required with --engine gemini",
             where="--base-model",
-            hint="e.g. --base-model gemini-3.5-flash; `tunectl models list` shows which models take reinforcement",
+            hint="e.g. --base-model gemini-3.5-flash; `tunectl models list` shows the methods of each model",
         )
     entry = prices.reinforcement_tuning(base_model)
     if entry is None:
