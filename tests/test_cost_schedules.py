@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -203,3 +204,15 @@ def test_reconcile_filter_and_limit_select_the_runs_listed(tmp_path: Path, capsy
     assert len(table) == 3  # header and two runs
     assert cli([*args, "--filter", "colour=blue"]) == 2
     assert "error[filter-unknown-key]" in capsys.readouterr().err
+
+
+def test_the_html_report_draws_schedule_attributed_spend_as_its_own_series(tmp_path: Path) -> None:
+    export = tmp_path / "export.parquet"
+    assert cli(["cost", "sample-export", "-o", str(export)]) == 0
+    html = tmp_path / "report.html"
+    runs = str(tmp_path / "export.runs.json")
+    args = ["cost", "report", "--billing-export", str(export), "--runs-file", runs, "--month", "2026-10"]
+    assert cli([*args, "-o", str(html)]) == 0
+    text = html.read_text()
+    assert "schedule label only" in text  # the legend
+    assert re.search(r'<rect class="bar schedule" x="230"[^>]*><title>schedule:weekly-sft: 31\.00 USD', text)

@@ -596,7 +596,7 @@ svg .label, svg .value, svg .legend { font-size: 12px; fill: #1f2328; }
 svg .axis { stroke: #8c959f; }
 svg .bar.net { fill: #2f6feb; } svg .bar.inferred { fill: #8250df; } svg .bar.provisional { fill: #bf8700; }
 svg .bar.estimate { fill: #8c959f; } svg .bar.actual { fill: #2f6feb; } svg .bar.credit { fill: #1a7f37; }
-svg .bar.unattributed { fill: #cf222e; }
+svg .bar.unattributed { fill: #cf222e; } svg .bar.schedule { fill: #0969da; fill-opacity: .55; }
 .flag { color: #cf222e; font-weight: 600; }
 footer { margin-top: 3rem; color: #59636e; font-size: 12px; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding: 2px 0; }
@@ -676,7 +676,7 @@ def _daily_chart(data: ReportData, currency: str) -> str:
 def _run_series(run: RunCost) -> str:
     if run.provisional:
         return "provisional"
-    return "inferred" if run.attribution == "inferred" else "net"
+    return run.attribution if run.attribution in {"inferred", "schedule"} else "net"
 
 
 def _charts(data: ReportData, currency: str) -> dict[str, str]:
@@ -722,6 +722,7 @@ def _charts(data: ReportData, currency: str) -> dict[str, str]:
             legend={
                 "net": "labelled",
                 "inferred": "inferred",
+                "schedule": "schedule label only",
                 "provisional": "provisional",
                 "unattributed": "unattributed",
             },
