@@ -4,6 +4,9 @@ Click's own usage errors, Ctrl-C, a closed pipe, unusable output paths, a servic
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,6 +132,23 @@ def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(
     monkeypatch.setattr("sys.stdout", ClosedPipe())
     assert run(["pricing", "show", "--format", "json"]) == ExitStatus.BROKEN_PIPE == 141
     assert capsys.readouterr().err == ""
+
+
+def test_a_reader_gone_before_a_text_table_is_the_sigpipe_status_too() -> None:
+    """Rich, which prints the text tables, exits 1 on a closed pipe of its own accord."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write: every write fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "ops", "models", "list"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (ExitStatus.BROKEN_PIPE, b"")
 
 
 # --- outputs and cloud failures -------------------------------------------------------------------
