@@ -76,6 +76,10 @@ def test_a_config_file_that_does_not_exist_is_an_error(
         (["config", "show", "--format", "xml"], "invalid-value"),
         (["quota", "watch", "tpu-v3-pod-cores", "--timeout", "-5"], "invalid-value"),
         (["quota", "show", "--limit", "0"], "invalid-value"),
+        (
+            ["dataset", "validate", "samples/sarcasm-generation/train.jsonl", "--max-per-code", "-1"],
+            "invalid-value",
+        ),
         (["quota", "watch", "tpu-v3-pod-cores", "--interval", "0"], "invalid-value"),
         (["quota", "watch", "no-such-quota"], "quota-unknown"),
         (

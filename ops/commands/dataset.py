@@ -99,7 +99,10 @@ def validate(
         ),
     ] = None,
     per_code: Annotated[
-        int, typer.Option("--max-per-code", help="findings shown per check in text output")
+        int,
+        typer.Option(
+            "--max-per-code", min=0, help="findings shown per check in text output (0: counts only)"
+        ),
     ] = 5,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
