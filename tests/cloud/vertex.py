@@ -297,9 +297,7 @@ class VertexServer(RewardValidation, ApiServer):
         """A fileData part's tokens, read from the object on the storage server (our GCS) as the
         model would read the file: see MEDIA_TOKENS for the rates and the object metadata used."""
         data = part["fileData"]
-        uri, mime = data.get("fileUri", ""), data.get("mimeType", "")
-        if not mime:
-            raise ApiError(400, f"{where}.fileData.mimeType is required")
+        uri, mime = data["fileUri"], data["mimeType"]  # both "Required." (the contract checked them)
         if not uri.startswith("gs://"):
             raise ApiError(400, f"{where}.fileData.fileUri {uri!r}: this server serves gs:// objects only")
         found = self._gcs_object(uri)
