@@ -44,8 +44,8 @@ CounterOption = Annotated[
     CounterChoice,
     typer.Option(
         "--counter",
-        help="estimate: offline chars/4 (documented error); "
-        "vertex: Vertex AI CountTokens (needs --base-model)",
+        help="estimate: offline chars/4 (documented error), media at Google's documented rates; "
+        "vertex: Vertex AI CountTokens (needs --base-model), examples with media sent whole",
         case_sensitive=False,
     ),
 ]
