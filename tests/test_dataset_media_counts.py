@@ -12,6 +12,10 @@ import pytest
 
 from ops.cli import run
 from ops.errors import ExitStatus
+from tests import test_progress
+from tests.test_progress import Terminal
+
+screen = test_progress.terminal  # a fixture: a stderr that says it is a terminal
 
 COUNT = "aiplatform.projects.locations.publishers.models.countTokens"
 VERTEX = ["--counter", "vertex", "--base-model", "gemini-2.5-flash"]
@@ -234,3 +238,19 @@ def test_every_documented_media_shape_is_sent_as_the_api_takes_it(
     assert tokens["complete"] is True
     assert tokens["media_counter"]["examples"] == report["stats"]["media"]["multimodal_examples"] > 0
     assert not [f for f in report["errors"] if f["code"] == "count-tokens-refused"]
+
+
+def test_a_bar_on_a_terminal_counts_the_examples_sent_whole(
+    cloud,
+    cloud_env,
+    storage_server,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    screen: Terminal,
+) -> None:
+    _seed(storage_server)
+    path = _write(tmp_path, LINES)
+    screen.take()
+    assert run(["dataset", "validate", str(path), *VERTEX, "-f", "json"]) == ExitStatus.OK
+    json.loads(capsys.readouterr().out)  # stdout holds the report alone
+    assert "counting examples with media (CountTokens)" in screen.getvalue()

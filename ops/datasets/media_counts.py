@@ -80,13 +80,18 @@ def wants_whole_counts(counter: TokenCounter, layout: Layout | None) -> bool:
     )
 
 
+def _has_media(line: bytes) -> bool:
+    return any(name in line for name in _MEDIA)
+
+
 def count_media_examples(
     source: Source,
     layout: Layout,
     counter: VertexTokenCounter,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> MediaCounts:
-    """Every well-formed example of the file that has media, counted whole with CountTokens."""
+    """Every well-formed example of the file that has media, counted whole with CountTokens;
+    `progress` is called once per line that names a fileData (sent or not)."""
     counts = MediaCounts(counter.name)
     batch: list[tuple[ExampleRequest, WholeCount]] = []
 
@@ -106,23 +111,22 @@ def count_media_examples(
         batch.clear()
 
     for lineno, raw in iter_lines(source.line_chunks()):
-        if not any(name in raw for name in _MEDIA):
+        if not _has_media(raw):
             continue
         line = raw[len(BOM) :] if lineno == 1 and raw.startswith(BOM) else raw
         try:
             obj = msgspec.json.decode(line)
         except (msgspec.DecodeError, UnicodeDecodeError):
-            continue  # the scan reports it
-        if not isinstance(obj, dict):
-            continue
-        found = detect_layout(obj)
+            obj = None  # the scan reports it
+        found = detect_layout(obj) if isinstance(obj, dict) else None
         if found is Layout.gemini_supervised and layout is Layout.gemini_reinforcement:
             found = layout  # a prompt without its references: the scan reads it as one (and says so)
-        if found is not layout:
+        example = read_example(obj, layout.kind) if found is layout and isinstance(obj, dict) else None
+        if example is None or not example.media or any(code in SHAPE_CODES for code, _ in example.problems):
+            if progress is not None:
+                progress()
             continue
-        example = read_example(obj, layout.kind)
-        if not example.media or any(code in SHAPE_CODES for code, _ in example.problems):
-            continue
+        assert isinstance(obj, dict)
         system, tools = _field(obj, "systemInstruction"), _field(obj, "tools")
         request = ExampleRequest(lineno, list(obj["contents"]), system, tools)
         view = example.view
@@ -145,19 +149,15 @@ def count_media_examples(
 def count_media_examples_with_progress(
     source: Source, layout: Layout, counter: VertexTokenCounter
 ) -> MediaCounts:
-    """count_media_examples with a Rich progress line on stderr (transient: no trace in the output)."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    """count_media_examples with a progress bar on stderr (a terminal only; transient). Its total
+    comes from a first read that only looks for fileData in the lines' bytes (no decoding)."""
+    from ops.output import counting
 
-    from ops.output import stderr_console
-
-    columns = (
-        SpinnerColumn(),
-        TextColumn("counting examples with media with CountTokens: {task.completed:,}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=stderr_console(), transient=True) as bar:
-        task = bar.add_task("media", total=None)
-        return count_media_examples(source, layout, counter, lambda n: bar.advance(task, n))
+    total = sum(1 for _, line in iter_lines(source.line_chunks()) if _has_media(line))
+    if not total:
+        return MediaCounts(counter.name)
+    with counting("counting examples with media (CountTokens)", total) as done:
+        return count_media_examples(source, layout, counter, done)
 
 
 class RememberingCounter:

@@ -165,7 +165,7 @@ class VertexTokenCounter:
             return CountRefused(exc.message)
 
     def count_examples(
-        self, examples: Sequence[ExampleRequest], progress: Callable[[int], None] | None = None
+        self, examples: Sequence[ExampleRequest], progress: Callable[[], None] | None = None
     ) -> list[int | CountRefused]:
         """Whole examples with CountTokens, one request each, `parallel` at a time: the total tokens
         of each (media included), or why the service refused it."""
@@ -179,7 +179,7 @@ class VertexTokenCounter:
         def count(example: ExampleRequest) -> int | CountRefused:
             result = self._count_example(example)
             if progress is not None:
-                progress(1)
+                progress()  # from a worker thread: the bar's counter is thread-safe
             return result
 
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
