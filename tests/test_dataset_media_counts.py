@@ -254,3 +254,38 @@ def test_a_bar_on_a_terminal_counts_the_examples_sent_whole(
     assert run(["dataset", "validate", str(path), *VERTEX, "-f", "json"]) == ExitStatus.OK
     json.loads(capsys.readouterr().out)  # stdout holds the report alone
     assert "counting examples with media (CountTokens)" in screen.getvalue()
+
+
+def test_an_example_with_media_tools_and_function_parts_is_sent_whole(
+    cloud, cloud_env, storage_server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _seed(storage_server)
+    declaration = {
+        "name": "find_cat",
+        "description": "Find a cat by its photo",
+        "parameters": {"type": "OBJECT", "properties": {"breed": {"type": "STRING"}}, "required": ["breed"]},
+    }
+    line = {
+        "systemInstruction": {"parts": [{"text": "Use the tools."}]},
+        "tools": [{"function_declarations": [declaration]}],
+        "contents": [
+            {
+                "role": "user",
+                "parts": [
+                    {"fileData": {"mimeType": "image/png", "fileUri": "gs://media/cat.png"}},
+                    {"text": "Whose cat?"},
+                ],
+            },
+            {"role": "model", "parts": [{"functionCall": {"name": "find_cat", "args": {"breed": "tabby"}}}]},
+            {
+                "role": "user",
+                "parts": [{"function_response": {"name": "find_cat", "response": {"owner_name": "Ada"}}}],
+            },
+            {"role": "model", "parts": [{"text": "Ada's."}]},
+        ],
+    }
+    status, report = _validate(_write(tmp_path, [line]), capsys, *VERTEX)
+    assert status == ExitStatus.OK, report["errors"]
+    assert report["stats"]["tokens"]["media_counter"]["examples"] == 1
+    # The server counts the texts and the image (258) of the request; the output text is 2 tokens.
+    assert report["stats"]["tokens"]["billable"] == 4 + 258 + 3 + 2
