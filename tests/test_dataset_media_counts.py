@@ -289,3 +289,13 @@ def test_an_example_with_media_tools_and_function_parts_is_sent_whole(
     assert report["stats"]["tokens"]["media_counter"]["examples"] == 1
     # The server counts the texts and the image (258) of the request; the output text is 2 tokens.
     assert report["stats"]["tokens"]["billable"] == 4 + 258 + 3 + 2
+
+
+def test_stats_names_both_counters(
+    cloud, cloud_env, storage_server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _seed(storage_server)
+    assert run(["dataset", "stats", str(_write(tmp_path, LINES)), *VERTEX]) == ExitStatus.OK
+    out = capsys.readouterr().out
+    assert "counter method: Vertex AI CountTokens" in out
+    assert "media counter method: each example with media sent whole" in out

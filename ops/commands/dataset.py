@@ -176,6 +176,9 @@ def stats(
             if line is not None:
                 console.print(line, markup=False, highlight=False)
         console.print(f"counter method: {report.stats['token_counter']['method']}", markup=False)
+        media_counter = report.stats["tokens"].get("media_counter")
+        if media_counter is not None:
+            console.print(f"media counter method: {media_counter['method']}", markup=False)
         if report.errors:
             console.print(
                 f"note: {len(report.errors)} error(s); statistics cover the {data['well_formed_examples']:,} "
