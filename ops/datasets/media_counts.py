@@ -12,6 +12,7 @@ counts: input = the whole example minus its output texts, so billable = the whol
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -98,16 +99,7 @@ def count_media_examples(
     def send() -> None:
         results = counter.count_examples([request for request, _ in batch], progress)
         for (_, pending), result in zip(batch, results, strict=True):
-            counts.examples.append(
-                WholeCount(
-                    pending.line,
-                    result,
-                    pending.text_in,
-                    pending.texts_out,
-                    pending.estimate,
-                    pending.unknown_parts,
-                )
-            )
+            counts.examples.append(dataclasses.replace(pending, result=result))
         batch.clear()
 
     for lineno, raw in iter_lines(source.line_chunks()):
@@ -132,7 +124,7 @@ def count_media_examples(
         view = example.view
         pending = WholeCount(
             lineno,
-            0,
+            0,  # until CountTokens answers
             _digest("\n".join(view.input_texts)),
             tuple(_digest(t) for t in view.output_texts),
             example.media_tokens,
