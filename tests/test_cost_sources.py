@@ -141,3 +141,22 @@ def test_a_path_that_matches_nothing_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(TunectlError) as caught:
         resolve_export_files([str(tmp_path / "nothing-*.parquet")])
     assert caught.value.code == "billing-export-not-found"
+
+
+def test_an_ndjson_file_without_a_required_column_names_it_like_csv_and_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "nocol.jsonl"
+    path.write_text('{"foo": 1}\n')
+    with pytest.raises(TunectlError) as caught:
+        DuckDBEngine([path])
+    assert caught.value.code == "billing-export-missing-column"
+    assert caught.value.status == 2 and "nocol.jsonl" in caught.value.message
+
+
+def test_an_export_of_which_every_row_is_skipped_is_an_error_not_an_empty_report(tmp_path: Path) -> None:
+    rows = sample_export.sample_rows()[:2]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(json.dumps(sample_export.bq_json(r) | {"cost": "x"}) + "\n" for r in rows))
+    with pytest.raises(TunectlError) as caught:
+        _result([path], tmp_path)
+    assert caught.value.code == "billing-export-no-usable-rows" and caught.value.status == 2
+    assert "cost: 2" in caught.value.message

@@ -22,6 +22,7 @@ from ops.costs.model import (
     ReconcileSpec,
     money_str,
 )
+from ops.errors import ExitStatus, TunectlError
 from ops.output import to_jsonable
 
 
@@ -264,6 +265,23 @@ def _freshness(con: Any) -> tuple[datetime | None, int, list[dict[str, Any]]]:
     return newest, rows, sorted(skipped, key=lambda s: (str(s["source"]), str(s["column"])))
 
 
+def _refuse_when_nothing_was_read(engine: Engine, rows_read: int, skipped: list[dict[str, Any]]) -> None:
+    """An export of which every row was skipped would reconcile to an empty report that looks like a
+    month without spend: that is unreadable input, not a result."""
+    if not rows_read or sum(int(s["rows"]) for s in skipped) < rows_read:
+        return
+    reasons = "; ".join(f"{s['column']}: {s['rows']}" for s in skipped)
+    raise TunectlError(
+        "billing-export-no-usable-rows",
+        f"every one of the {rows_read} row{'s' if rows_read != 1 else ''} read was skipped "
+        f"(rows skipped per column: {reasons})",
+        where=engine.description,
+        hint="each row needs cost, currency and usage times that parse; check the file is an export of "
+        "the billing table (bq extract of the standard or detailed table)",
+        status=ExitStatus.USAGE,
+    )
+
+
 def reconcile_costs(
     engine: Engine,
     spec: ReconcileSpec,
@@ -274,6 +292,7 @@ def reconcile_costs(
     query = engine.queries(spec).aggregate_query()
     con = engine.aggregate(query, group_columns(spec))
     newest, rows_read, skipped = _freshness(con)
+    _refuse_when_nothing_was_read(engine, rows_read, skipped)
     provisional_after = newest - timedelta(hours=PROVISIONAL_HOURS) if newest else None
     assembly = Assembly(
         con, spec, known_runs, provisional_after=provisional_after, threshold=variance_threshold_pct

@@ -292,12 +292,47 @@ def _typed(get: Callable[[str], str]) -> tuple[list[str], str]:
     return columns, "CASE " + " ".join(problems) + " END"
 
 
-def _ndjson_relation(files: Sequence[Path]) -> tuple[str, str]:
+# Columns a real export may leave out of every line of a file (BigQuery's JSON export omits null
+# values): a file of tax rows has no project, a file of unlabelled usage no labels or credits. Every
+# other required column is on every row of an export, so a file none of whose lines has it is not an
+# export of the billing table (the same error as a Parquet or CSV file without the column).
+_NDJSON_MAY_LACK = frozenset({"project", "labels", "credits"})
+
+
+def _ndjson_lines(files: Sequence[Path]) -> str:
     # Each line is read as text and parsed here, so a line that is not JSON is counted, not lost.
-    lines = (
+    return (
         f"read_csv({_file_list(files)}, columns = {{'line': 'VARCHAR'}}, header = false, delim = chr(1), "
         "quote = '', escape = '', auto_detect = false, filename = true)"
     )
+
+
+def _check_ndjson_columns(con: Any, files: Sequence[Path]) -> None:
+    """Fails on a file whose JSON lines never carry a required column."""
+    import duckdb
+
+    needed = [c for c in dict.fromkeys(p.split(".")[0] for p in REQUIRED_PATHS) if c not in _NDJSON_MAY_LACK]
+    counts = ", ".join(f"count(TRY_CAST(line AS JSON) -> {_sql_string(c)})" for c in needed)
+    try:
+        rows = con.execute(
+            f"SELECT filename, count(*) FILTER (WHERE json_valid(line)), {counts} "
+            f"FROM {_ndjson_lines(files)} WHERE trim(line) <> '' GROUP BY filename"
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise _unreadable(files[0], exc) from exc
+    by_name = {str(path): path for path in files}
+    for row in sorted(rows, key=lambda r: str(r[0])):
+        if not row[1]:
+            continue  # no line is JSON: each is skipped and counted as `line (not JSON)`
+        missing = next((c for c, n in zip(needed, row[2:], strict=True) if not n), None)
+        if missing is not None:
+            path = by_name.get(str(row[0]), Path(str(row[0])))
+            raise _missing_column(path, missing, " on any line")
+
+
+def _ndjson_relation(con: Any, files: Sequence[Path]) -> tuple[str, str]:
+    _check_ndjson_columns(con, files)
+    lines = _ndjson_lines(files)
     columns, problem = _typed(lambda name: f"(TRY_CAST(line AS JSON) -> {_sql_string(name)})")
     problem = f"CASE WHEN NOT json_valid(line) THEN 'line (not JSON)' ELSE {problem} END"
     relation = (
@@ -378,7 +413,7 @@ def duckdb_source(con: Any, paths: Sequence[Path]) -> Source:
         if fmt == "parquet":
             parts.append(f"SELECT * FROM ({_parquet_relation(con, files)})")
         elif fmt == "ndjson":
-            relation, _ = _ndjson_relation(files)
+            relation, _ = _ndjson_relation(con, files)
             parts.append(f"SELECT * FROM {relation}")
         else:
             relation, _ = _csv_relation(con, files)
