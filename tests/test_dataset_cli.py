@@ -97,3 +97,13 @@ def test_vertex_counter_needs_a_base_model(clean_env: Path, capsys: pytest.Captu
     path = write_jsonl(clean_env / "d.jsonl", [palm(1)])
     assert run(["dataset", "validate", str(path), "--counter", "vertex"]) == ExitStatus.USAGE
     assert "error[missing-base-model]" in capsys.readouterr().err
+
+
+def test_split_refuses_out_dir_with_an_explicit_output(
+    clean_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_jsonl(clean_env / "d.jsonl", [palm(i) for i in range(20)])
+    args = ["dataset", "split", str(path), "--validation-fraction", "0.2", "--out-dir", str(clean_env / "o")]
+    assert run([*args, "--train-out", str(clean_env / "a.jsonl")]) == ExitStatus.USAGE
+    assert "error[split-outputs-conflict]" in capsys.readouterr().err
+    assert not (clean_env / "a.jsonl").exists() and not (clean_env / "o").exists()

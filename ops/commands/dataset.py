@@ -234,6 +234,14 @@ def split(
     """Seeded train/validation split, stratified by class for classification sets."""
     from ops.datasets.split import default_outputs, split_file
 
+    if out_dir is not None and (train_out is not None or validation_out is not None):
+        raise TunectlError(
+            "split-outputs-conflict",
+            "--out-dir names both outputs: it cannot be combined with --train-out or --validation-out",
+            where="--out-dir",
+            hint="give either --out-dir DIR, or --train-out PATH and --validation-out PATH",
+            status=ExitStatus.USAGE,
+        )
     default_train, default_validation = default_outputs(source, out_dir)
     result = split_file(
         source,
