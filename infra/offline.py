@@ -149,21 +149,60 @@ def _full_key(key: str) -> str:
     return key if ":" in key else f"{NAMESPACE}:{key}"
 
 
+def _parse_stack_yaml(path: Path) -> Any:
+    """The stack file's YAML document; every way it cannot be read is `infra-stack-invalid`."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise TunectlError(
+            "infra-stack-invalid",
+            f"the stack file is not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte {exc.start} (line {line})",
+            where=f"{path}:{line}",
+            hint="save the file as UTF-8 (Pulumi stack files are UTF-8 YAML)",
+        ) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML names a parsed string "<unicode string>": say where in the file instead.
+        mark = exc.problem_mark or exc.context_mark
+        at = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        what = ", ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise TunectlError(
+            "infra-stack-invalid", f"the stack file is not YAML: {what or type(exc).__name__}", where=at
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise TunectlError(
+            "infra-stack-invalid", f"the stack file is not YAML: {exc}", where=str(path)
+        ) from exc
+    if data is None:
+        raise TunectlError(
+            "infra-stack-invalid",
+            "the stack file is empty",
+            where=str(path),
+            hint="a stack file holds a `config:` map; see Pulumi.gpu.yaml for the shape",
+        )
+    return data
+
+
 def load_stack_file(stack: str | Path) -> StackFile:
     """`gpu` / `tpu` name an example stack in the repo; anything else is a path to a stack file."""
     path = ROOT / f"Pulumi.{stack}.yaml" if str(stack) in EXAMPLE_STACKS else Path(stack)
+    if path.is_dir():
+        raise TunectlError(
+            "infra-stack-not-found",
+            f"{path} is a directory, not a stack file",
+            where=str(path),
+            hint="pass the Pulumi.<stack>.yaml file inside it",
+        )
     if not path.is_file():
         raise TunectlError(
             "infra-stack-not-found",
             f"no stack file at {path}",
             hint=f"use --stack {' or --stack '.join(EXAMPLE_STACKS)}, or the path of a Pulumi.<stack>.yaml",
         )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise TunectlError(
-            "infra-stack-invalid", f"the stack file is not YAML: {exc}", where=str(path)
-        ) from exc
+    data = _parse_stack_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("config", {}), dict):
         raise TunectlError(
             "infra-stack-invalid",

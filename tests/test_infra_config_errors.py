@@ -263,3 +263,38 @@ def test_an_rlhf_reference_the_pipeline_does_not_know_fails_the_preview() -> Non
     error = config_error("tpu", {"schedules": {"nightly": rlhf}})
     assert error.where == "Pulumi.tpu.yaml: tunectl:schedules.nightly.largeModelReference"
     assert "rlhf-model-unknown" in error.message
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "says", "where"),
+    [
+        (
+            b"config:\n  tunectl:region: \xff\xfe\n",
+            "infra-stack-invalid",
+            "not UTF-8 text: byte 0xff at byte 26",
+            ":2",
+        ),
+        (b"config:\n  a: [1\n", "infra-stack-invalid", "not YAML", ":3:1"),
+        (b"", "infra-stack-invalid", "the stack file is empty", "Pulumi.x.yaml"),
+        (b"# only a comment\n", "infra-stack-invalid", "the stack file is empty", "Pulumi.x.yaml"),
+    ],
+)
+def test_an_unreadable_stack_file_says_what_and_where(
+    tmp_path: Path, content: bytes, code: str, says: str, where: str
+) -> None:
+    from infra.offline import load_stack_file
+
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_bytes(content)
+    with pytest.raises(TunectlError) as caught:
+        load_stack_file(path)
+    assert caught.value.code == code and says in caught.value.message
+    assert str(path) in (caught.value.where or "") and (caught.value.where or "").endswith(where)
+    assert "<unicode string>" not in caught.value.message
+
+
+def test_a_stack_directory_is_named_as_a_directory(tmp_path: Path) -> None:
+    from infra.offline import load_stack_file
+
+    with pytest.raises(TunectlError, match="is a directory"):
+        load_stack_file(tmp_path)
