@@ -170,3 +170,14 @@ def test_plan_text_lists_assumptions(clean_env: Path, capsys: pytest.CaptureFixt
     )
     out = capsys.readouterr().out
     assert "estimated cost" in out and "assumptions:" in out and "1.50 USD per 1M training tokens" in out
+
+
+def test_plan_hints_validating_the_validation_file_beside_its_training_file(
+    clean_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    train = write_jsonl(clean_env / "t.jsonl", [palm(i) for i in range(20)])
+    valid = write_jsonl(clean_env / "v.jsonl", [preference(i) for i in range(3)])
+    status = run(["plan", "--train", str(train), "--validation", str(valid), "--engine", "gemini"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert status == ExitStatus.CHECK_FAILED and "wrong-kind" in err
+    assert f"tunectl dataset validate {train} --validation {valid}" in err

@@ -141,3 +141,14 @@ def test_prompts_are_validated_as_a_prompt_dataset(tune: TuneCli, cloud: Any) ->
     )  # fmt: skip
     assert status == 1 and "error[dataset-invalid]" in err and "wrong-kind" in err
     assert cloud.faults.calls == {}
+
+
+def test_a_wrong_kind_refusal_hints_a_validate_command_with_the_kind_asked_for(
+    tune: TuneCli, cloud: Any
+) -> None:
+    """Without --kind, `dataset validate` would call the preference file valid."""
+    preference = str(SAMPLES / "sarcasm-preference" / "train.jsonl")
+    status, _out, err = tune(*GEMINI, "--train", preference, "--skip-preflight", "--yes")
+    assert status == 1 and "wrong-kind" in err
+    assert f"tunectl dataset validate {preference} --kind supervised" in " ".join(err.split())
+    assert cloud.faults.calls == {}

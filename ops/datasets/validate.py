@@ -368,6 +368,26 @@ def _validate_one(
     return report, TrainingKeys(source.display, layout, store, classes, scanned.examples)
 
 
+def validate_command(
+    path: str | os.PathLike[str],
+    *,
+    kind: str | None = None,
+    training: str | os.PathLike[str] | None = None,
+    reward_config: str | os.PathLike[str] | None = None,
+) -> str:
+    """The `tunectl dataset validate` line that repeats a check another command made: the same kind
+    (without it, a file of the wrong kind validates fine), and a validation file beside its training
+    file (kind and leakage are checked across the two)."""
+    words = ["tunectl dataset validate", str(training or path)]
+    if training is not None:
+        words += ["--validation", str(path)]
+    if kind and kind != "auto":
+        words += ["--kind", kind]
+    if reward_config:
+        words += ["--reward-config", str(reward_config)]
+    return "`" + " ".join(words) + "`"
+
+
 def validate_file(
     path_or_uri: str | os.PathLike[str],
     *,

@@ -322,7 +322,9 @@ def plan_run(
     An invalid dataset is a check failure (exit 1): a plan for data Vertex AI would reject is not one.
     """
     from ops.datasets import validate_files
+    from ops.datasets.validate import validate_command
 
+    kind = "reinforcement" if method == "reinforcement" else "auto"
     if reports is None:
         reports = validate_files(
             [train],
@@ -330,16 +332,17 @@ def plan_run(
             counter=counter,
             validation=validation,
             settings=settings,
-            kind="reinforcement" if method == "reinforcement" else "auto",
+            kind=kind,
         )
     invalid = [r for r in reports if not r.valid]
     if invalid:
         first = invalid[0]
+        again = validate_command(first.path, kind=kind, training=None if first is reports[0] else train)
         raise TunectlError(
             "dataset-invalid",
             f"{first.path} has {len(first.errors)} error(s); first: {first.errors[0].code} "
             f"at line {first.errors[0].line}: {first.errors[0].message}",
-            hint=f"run `tunectl dataset validate {first.path}` for the full report",
+            hint=f"run {again} for the full report",
             status=ExitStatus.CHECK_FAILED,
         )
     training = reports[0]

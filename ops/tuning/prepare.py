@@ -51,7 +51,7 @@ def _validate(
     """Refuse to launch on a dataset with errors (ops.datasets, issue 6): Vertex AI would find them
     only after the job started and billed. A reinforcement dataset is checked against the reward
     config too: every `references` key a reward reads is in every example."""
-    from ops.datasets.validate import validate_file
+    from ops.datasets.validate import validate_command, validate_file
 
     references = None
     if reward_config is not None:
@@ -73,10 +73,8 @@ def _validate(
             f"{source} has {len(report.errors)} error(s), so nothing was launched: "
             + "; ".join(problems[:5]),
             where=source,
-            hint=f"run `tunectl dataset validate {source}"
-            + (f" --kind {kind}" if kind == "reinforcement" else "")
-            + (f" --reward-config {reward_config}" if reward_config else "")
-            + "` for the full report",
+            hint=f"run {validate_command(source, kind=kind, training=training, reward_config=reward_config)} "
+            "for the full report",
             status=ExitStatus.CHECK_FAILED,
         )
     return report
