@@ -198,6 +198,11 @@ def detail(message: str) -> None:
         stderr_console().print(message, highlight=False, markup=False)
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 example`, `2 examples`, `1,024 examples`: a count and its noun, for text meant to be read."""
+    return f"{count:,} {noun if count == 1 else many or noun + 's'}"
+
+
 def wrapped(text: str, width: int, indent: str = "", hang: str = "  ") -> str:
     """`text` folded to `width` between words, continuation lines indented by `hang` more; a word
     longer than the width (an id, a URL) stays whole on its own line rather than being cut."""

@@ -149,7 +149,7 @@ def test_stats_reports_reference_keys_and_prompt_tokens(
     assert data["kind"] == "reinforcement" and data["references"]["keys"] == {"answer": 2, "steps": 1}
     assert data["tokens"]["output"]["max"] == 0 and data["tokens"]["input"]["max"] > 0
     assert run(["dataset", "stats", str(path)]) == ExitStatus.OK
-    assert "references: answer (2), steps (1) in 2 example(s)" in capsys.readouterr().out
+    assert "references: answer (2), steps (1) in 2 examples" in capsys.readouterr().out
 
 
 def test_convert_to_palm_is_refused_once_and_split_copies_lines(

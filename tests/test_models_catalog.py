@@ -67,7 +67,8 @@ def test_models_list_shows_each_row_with_its_source_and_date(
     assert by_model["t5-large"]["accelerators"] == ["tpu"]
     assert all(row["source"].startswith("https://") and row["checked"] for row in data["models"])
     status, text, _ = run_cli(capsys, "models", "list")
-    assert "retired 2026-10-16" in text and "source: https://" in text
+    assert "retired 2026-10-16" in " ".join(text.split()) and "source: https://" in text
+    assert text.splitlines()[0].split()[:4] == ["model", "engine", "status", "methods"]
 
 
 def test_refresh_updates_launch_stage_and_version_state_only(

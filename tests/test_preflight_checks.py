@@ -278,3 +278,22 @@ def test_an_invalid_policy_config_makes_the_region_unknown(cloud: Cloud, tmp_pat
     check = gemini(cloud.settings(policy_config=config)).by_name("region")
     assert check.status is CheckStatus.unknown
     assert "policy-config-invalid" in check.reason
+
+
+def test_the_dataset_row_names_its_warnings(tmp_path: Path) -> None:
+    from ops.preflight.gate import dataset_check
+    from ops.settings import Settings
+
+    one = tmp_path / "one.jsonl"
+    one.write_text('{"input_text": "a", "output_text": "b"}\n', encoding="utf-8")
+    check, _ = dataset_check(Settings(), str(one), None, "not-a-model")
+    assert check.status is CheckStatus.ok
+    assert "train: 1 supervised example (palm style)" in check.reason
+    assert "(2 warnings: too-few-examples, unknown-model)" in check.reason
+
+
+def test_an_rlhf_base_model_is_not_an_unknown_model_to_dataset_validation() -> None:
+    from ops.datasets import validate_files
+
+    (report,) = validate_files([PREFERENCES], base_model="t5-large")
+    assert "unknown-model" not in {w.code for w in report.warnings}

@@ -10,7 +10,7 @@ import typer
 
 from ops.commands.common import FormatOption, get_settings, group
 from ops.errors import ExitStatus, TunectlError
-from ops.output import OutputFormat, emit
+from ops.output import OutputFormat, emit, plural
 
 if TYPE_CHECKING:
     from ops.datasets.tokens import TokenCounter
@@ -170,7 +170,7 @@ def stats(
 
     def render(console: Any) -> None:
         console.print(
-            f"{report.path}: {report.kind} ({report.style}), {report.examples:,} examples",
+            f"{report.path}: {report.kind} ({report.style}), {plural(report.examples, 'example')}",
             markup=False,
             highlight=False,
         )
@@ -184,8 +184,9 @@ def stats(
             console.print(f"media counter method: {media_counter['method']}", markup=False)
         if report.errors:
             console.print(
-                f"note: {len(report.errors)} error(s); statistics cover the {data['well_formed_examples']:,} "
-                "well-formed examples (see `tunectl dataset validate`)",
+                f"note: {plural(len(report.errors), 'error')}; statistics cover the "
+                f"{plural(data['well_formed_examples'], 'well-formed example')} "
+                "(see `tunectl dataset validate`)",
                 markup=False,
             )
 
@@ -208,7 +209,7 @@ def convert(
         result,
         fmt,
         lambda console: console.print(
-            f"wrote {result.output}: {result.examples:,} examples, "
+            f"wrote {result.output}: {plural(result.examples, 'example')}, "
             f"{result.from_format} -> {result.to_format}",
             markup=False,
             highlight=False,
@@ -254,8 +255,8 @@ def split(
 
     def render(console: Any) -> None:
         console.print(
-            f"wrote {result.train_path} ({result.train_examples:,} examples) and "
-            f"{result.validation_path} ({result.validation_examples:,}), seed {result.seed}",
+            f"wrote {result.train_path} ({plural(result.train_examples, 'example')}) and "
+            f"{result.validation_path} ({plural(result.validation_examples, 'example')}), seed {result.seed}",
             markup=False,
             highlight=False,
         )

@@ -57,22 +57,35 @@ def list_models(fmt: FormatOption = OutputFormat.text) -> None:
     data = {"catalog": catalog_path() or "built-in", "models": rows}
 
     def render(console: Console) -> None:
-        # Plain lines, not a table: the sources are URLs and must stay whole to be followed.
-        for row in rows:
-            where = (
-                "adapter sizes " + ", ".join(map(str, row["adapter_sizes"]))
+        from ops.output import Column, text_table
+
+        table = [
+            {
+                "model": row["model"],
+                "engine": row["engine"],
+                "status": f"retired {row['retired']}" if row["status"] == "retired" else row["status"],
+                "methods": ", ".join(row["methods"]),
+                "runs": "adapter sizes " + "/".join(map(str, row["adapter_sizes"]))
                 if "adapter_sizes" in row
-                else "on " + ", ".join(f"{a} ({regions[a]})" for a in row["accelerators"])
-            )
-            status = f"retired {row['retired']}" if row["status"] == "retired" else row["status"]
+                else ", ".join(f"{a} in {regions[a]}" for a in row["accelerators"]),
+            }
+            for row in rows
+        ]
+        columns = [
+            Column("model", "model", id=True),
+            Column("engine", "engine"),
+            Column("status", "status", id=True),  # a date that wraps reads as two values
+            Column("methods", "methods"),
+            Column("runs", "options"),
+        ]
+        console.out(text_table(columns, table, console.width), end="", highlight=False)
+        # Sources below the table, not in it: they are URLs and must stay whole to be followed.
+        models_by_source: dict[tuple[str, str], list[str]] = {}
+        for row in rows:
+            models_by_source.setdefault((row["source"], row["checked"]), []).append(row["model"])
+        for (source, checked), models in models_by_source.items():
             console.print(
-                f"{row['model']:<22} {row['engine']:<14} {status:<18} {', '.join(row['methods'])}; {where}",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
-            )
-            console.print(
-                f"{'':<22} source: {row['source']} (checked {row['checked']})",
+                f"source: {source} (checked {checked}): {', '.join(models)}",
                 highlight=False,
                 markup=False,
                 soft_wrap=True,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ops.datasets.classes import ClassSet, detect_classes, imbalance
 from ops.datasets.formats import Kind, Layout
 from ops.datasets.scan import Issue, RangeResult, lines_with_outputs
+from ops.output import plural
 
 if TYPE_CHECKING:
     import numpy as np
@@ -130,7 +131,9 @@ def count_issues(examples: int, role: str, limits: ModelLimits, *, training_exam
     if role == "training":
         least, most = limits.min_training_examples, limits.max_training_examples
         if least and examples < least:
-            message = f"{examples} examples; the documented minimum is {least} ({limits.entry} limits)"
+            message = (
+                f"{plural(examples, 'example')}; the documented minimum is {least} ({limits.entry} limits)"
+            )
             issues.append((None, None, "too-few-examples", message))
         if most and examples > most:
             message = f"{examples:,} examples; {limits.base_model} takes at most {most:,}"

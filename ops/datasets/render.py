@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from ops.datasets.checks import CHECKS
+from ops.output import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,7 +43,8 @@ def media_line(stats: dict[str, Any]) -> str | None:
     if not media.get("parts"):
         return None
     parts = ", ".join(f"{n} {modality}" for modality, n in media["parts"].items())
-    line = f"media: {media['multimodal_examples']:,} multimodal example(s) ({parts} part(s)); "
+    part_noun = "part" if sum(media["parts"].values()) == 1 else "parts"
+    line = f"media: {plural(media['multimodal_examples'], 'multimodal example')} ({parts} {part_noun}); "
     counter = stats["tokens"].get("media_counter") or {}
     if counter.get("exact"):
         line += f"{counter['examples']:,} counted whole by {counter['name']} (media included)"
@@ -55,7 +57,7 @@ def media_line(stats: dict[str, Any]) -> str | None:
         line += f"{estimated:,} tokens at Google's documented per-modality rates (an estimate)"
     if media["unknown_token_parts"]:
         line += (
-            f"; {media['unknown_token_parts']:,} part(s) of unknown length (whole audio/video files, "
+            f"; {plural(media['unknown_token_parts'], 'part')} of unknown length (whole audio/video files, "
             "PDF pages): their tokens are unknown offline, so billable is a floor"
         )
     return line
@@ -78,12 +80,12 @@ def references_line(stats: dict[str, Any]) -> str | None:
         seen = f"more than {references['more_keys_than']} distinct keys"
     else:
         seen = ", ".join(f"{key} ({n:,})" for key, n in keys.items()) or "none"
-    line = f"references: {seen} in {references['examples']:,} example(s)"
+    line = f"references: {seen} in {plural(references['examples'], 'example')}"
     required = references["required_by_reward_config"]
     if required is not None:
         line += (
             f"; the reward config reads {', '.join(required) or 'no key'}: "
-            f"{references['examples_missing_required']:,} example(s) lack one"
+            f"{plural(references['examples_missing_required'], 'example')} lack one"
         )
     return line
 
@@ -95,8 +97,8 @@ def render_reports(console: Console, reports: list[FileReport], *, per_code: int
         verdict = "valid" if report.valid else "INVALID"
         role = report.stats.get("role", "training")
         console.print(
-            f"{report.path}: {verdict} — {role} set, {what}, {report.examples:,} examples, "
-            f"{len(report.errors):,} error(s), {len(report.warnings):,} warning(s)",
+            f"{report.path}: {verdict} — {role} set, {what}, {plural(report.examples, 'example')}, "
+            f"{plural(len(report.errors), 'error')}, {plural(len(report.warnings), 'warning')}",
             markup=False,
             highlight=False,
         )

@@ -311,7 +311,7 @@ def _validate_one(
         found, reference_stats = reference_issues(source.line_chunks(), references)
         issues += found
         issues += media_model_issues(scanned, base_model)
-    if base_model and not limits.known:
+    if base_model and not limits.known and not _is_rlhf_base_model(base_model):
         message = (
             f"{base_model!r} is not in tunectl's limits table (version {limits.table_version}); "
             f"the default limits ({limits.entry}) apply and may not be this model's"
@@ -366,6 +366,13 @@ def _validate_one(
         stats=stats,
     )
     return report, TrainingKeys(source.display, layout, store, classes, scanned.examples)
+
+
+def _is_rlhf_base_model(base_model: str) -> bool:
+    """The RLHF pipeline's T5 models are in the catalog but not in the Gemini limits table: not unknown."""
+    from ops.models.catalog import rlhf_base_models
+
+    return base_model in rlhf_base_models()
 
 
 def validate_command(

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from ops.errors import TunectlError
+from ops.output import plural
 from ops.preflight.spend import BUDGET_TIMEZONE
 
 if TYPE_CHECKING:
@@ -402,15 +403,18 @@ def dataset_check(
         for report in bad:
             errors = Counter(e.code for e in report.errors)
             codes = ", ".join(f"{code} x{n}" for code, n in sorted(errors.items()))
-            parts.append(f"{report.path}: {len(report.errors)} error(s) ({codes})")
+            parts.append(f"{report.path}: {plural(len(report.errors), 'error')} ({codes})")
         reason = "; ".join(parts) + "; see `tunectl dataset validate`"
         return PreflightCheck("dataset", CheckStatus.no, reason, details), reports
     summary = "; ".join(
-        f"{role}: {r.examples} {r.kind or ''} examples ({r.style or '?'} style)"
+        f"{role}: {plural(r.examples, f'{r.kind} example' if r.kind else 'example')} ({r.style or '?'} style)"
         for role, r in zip(("train", "validation"), reports, strict=False)
     )
-    warnings = sum(len(r.warnings) for r in reports)
-    reason = summary + (f" ({warnings} warning(s))" if warnings else "")
+    # Name the warnings, not only count them: `unknown-model` and the like decide whether to go on.
+    warned = Counter(w.code for r in reports for w in r.warnings)
+    listed = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in sorted(warned.items()))
+    count = warned.total()
+    reason = summary + (f" ({count} warning{'s' if count != 1 else ''}: {listed})" if warned else "")
     return PreflightCheck("dataset", CheckStatus.ok, reason, details), reports
 
 
