@@ -47,6 +47,12 @@ _PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,18}[a-z0-9]$")
 _DATASET_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
 # Where the RLHF pipeline's tuning steps run, by accelerator_type, independent of the pipeline's
 # `location`: the model catalog's accelerator rows (ops/data/catalog.json, with their sources).
+# The fix for each thinking-control refusal (ops.tuning.reinforcement.thinking_problem), in the
+# spelling of a schedule in the stack config rather than the launch flags the rule names.
+_STACK_THINKING_HINTS = {
+    "thinking-budget-not-supported": "drop thinkingBudget; use thinkingLevel: MINIMAL or thinkingLevel: HIGH",
+    "thinking-level-not-supported": "drop thinkingLevel and use thinkingBudget: N (-1 dynamic, 0 off)",
+}
 TUNING_LOCATION: dict[str, str] = {name.upper(): region for name, region in pipeline_regions().items()}
 # The Vertex Template Registry package and tag the RLHF schedules run (see infra/rlhf_template.py).
 RLHF_TEMPLATE_PACKAGE = "rlhf-pipeline"
@@ -448,7 +454,9 @@ class EnvironmentConfig(_Model):
         )
         if problem is not None:
             flag = "thinkingBudget" if problem.where == "--thinking-budget" else "thinkingLevel"
-            raise ConfigError(f"{key}.{flag}", problem.message, problem.hint or "")
+            # The shared rule speaks in launch flags; a stack file spells the same fix as config keys.
+            hint = _STACK_THINKING_HINTS.get(problem.code, problem.hint or "")
+            raise ConfigError(f"{key}.{flag}", problem.message, hint)
 
     def accelerator_of(self, schedule: RlhfSchedule) -> Literal["TPU", "GPU"]:
         """The accelerator an RLHF schedule trains on: its own, else the stack's default."""

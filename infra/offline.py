@@ -158,7 +158,8 @@ def _parse_stack_yaml(path: Path) -> Any:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise TunectlError(
             "infra-stack-invalid",
-            f"the stack file is not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte {exc.start} (line {line})",
+            f"the stack file is not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte {exc.start} "
+            f"(line {line})",
             where=f"{path}:{line}",
             hint="save the file as UTF-8 (Pulumi stack files are UTF-8 YAML)",
         ) from exc

@@ -96,6 +96,11 @@ def test_a_reinforcement_schedule_the_service_would_reject_is_refused(
     assert says in error.message or says in (error.hint or ""), error.message
 
 
+def test_a_thinking_control_refusal_hints_the_stack_config_spelling_not_a_flag() -> None:
+    error = _refusal({"schedules": {"weekly-rl": _schedule(thinkingLevel=None, thinkingBudget=1024)}})
+    assert "thinkingLevel: MINIMAL" in (error.hint or "") and "--thinking" not in (error.hint or "")
+
+
 def test_the_reward_service_is_invokable_by_the_tuning_agent_only() -> None:
     resources = plan_stack("gpu", {"rewardService": REWARD})
     (grant,) = of_type(resources, INVOKER)
