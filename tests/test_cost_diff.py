@@ -109,3 +109,23 @@ def test_reconcile_fail_over_exits_1_when_a_run_misses_its_estimate(tmp_path: Pa
     assert run([*args, "--fail-over", "30"]) == 1  # gem-lite-dpo-7c8d: +33.33%
     assert "gem-lite-dpo-7c8d" in capsys.readouterr().err
     assert run([*args, "--fail-over", "40"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (["a", "b"], "the top level is a list, not an object"),
+        ({"runs": "x", "totals": []}, "`runs` is a string, not a list"),
+        ({"runs": [], "totals": ["USD"]}, "`totals[0]` is a string, not an object"),
+        ({"runs": [{"run_id": "r", "currency": "USD", "net": "x"}], "totals": []}, "not a decimal amount"),
+    ],
+)
+def test_a_file_of_the_wrong_shape_names_the_file_and_the_shape_expected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: object, says: str
+) -> None:
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps(body))
+    assert run(["cost", "diff", str(wrong), str(wrong)]) == ExitStatus.USAGE
+    err = " ".join(capsys.readouterr().err.split())
+    assert "error[reconciliation-unreadable]" in err and says in err and str(wrong) in err
+    assert '"runs": [{"run_id", "currency", "net"}' in err and "indices" not in err

@@ -90,20 +90,55 @@ class CostDiff:
         }
 
 
-def side_from_json(body: Any, label: str) -> Side:
+# What a side must hold: the shape `cost reconcile --format json` writes, the parts the diff reads.
+EXPECTED_SHAPE = (
+    'a JSON object {"runs": [{"run_id", "currency", "net"}, ...], "totals": [{"currency", "net"}, ...]}'
+)
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def _entries(body: Any, key: str, fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """`body[key]` as a list of objects that each have `fields`; raises ValueError saying what is wrong."""
+    if not isinstance(body, dict):
+        raise ValueError(f"the top level is {_json_type(body)}, not an object")
+    if key not in body:
+        raise ValueError(f"it has no `{key}` key")
+    entries = body[key]
+    if not isinstance(entries, list):
+        raise ValueError(f"`{key}` is {_json_type(entries)}, not a list")
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ValueError(f"`{key}[{index}]` is {_json_type(entry)}, not an object")
+        missing = [f for f in fields if f not in entry]
+        if missing:
+            raise ValueError(f"`{key}[{index}]` has no `{missing[0]}`")
+        try:
+            Decimal(str(entry["net"]))
+        except InvalidOperation:
+            raise ValueError(f"`{key}[{index}].net` is {entry['net']!r}, not a decimal amount") from None
+    return entries
+
+
+def side_from_json(body: Any, label: str, where: str | None = None) -> Side:
     """A reconciliation's JSON (runs with run_id, currency and net; totals per currency)."""
     try:
         runs: dict[tuple[str, str], Decimal] = {}
-        for run in body["runs"]:
+        for run in _entries(body, "runs", ("run_id", "currency", "net")):
             key = (str(run["run_id"]), str(run["currency"]))
-            runs[key] = runs.get(key, Decimal(0)) + Decimal(run["net"])
-        totals = {str(t["currency"]): Decimal(t["net"]) for t in body["totals"]}
-    except (KeyError, TypeError, InvalidOperation) as exc:
+            runs[key] = runs.get(key, Decimal(0)) + Decimal(str(run["net"]))
+        totals = {
+            str(t["currency"]): Decimal(str(t["net"])) for t in _entries(body, "totals", ("currency", "net"))
+        }
+    except ValueError as exc:
         raise TunectlError(
             "reconciliation-unreadable",
-            f"{label} is not a reconciliation (missing or bad {exc})",
-            where=label,
-            hint="give files written by `tunectl cost reconcile --format json`",
+            f"{label} is not a reconciliation: {exc}",
+            where=where or label,
+            hint=f"give files written by `tunectl cost reconcile --format json`: {EXPECTED_SHAPE}",
             status=ExitStatus.USAGE,
         ) from exc
     return Side(label, runs, totals)
@@ -120,7 +155,7 @@ def load_side(path: Path) -> Side:
             hint="give files written by `tunectl cost reconcile --format json`",
             status=ExitStatus.USAGE,
         ) from exc
-    return side_from_json(body, path.name)
+    return side_from_json(body, path.name, str(path))
 
 
 def compare(before: Side, after: Side, fail_over_pct: float | None = None) -> CostDiff:
