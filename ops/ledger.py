@@ -149,15 +149,22 @@ def _busy(path: Path, exc: sqlite3.OperationalError) -> TunectlError | None:
 
 
 class Ledger:
-    """Open with `Ledger(path)`; every write is one transaction."""
+    """Open with `Ledger(path)`; every write is one transaction.
 
-    def __init__(self, path: str | Path) -> None:
+    `create=False` is for commands that only read: when there is no ledger file they get an empty
+    ledger in memory (`missing` is True) and leave no file behind."""
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = Path(path)
+        self.missing = not create and not self.path.exists()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.missing:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a writer takes the lock up
             # front instead of failing halfway through a read-modify-write.
-            self._conn = sqlite3.connect(self.path, timeout=busy_timeout(), isolation_level=None)
+            self._conn = sqlite3.connect(
+                ":memory:" if self.missing else self.path, timeout=busy_timeout(), isolation_level=None
+            )
             self._conn.row_factory = sqlite3.Row
             self._migrate()
         except sqlite3.OperationalError as exc:

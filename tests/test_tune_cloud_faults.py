@@ -97,6 +97,16 @@ def test_unknown_run_id_says_where_it_looked(tune: TuneCli) -> None:
     assert status == 2 and "error[run-not-found]" in err and "tune sync" in err
 
 
+def test_reading_commands_never_create_a_ledger(tune: TuneCli) -> None:
+    assert not tune.ledger.exists()
+    status, _out, err = tune("tune", "status", "gem-doesnotexist")
+    assert status == 2 and "error[run-not-found]" in err
+    assert f"no ledger at {tune.ledger}" in " ".join(err.split())
+    status, out, _err = tune("tune", "list", "--local")
+    assert status == 0 and "no ledger at" in out
+    assert not tune.ledger.exists()
+
+
 def test_a_refused_label_filter_falls_back_to_matching_labels_here(
     tune: TuneCli, cloud: Any, vertex_server: VertexServer
 ) -> None:

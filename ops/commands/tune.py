@@ -63,10 +63,11 @@ RegionsOption = Annotated[
 ]
 
 
-def _ledger(settings: Settings) -> Ledger:
+def _ledger(settings: Settings, *, create: bool = True) -> Ledger:
+    """The run ledger; commands that only read pass create=False so they never create one."""
     from ops.ledger import Ledger
 
-    return Ledger(settings.ledger)
+    return Ledger(settings.ledger, create=create)
 
 
 # --- launch ------------------------------------------------------------------------------------------
@@ -295,7 +296,7 @@ def list_runs(
     if where:
         parse_filter(where)  # a bad filter is a usage error before any API call
     settings = get_settings(ctx)
-    with _ledger(settings) as ledger:
+    with _ledger(settings, create=False) as ledger:
         seen: set[str] = set()
         if not local:
             for job in list_jobs(settings, search_regions(settings, ledger, region or ())):
@@ -303,6 +304,7 @@ def list_runs(
                 ledger.merge(record_from_job(job))
                 seen.add(job.run_id)
         rows = [_row(r, None if local else r.run_id in seen) for r in ledger.runs()]
+        no_ledger = ledger.missing
     rows = select(rows, where, limit)
 
     def render(console: Console) -> None:
@@ -310,9 +312,13 @@ def list_runs(
 
         if not rows:
             console.print(
-                "no runs yet (`tunectl tune launch` starts one; `tunectl tune sync` finds existing ones)"
-                if not where
-                else "no run matches the filter"
+                "no run matches the filter"
+                if where
+                else (f"no ledger at {settings.ledger} yet: " if no_ledger else "")
+                + "no runs yet (`tunectl tune launch` starts one; `tunectl tune sync` finds existing ones)",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
             )
             return
         table = []
@@ -410,7 +416,7 @@ def _render_stats(console: Console, job: JobView) -> None:
 def status(ctx: typer.Context, run: RunArgument, fmt: FormatOption = OutputFormat.text) -> None:
     """State, console link, timeline, tuning data stats, tuned model and endpoint, and the error."""
     settings = get_settings(ctx)
-    with _ledger(settings) as ledger:
+    with _ledger(settings, create=False) as ledger:
         record, _backend, job = _refresh(settings, ledger, run)
     data = _status_data(record, job)
 
@@ -511,7 +517,7 @@ def wait(
             hint="e.g. --timeout 7200 --cancel-on-timeout",
         )
     settings = get_settings(ctx)
-    with _ledger(settings) as ledger:
+    with _ledger(settings, create=False) as ledger:
         record, backend, job = _refresh(settings, ledger, run)
         console = stderr_console()
         last_state: list[str] = []
@@ -654,7 +660,7 @@ def cancel(
 
 
 def _tuned_target(settings: Settings, ref: str) -> tuple[RunRecord, str]:
-    with _ledger(settings) as ledger:
+    with _ledger(settings, create=False) as ledger:
         record, _backend, job = _refresh(settings, ledger, ref)
     if record.engine != "gemini":
         raise TunectlError(

@@ -119,14 +119,19 @@ def resolve_run(settings: Settings, ledger: Ledger, ref: str) -> RunRecord:
         if job.run_id:
             return ledger.merge(record_from_job(job))
         return record_from_job(replace(job, run_id=ref.rsplit("/", 1)[-1]))
+    if ledger.missing:
+        from ops.output import note
+
+        note(f"no ledger at {ledger.path}: looking for {ref!r} among the jobs labelled tunectl-run-id")
     for engine, engine_regions in search_regions(settings, ledger).items():
         for region in engine_regions:
             job_view = backend_for(engine, settings, region).find(ref)
             if job_view:
                 return ledger.merge(record_from_job(job_view))
+    in_ledger = f"no ledger at {ledger.path} yet" if ledger.missing else "no run in the ledger"
     raise TunectlError(
         "run-not-found",
-        f"no run {ref!r} in the ledger or among the jobs labelled tunectl-run-id",
+        f"no run {ref!r}: {in_ledger}, and none among the jobs labelled tunectl-run-id",
         where=str(ledger.path),
         hint="`tunectl tune list` shows known runs; `tunectl tune sync` refreshes the ledger from the API",
         status=ExitStatus.USAGE,
