@@ -221,3 +221,12 @@ def test_reconcile_reads_the_bigquery_table_through_the_client(sample, capsys, c
     assert from_bq["source"] == f"bigquery:{table}"
     for key in ("runs", "unattributed", "totals", "coverage_pct", "orphans", "not_yet_billed"):
         assert from_bq[key] == from_files[key]
+
+
+def test_reconcile_text_flags_inferred_runs_and_says_when_no_run_was_billed(sample, capsys) -> None:
+    status, text = _reconcile(sample, capsys, "--month", "2026-10")
+    inferred = [line for line in text.splitlines() if line.rstrip().endswith(("inferred", "over-threshold"))]
+    assert status == 0 and any("inferred" in line.split()[-1] for line in inferred), text
+    status, text = _reconcile(sample, capsys, "--month", "2025-01")
+    assert status == 0 and "No run was billed in the window." in text
+    assert not text.startswith("run ") and "  by  " not in text

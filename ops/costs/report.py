@@ -217,6 +217,18 @@ def fit_columns(header: list[str], rows: list[list[str]], droppable: list[int], 
     return shown
 
 
+def _print_run_table(console: Console, header: list[str], rows: list[list[str]]) -> None:
+    shown = fit_columns(header, rows, droppable=[1, 5, 3, 2, 6], width=TEXT_WIDTH)
+    table = [[row[i] for i in shown] for row in [header, *rows]]
+    widths = [max(len(row[i]) for row in table) for i in range(len(shown))]
+    right = {i for i, column in enumerate(shown) if column in {3, 4, 5, 6}}
+    for row in table:
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        console.print("  ".join(cells).rstrip(), highlight=False, markup=False, soft_wrap=True)
+
+
 def render_reconcile_text(result: Reconciliation, console: Console) -> None:
     """Plain aligned columns within 80 characters (columns are dropped, never cut: JSON and CSV have
     them all), then the totals and the facts a reader needs to trust them. Money is rounded to the
@@ -238,18 +250,14 @@ def render_reconcile_text(result: Reconciliation, console: Console) -> None:
                 if known and known.estimate is not None
                 else "-",
                 _pct(run.variance_pct) or "-",
-                ",".join(run_flags(result, run)),
+                # `by` is the first column dropped to fit: an inferred attribution stays visible here.
+                ",".join([*(["inferred"] if run.attribution == "inferred" else []), *run_flags(result, run)]),
             ]
         )
-    shown = fit_columns(header, rows, droppable=[1, 5, 3, 2, 6], width=TEXT_WIDTH)
-    table = [[row[i] for i in shown] for row in [header, *rows]]
-    widths = [max(len(row[i]) for row in table) for i in range(len(shown))]
-    right = {i for i, column in enumerate(shown) if column in {3, 4, 5, 6}}
-    for row in table:
-        cells = [
-            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        console.print("  ".join(cells).rstrip(), highlight=False, markup=False, soft_wrap=True)
+    if rows:
+        _print_run_table(console, header, rows)
+    else:  # a header over no rows reads like a broken table
+        console.print("No run was billed in the window.", highlight=False, markup=False)
     console.print()
     for currency, money in result.unattributed.items():
         console.print(
