@@ -66,6 +66,10 @@ STEPS: tuple[Step, ...] = (
         ("dataset", "validate", f"{CLS}/train.jsonl", "--validation", f"{CLS}/validation.jsonl"),
     ),
     Step(
+        "Validate the article-style (PaLM) generation set and its validation split",
+        ("dataset", "validate", f"{GEN}/train.jsonl", "--validation", f"{GEN}/validation.jsonl"),
+    ),
+    Step(
         "Validate the Gemini-style generation set (JSON report)",
         (
             "dataset",

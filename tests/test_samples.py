@@ -199,3 +199,18 @@ def test_canned_responses_name_training_lines_and_mix_right_and_wrong() -> None:
         if f"<answer>{train[r['example'] - 1]['references']['answer']}</answer>" in r["response"]
     ]
     assert 0 < len(right) < len(responses)
+
+
+def test_the_walkthrough_validates_every_sample_set() -> None:
+    """README: the walkthrough runs `dataset validate` on every sample set."""
+    from ops.walkthrough import STEPS
+
+    validated = {
+        Path(arg).parent.name
+        for step in STEPS
+        if step.argv[:2] == ("dataset", "validate")
+        for arg in step.argv[2:]
+        if arg.startswith("samples/")
+    }
+    sets = {p.parent.name for p in SAMPLES.glob("*/train.jsonl")}
+    assert sets and sets <= validated, f"not validated by the walkthrough: {sorted(sets - validated)}"
