@@ -65,7 +65,10 @@ def render_launch(console: Console, result: LaunchResult) -> None:
     import json
 
     if result.dry_run:
-        render_warnings(console, result)
+        from ops.output import stderr_console
+
+        # Warnings go to stderr, like every warning: stdout is the dry run's report.
+        render_warnings(stderr_console(always=True), result)
         console.print(
             f"dry run: nothing was sent. Run id [bold]{result.run_id}[/bold] "
             f"({result.engine}, {result.region})"
