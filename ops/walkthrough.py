@@ -248,7 +248,7 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "Dry-run a reinforcement tuning launch (Pre-GA, v1beta1): Google's warning, the reward as sent, "
-        "and an unknown cost (Google publishes no price for it)",
+        "and an unknown cost (Google bills training-phase tokens but cannot say how many a run makes)",
         (
             "tune",
             "launch",

@@ -1,5 +1,6 @@
-"""Preflight of a reinforcement run: the `us` serving location under EU residency, the model's
-methods, and the price Google does not publish (unknown, waivable with --allow-unknown cost)."""
+"""Preflight of a reinforcement run: the reward file and the `references` keys it reads, the model's
+methods and regions, the `us` serving location under EU residency, and the price Google gives no way
+to compute (unknown, waivable with --allow-unknown cost)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def reinforcement(settings: Any, **overrides: Any) -> PreflightReport:
         "method": "reinforcement",
         "base_model": "gemini-3.5-flash",
         "epochs": 2,
+        "reward_config": str(ARITHMETIC / "reward-exact.yaml"),
         "spend_lookup": _spent,
         "today": date(2026, 1, 20),
     }
@@ -63,7 +65,7 @@ def test_the_unpublished_price_is_unknown_with_its_reason_and_can_be_waived(clou
     report = reinforcement(cloud.settings())
     cost = report.by_name("cost estimate")
     assert cost.status is CheckStatus.unknown and cost.kind == "cost"
-    assert "publishes no price" in cost.reason
+    assert "how many tokens the training phase generates" in cost.reason
     assert report.verdict.value == "unknown"
     waived = reinforcement(cloud.settings(), allow_unknown=("cost", "budget"))
     assert waived.by_name("dataset").status is CheckStatus.ok
@@ -88,4 +90,4 @@ def test_plan_says_why_a_reinforcement_run_has_no_estimate(capsys: Any) -> None:
     plan = json.loads(capsys.readouterr().out)
     assert status == 0 and plan["estimated_cost"] is None and plan["total_steps"] == 20
     (price,) = [a for a in plan["assumptions"] if a["name"].startswith("price ")]
-    assert price["value"] == "unknown" and "publishes no price" in price["source"]
+    assert price["value"] == "unknown" and "training phase" in price["source"]

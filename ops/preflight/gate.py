@@ -22,6 +22,7 @@ from ops.preflight.spend import BUDGET_TIMEZONE
 
 if TYPE_CHECKING:
     from ops.datasets import FileReport
+    from ops.datasets.reinforcement import RequiredReferences
     from ops.preflight.budget import SpendLookup
     from ops.preflight.max_cost import MaxCost
     from ops.settings import Settings
@@ -381,14 +382,21 @@ def dataset_check(
     base_model: str | None,
     reports: list[FileReport] | None = None,
     method: str = "supervised",
+    references: RequiredReferences | None = None,
 ) -> tuple[PreflightCheck, list[FileReport]]:
-    """`ops.datasets` validation; its reports feed the plan, so the files are read once."""
+    """`ops.datasets` validation; its reports feed the plan, so the files are read once. A reward
+    config's `references` keys are checked in every example, as `tune launch` checks them."""
     from ops.datasets import validate_files
 
     if reports is None:
         kind = "reinforcement" if method == "reinforcement" else "auto"
         reports = validate_files(
-            [train], validation=validation, base_model=base_model, settings=settings, kind=kind
+            [train],
+            validation=validation,
+            base_model=base_model,
+            settings=settings,
+            kind=kind,
+            references=references,
         )
     details = {
         "files": [
@@ -412,6 +420,48 @@ def dataset_check(
     warnings = sum(len(r.warnings) for r in reports)
     reason = summary + (f" ({warnings} warning(s))" if warnings else "")
     return PreflightCheck("dataset", CheckStatus.ok, reason, details), reports
+
+
+def load_reward(engine: str, method: str, reward_config: str | None) -> RequiredReferences | None:
+    """The reward file of a reinforcement run, loaded and checked as `tune launch` loads it: a file
+    that does not load is a usage error (exit 2, `reward-config-invalid`), not a check line."""
+    from ops.tuning.reinforcement import refuse_misplaced_reward
+
+    refuse_misplaced_reward(engine, method, reward_config, what="this preflight would not check it")
+    if method != "reinforcement" or reward_config is None:
+        return None
+    from ops.datasets.reinforcement import required_references
+
+    return required_references(reward_config)
+
+
+def reward_check(
+    reward_config: str | None, references: RequiredReferences | None, reports: list[FileReport]
+) -> PreflightCheck:
+    """A reinforcement run is only as good as its reward: without the file, what it reads from each
+    example is unchecked, so the line is unknown, and not waivable (like the dataset it reads)."""
+    name = "reward"
+    if reward_config is None or references is None:
+        return PreflightCheck(
+            name,
+            CheckStatus.unknown,
+            "no --reward-config: the reward and the `references` keys it reads are unchecked "
+            "(`tune launch` requires the file)",
+        )
+    keys = ", ".join(sorted(references.keys)) or "none"
+    missing = sum(
+        int((report.stats.get("references") or {}).get("examples_missing_required") or 0)
+        for report in reports
+    )
+    if missing:
+        return PreflightCheck(
+            name,
+            CheckStatus.no,
+            f"{reward_config} reads references {keys}; {missing} example(s) lack one (see the dataset line)",
+        )
+    checked = "every example has them" if reports else "the dataset could not be read"
+    status = CheckStatus.ok if reports else CheckStatus.unknown
+    return PreflightCheck(name, status, f"{reward_config} loads; it reads references {keys}: {checked}")
 
 
 @dataclass(frozen=True)
@@ -521,6 +571,7 @@ def run_preflight(
     epochs: int | None = None,
     steps: int | None = None,
     method: str = "supervised",
+    reward_config: str | None = None,
     allow_unknown: Collection[str] = (),
     max_cost: MaxCost | None = None,
     spend_lookup: SpendLookup | None = None,
@@ -548,15 +599,18 @@ def run_preflight(
             f"--allow-unknown takes {', '.join(WAIVABLE)}, not {', '.join(unknown_kinds)}",
             where="--allow-unknown",
         )
+    references = load_reward(engine, method, reward_config)
     accelerator = (accelerator or "tpu") if engine == "rlhf-pipeline" else accelerator
     where = pipeline_region(engine, accelerator, region, settings.region)
     counter = count_active_jobs or (lambda: count_active_tuning_jobs(settings, where))
     checks = [_guarded("model", lambda: model_check(engine, base_model, accelerator, method), kind="model")]
     try:
-        dataset, reports = dataset_check(settings, train, validation, base_model, reports, method)
+        dataset, reports = dataset_check(settings, train, validation, base_model, reports, method, references)
     except Exception as exc:  # fail closed
         reports = []
         dataset = PreflightCheck("dataset", CheckStatus.unknown, _failure(exc))
+    if method == "reinforcement":
+        checks.append(reward_check(reward_config, references, reports))
     checks += [
         dataset,
         _guarded("region", lambda: region_check(settings, engine, accelerator, where, region, method)),

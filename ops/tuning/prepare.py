@@ -217,6 +217,7 @@ def plan_launch(
     """
     from ops.planning.plan import plan_run
     from ops.planning.prices import load_price_table
+    from ops.planning.reinforcement import Knobs
 
     hp = request.hyperparameters
     by_role = {p.role: p for p in prepared}
@@ -237,6 +238,7 @@ def plan_launch(
         settings=settings,
         reports=[r for r in (train.report, validation.report if validation else None) if r is not None],
         method=request.method.value,
+        knobs=Knobs(hp.batch_size, hp.samples_per_prompt, hp.max_output_tokens),
     )
     if request.method is Method.reinforcement:
         entry = prices.reinforcement_tuning(str(request.base_model))
@@ -277,6 +279,7 @@ def gate(
         epochs=request.hyperparameters.epochs,
         steps=request.hyperparameters.steps,
         method=request.method.value,
+        reward_config=request.reward_config,
         allow_unknown=request.allow_unknown + (("model",) if request.allow_unknown_model else ()),
         max_cost=max_cost,
         reports=source_reports(prepared),
