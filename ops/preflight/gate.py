@@ -333,8 +333,11 @@ def region_check(
     region: str,
     requested: str | None,
     method: str = "supervised",
+    base_model: str | None = None,
 ) -> PreflightCheck:
-    """The pack's `allowedRegions` and `euResidency`, read from the same config the stack's pack uses."""
+    """The pack's `allowedRegions` and `euResidency`, read from the same config the stack's pack uses,
+    and the regions the model catalog lists for the method (reinforcement tuning: us-central1)."""
+    from ops.models.catalog import region_problem
     from ops.preflight.policy import rule_config
     from policies.rules.location import ALLOWED_REGION, EU_RESIDENCY, is_eu
 
@@ -371,6 +374,9 @@ def region_check(
             f"the tuning region, and EU residency is on ({source}; {QUICK_START}, read {READ_ON})",
             details,
         )
+    rule = region_problem(base_model, method, region) if engine == "gemini" and base_model else None
+    if rule is not None:
+        return PreflightCheck(name, CheckStatus.no, f"{rule.message} (source: {rule.source})", details)
     residency = "inside the EU, as residency requires" if eu_only else "no residency constraint"
     return PreflightCheck(name, CheckStatus.ok, f"{region} is allowed ({residency}; {source})", details)
 
@@ -613,7 +619,10 @@ def run_preflight(
         checks.append(reward_check(reward_config, references, reports))
     checks += [
         dataset,
-        _guarded("region", lambda: region_check(settings, engine, accelerator, where, region, method)),
+        _guarded(
+            "region",
+            lambda: region_check(settings, engine, accelerator, where, region, method, base_model),
+        ),
     ]
     try:
         quota = quota_checks(settings, engine, accelerator, where, counter)
