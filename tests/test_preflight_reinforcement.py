@@ -91,3 +91,71 @@ def test_plan_says_why_a_reinforcement_run_has_no_estimate(capsys: Any) -> None:
     assert status == 0 and plan["estimated_cost"] is None and plan["total_steps"] == 20
     (price,) = [a for a in plan["assumptions"] if a["name"].startswith("price ")]
     assert price["value"] == "unknown" and "training phase" in price["source"]
+
+
+def test_the_reward_file_is_loaded_and_its_references_found_in_every_example(cloud: Cloud) -> None:
+    reward = reinforcement(cloud.settings()).by_name("reward")
+    assert reward.status is CheckStatus.ok and reward.kind is None
+    assert "reads references answer: every example has them" in reward.reason
+
+
+def test_without_a_reward_file_the_reward_is_unknown_and_cannot_be_waived(cloud: Cloud) -> None:
+    every = ("quota", "budget", "cost", "model")
+    report = reinforcement(cloud.settings(), reward_config=None, allow_unknown=every)
+    reward = report.by_name("reward")
+    assert reward.status is CheckStatus.unknown and reward.kind is None
+    assert "no --reward-config" in reward.reason
+    assert report.verdict.value == "unknown" and [c.name for c in report.unknown] == ["reward"]
+
+
+def test_a_reward_reading_a_key_the_examples_lack_is_a_no_go(cloud: Cloud, tmp_path: Path) -> None:
+    text = (ARITHMETIC / "reward-exact.yaml").read_text().replace("references.answer", "references.result")
+    (tmp_path / "reward.yaml").write_text(text)
+    report = reinforcement(cloud.settings(), reward_config=str(tmp_path / "reward.yaml"))
+    assert report.verdict.value == "no-go"
+    assert report.by_name("reward").status is CheckStatus.no
+    assert "50 example(s) lack one" in report.by_name("reward").reason  # 40 training + 10 validation
+    assert "missing-reference x40" in report.by_name("dataset").reason
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    import contextlib
+    import io
+
+    from ops.cli import run
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = run(list(args))
+    return status, out.getvalue(), err.getvalue()
+
+
+PREFLIGHT = (
+    "preflight", "--engine", "gemini", "--method", "reinforcement", "--base-model", "gemini-3.5-flash",
+    "--train", str(ARITHMETIC / "train.jsonl"),
+)  # fmt: skip
+
+
+def test_a_reward_file_that_does_not_load_is_a_usage_error_as_in_launch(tmp_path: Path) -> None:
+    (tmp_path / "reward.yaml").write_text("singleRewardConfig:\n  rewardName: x\n  nope: 1\n")
+    status, _out, err = _cli(*PREFLIGHT, "--reward-config", str(tmp_path / "reward.yaml"))
+    assert status == 2 and "error[reward-config-invalid]" in err
+
+
+def test_a_reward_file_without_the_method_is_refused_by_plan_and_preflight() -> None:
+    for command in ("preflight", "plan"):
+        status, _out, err = _cli(
+            command, "--engine", "gemini", "--base-model", "gemini-3.5-flash",
+            "--train", str(ARITHMETIC.parent / "sarcasm-generation-gemini" / "train.jsonl"),
+            "--reward-config", str(ARITHMETIC / "reward-exact.yaml"),
+        )  # fmt: skip
+        assert status == 2 and "error[option-not-applicable]" in err and "--reward-config" in err, err
+
+
+def test_reinforcement_tuning_outside_its_documented_region_is_a_no_go(cloud: Cloud) -> None:
+    report = reinforcement(cloud.settings(), region="europe-west4")
+    region = report.by_name("region")
+    assert region.status is CheckStatus.no and report.verdict.value == "no-go"
+    assert "runs in us-central1 only, not europe-west4" in region.reason
+    assert "reinforcement-tuning" in region.reason  # Google's page, cited
+    assert reinforcement(cloud.settings(), region="us-central1").by_name("region").status is CheckStatus.ok
