@@ -150,3 +150,9 @@ def test_reinforcement_tuning_is_documented_for_one_region_and_refused_elsewhere
     assert rule.source.endswith("/models/tuning/reinforcement-tuning")
     source = entry.method_sources["reinforcement"]
     assert source["checked"] == "2026-12-02" and source["serving"] == "us"
+
+
+def test_models_list_shows_where_reinforcement_tuning_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    status, data, _ = run_json(capsys, "models", "list")
+    (flash,) = [row for row in data["models"] if row["model"] == "gemini-3.5-flash"]
+    assert status == 0 and flash["method_sources"]["reinforcement"]["regions"] == ["us-central1"]
