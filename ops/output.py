@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -143,6 +144,41 @@ def emit(
             render_text(stdout_console())
 
 
+def _live_console() -> Console | None:
+    """stderr, when a person is watching it: a terminal, and not --quiet. Elsewhere (CI logs, pipes)
+    a spinner would be noise, so progress is drawn nowhere."""
+    console = stderr_console()
+    return console if console.is_terminal and not console.quiet else None
+
+
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner with `message` on stderr while something slow runs (a query over a large billing
+    export, a stack plan, a pipeline compile); gone when it ends."""
+    console = _live_console()
+    if console is None:
+        yield
+        return
+    with console.status(message, spinner="dots"):
+        yield
+
+
+@contextmanager
+def counting(message: str, total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar `message  n/total` on stderr; yields the function that counts one item done
+    (safe to call from worker threads)."""
+    console = _live_console()
+    if console is None or total <= 1:
+        yield lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(message, total=total)
+        yield lambda: progress.advance(task)
+
+
 def warn(message: str) -> None:
     stderr_console(always=True).print(f"[yellow]warning:[/yellow] {message}", highlight=False)
 
@@ -198,15 +234,21 @@ def text_table(columns: Sequence[Column], rows: Sequence[dict[str, Any]], width:
         return "\n\n".join(blocks) + "\n"
     lines = [_line([c.header for c in shown], widths)]
     for cell in cells:
-        wrapped = [
-            [cell[c.key]] if c.id else textwrap.wrap(cell[c.key], w, break_on_hyphens=False) or [""]
+        folded = [
+            [cell[c.key]]
+            if c.id
+            else textwrap.wrap(cell[c.key], w, break_on_hyphens=False, break_long_words=False) or [""]
             for c, w in zip(shown, widths, strict=True)
         ]
-        for index in range(max(len(parts) for parts in wrapped)):
-            lines.append(_line([parts[index] if index < len(parts) else "" for parts in wrapped], widths))
+        for index in range(max(len(parts) for parts in folded)):
+            lines.append(_line([parts[index] if index < len(parts) else "" for parts in folded], widths))
     if dropped:
         names = ", ".join(c.header for c in dropped)
-        lines.append(f"(not shown, to fit {width} columns: {names}; --format json or csv has every column)")
+        lines.append(
+            wrapped(
+                f"(not shown, to fit {width} columns: {names}; --format json or csv has every column)", width
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -222,8 +264,13 @@ def _line(parts: list[str], widths: list[int]) -> str:
 def _fit(columns: list[Column], cells: list[dict[str, str]], width: int) -> list[int] | None:
     """Each column's width, or None when the columns cannot fit even wrapped."""
     natural = [max([len(c.header), *(len(cell[c.key]) for cell in cells)]) for c in columns]
-    # A wrapped column keeps room for its header and for words of up to 12 characters.
-    least = [n if c.id else min(n, max(len(c.header), 12)) for c, n in zip(columns, natural, strict=True)]
+    # A wrapped column keeps room for its header and its longest word: words are never broken
+    # (`rlhf-pipelin` / `e`); a column that cannot hold them is dropped instead, json/csv keep it.
+    words = [max([12, *(len(w) for cell in cells for w in cell[c.key].split())]) for c in columns]
+    least = [
+        n if c.id else min(n, max(len(c.header), word))
+        for c, n, word in zip(columns, natural, words, strict=True)
+    ]
     room = width - 2 * (len(columns) - 1)
     if sum(least) > room:
         return None

@@ -5,6 +5,8 @@ These run `infra plan` (the Pulumi program under mocks), so they share the Pulum
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ops.cli import run
@@ -27,3 +29,18 @@ def test_csv_of_a_report_that_is_not_a_table_is_a_usage_error(capsys: pytest.Cap
     assert run(["infra", "plan", "--stack", "gpu", "--format", "csv"]) == ExitStatus.USAGE
     err = capsys.readouterr().err
     assert err.startswith("error[format-not-tabular]") and "hint:" in err
+
+
+def test_preflight_checks_print_urls_and_names_whole(
+    clean_cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Checks are lines, not table cells: a reason's URL is never cut to fit a column."""
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    train = "samples/sarcasm-generation-gemini/train.jsonl"
+    args = ["preflight", "--engine", "gemini", "--train", train, "--base-model", "gemini-2.5-flash"]
+    capsys.readouterr()
+    run(args)
+    out = capsys.readouterr().out
+    assert "…" not in out
+    assert "https://docs.cloud.google.com/gemini-enterprise-agent-platform/reference/models/tuning" in out
+    assert "  unknown  quota concurrent-tuning-jobs" in out

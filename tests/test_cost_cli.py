@@ -69,7 +69,7 @@ def test_reconcile_json_has_the_issues_shape_with_money_as_strings(sample, capsy
     } <= set(body)
     assert all(set(r) >= ISSUE_RUN_KEYS for r in body["runs"])
     assert all(isinstance(r["net"], str) and re.fullmatch(r"-?\d+\.\d+", r["net"]) for r in body["runs"])
-    assert {r["attribution"] for r in body["runs"]} == {"label", "inferred"}
+    assert {r["attribution"] for r in body["runs"]} == {"label", "inferred", "schedule"}
     assert set(body["totals"][0]) == {"currency", "gross", "credits", "net"}
     assert body["run_keys"][0] == "tunectl-run-id" and isinstance(body["coverage_pct"], float)
     assert body["runs"][0]["run_key"] == "tunectl-run-id=rlhf-tpu-0a1b2c"
@@ -88,7 +88,14 @@ def test_reconcile_text_and_csv(sample, capsys) -> None:
     assert status == 0 and "rlhf-tpu-0a1b2c" in text and "155.48 USD" in text and "Coverage" in text
     status, out = _reconcile(sample, capsys, "--month", "2026-10", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert {r["section"] for r in rows} == {"run", "unattributed", "total", "orphan", "not_yet_billed"}
+    assert {r["section"] for r in rows} == {
+        "run",
+        "unattributed",
+        "total",
+        "schedule",
+        "orphan",
+        "not_yet_billed",
+    }
 
 
 def test_run_key_flags_replace_the_default_precedence(sample, capsys) -> None:

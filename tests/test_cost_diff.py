@@ -29,6 +29,15 @@ def pair(tmp_path: Path) -> tuple[str, str]:
     return str(before), str(after)
 
 
+def test_diff_yaml_is_the_json_document(pair, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    assert run(["cost", "diff", *pair, "--format", "yaml"]) == 0
+    as_yaml = yaml.safe_load(capsys.readouterr().out)
+    assert run(["cost", "diff", *pair, "--format", "json"]) == 0
+    assert as_yaml == json.loads(capsys.readouterr().out)
+
+
 def test_diff_compares_runs_and_totals_exactly(pair, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["cost", "diff", *pair, "--format", "json"]) == 0
     body = json.loads(capsys.readouterr().out)
@@ -88,7 +97,7 @@ def test_a_month_against_the_previous_one(tmp_path: Path, capsys) -> None:
     body = json.loads(capsys.readouterr().out)
     assert (body["before"], body["after"]) == ("2026-09", "2026-10")
     (total,) = body["totals"]
-    assert (total["before"], total["after"]) == ("162.48", "386.738")
+    assert (total["before"], total["after"]) == ("162.48", "417.738")
 
 
 def test_reconcile_fail_over_exits_1_when_a_run_misses_its_estimate(tmp_path: Path, capsys) -> None:

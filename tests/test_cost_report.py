@@ -56,7 +56,7 @@ def test_markdown_has_gross_beside_net_skus_per_run_daily_spend_and_the_budget(t
     assert "## SKUs per run" in md
     assert "| rlhf-tpu-0a1b2c | Vertex AI: Training on TPU v3 pod running in EMEA | USD | 82.80 |" in md
     assert "| 2026-10-31 | USD |" in md and "| 2026-10-01 | USD |" in md  # every day of the window
-    assert "| USD | 386.74 | 386.74 | 450.00 | no |" in md
+    assert "| USD | 417.74 | 417.74 | 450.00 | no |" in md
     assert not any(line.startswith("#") and "`" in line for line in md.splitlines())
 
 
@@ -69,8 +69,8 @@ def test_charts_mark_over_threshold_runs_orphans_the_budget_and_the_forecast(tmp
     assert body["forecast"] == [
         {
             "currency": "USD",
-            "spent": "386.738",
-            "projected": "386.738",
+            "spent": "417.738",
+            "projected": "417.738",
             "budget": "300.00",
             "budget_currency": "USD",
             "over_budget": True,
@@ -97,7 +97,7 @@ def test_reconcile_text_fits_80_columns_without_cutting_run_ids(tmp_path, sample
     assert run(["cost", "reconcile", *sample]) == 0
     out = capsys.readouterr().out
     table = out.split("\n\n")[0].splitlines()
-    assert table[0].split()[:3] == ["run", "gross", "net"]
+    assert table[0].split()[:4] == ["run", "schedule", "gross", "net"]
     assert all(len(line) <= 80 for line in table)
     assert "7999999999" in out and "rlhf-gpu-9z8y7x" in out
-    assert "Total: 386.74 USD net (406.17 gross, -19.43 credits)" in out
+    assert "Total: 417.74 USD net (437.17 gross, -19.43 credits)" in out

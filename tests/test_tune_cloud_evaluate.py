@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.cloud.vertex import VertexServer
 from tests.tune_fixtures import SAMPLES, TuneCli, pipeline_cache_fixture, tune_fixture  # noqa: F401 - fixtures
@@ -50,6 +51,10 @@ def test_evaluate_scores_a_classification_set(
     )
     assert status == 0
     tuned = json.loads(out)["tuned"]
+    status, as_yaml, _err = tune(
+        "tune", "evaluate", run_id, "--eval", str(CLASSIFICATION / "validation.jsonl"), "-f", "yaml"
+    )
+    assert status == 0 and yaml.safe_load(as_yaml)["tuned"] == tuned
     # 16 examples, 8 of each class: half right; "sarcastic" is always predicted, never "not_sarcastic".
     assert tuned["examples"] == 16 and tuned["exact_match"] == 0.5 and tuned["accuracy"] == 0.5
     assert tuned["per_class"]["sarcastic"] == {

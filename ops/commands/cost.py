@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ops.commands.common import get_settings, group
+from ops.commands.filters import FilterOption, LimitOption
 from ops.errors import TunectlError
 
 if TYPE_CHECKING:
     from ops.costs.options import CostInputs
+    from ops.costs.reconcile import Reconciliation
 
 app = group("Reconcile billed cost per run and write finance reports.")
 
@@ -20,6 +22,7 @@ app = group("Reconcile billed cost per run and write finance reports.")
 class ReconcileFormat(StrEnum):
     text = "text"
     json = "json"
+    yaml = "yaml"
     csv = "csv"
 
 
@@ -138,27 +141,45 @@ def reconcile(
     runs_file: RunsFileOption = None,
     variance_threshold: ThresholdOption = 20.0,
     fail_over: FailOverOption = None,
+    where: FilterOption = None,
+    limit: LimitOption = None,
     fmt: Annotated[
         ReconcileFormat,
-        typer.Option("--format", "-f", help="text, json or csv (stdout)", case_sensitive=False),
+        typer.Option("--format", "-f", help="text, json, yaml or csv (stdout)", case_sensitive=False),
     ] = ReconcileFormat.text,
 ) -> None:
     """Billed cost per run (gross, credits, net per currency) against its estimate; unattributed Vertex AI
-    spend, account charges (tax, adjustments, rounding), coverage, orphans and runs not billed yet."""
+    spend, account charges (tax, adjustments, rounding), coverage, orphans and runs not billed yet.
+
+    --filter and --limit select the runs listed (on the fields of a run in --format json); totals,
+    coverage and the per-schedule lines stay those of the whole window."""
     import sys
 
+    from ops.commands.filters import parse_filter
     from ops.costs.options import prepare
     from ops.costs.reconcile import reconcile_costs
     from ops.costs.report import reconcile_csv, render_reconcile_text
     from ops.output import stdout_console
 
+    if where:
+        parse_filter(where)  # a bad filter is a usage error before the export is read
     inputs = _inputs(billing_export, bigquery_table, month, start, end, invoice_month, run_key, runs_file)
     engine, spec, known = prepare(inputs, get_settings(ctx))
     result = reconcile_costs(engine, spec, known, variance_threshold_pct=variance_threshold)
-    if fmt is ReconcileFormat.json:
-        import msgspec
+    if where is not None or limit is not None:
+        _select_runs(result, where, limit)
+    if fmt in (ReconcileFormat.json, ReconcileFormat.yaml):
+        import json
 
-        sys.stdout.write(msgspec.json.format(result.json_text(), indent=2) + "\n")
+        text = result.json_text()
+        if fmt is ReconcileFormat.json:
+            import msgspec
+
+            sys.stdout.write(msgspec.json.format(text, indent=2) + "\n")
+        else:
+            from ops.output import print_yaml
+
+            print_yaml(json.loads(text))  # the JSON document, key for key
     elif fmt is ReconcileFormat.csv:
         sys.stdout.write(reconcile_csv(result))
     else:
@@ -177,10 +198,22 @@ def reconcile(
             raise typer.Exit(1)
 
 
+def _select_runs(result: Reconciliation, where: str | None, limit: int | None) -> None:
+    """Keep the runs whose JSON form passes `where`, at most `limit` of them (orphans are runs too)."""
+    from ops.commands.filters import select
+    from ops.costs.reconcile import run_json
+    from ops.output import to_jsonable
+
+    records = [to_jsonable(run_json(run, result.flagged(run))) for run in result.runs]
+    kept = {id(record) for record in select(records, where, limit)}
+    result.keep_runs([run for run, record in zip(result.runs, records, strict=True) if id(record) in kept])
+
+
 class DiffFormat(StrEnum):
     text = "text"
     md = "md"
     json = "json"
+    yaml = "yaml"
 
 
 @app.command("diff")
@@ -214,7 +247,7 @@ def diff(
     ] = None,
     fmt: Annotated[
         DiffFormat,
-        typer.Option("--format", "-f", help="text, md (a PR comment) or json", case_sensitive=False),
+        typer.Option("--format", "-f", help="text, md (a PR comment), json or yaml", case_sensitive=False),
     ] = DiffFormat.text,
 ) -> None:
     """Compare two reconciliations per run and in total, per currency: two JSON files, or a month
@@ -223,7 +256,7 @@ def diff(
     import sys
 
     from ops.costs.diff import compare, load_side, render_markdown, render_text
-    from ops.output import print_json
+    from ops.output import print_json, print_yaml
 
     paths = list(files or [])
     if month is not None and paths:
@@ -243,6 +276,8 @@ def diff(
     result = compare(before, after, fail_over)
     if fmt is DiffFormat.json:
         print_json(result.as_json())
+    elif fmt is DiffFormat.yaml:
+        print_yaml(result.as_json())
     elif fmt is DiffFormat.md:
         sys.stdout.write(render_markdown(result))
     else:

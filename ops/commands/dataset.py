@@ -61,7 +61,12 @@ def make_counter(ctx: typer.Context, choice: CounterChoice, base_model: str | No
     if choice is CounterChoice.estimate:
         return EstimateTokenCounter()
     if not base_model:
-        raise TunectlError("missing-base-model", "--counter vertex counts with a model: pass --base-model")
+        raise TunectlError(
+            "missing-base-model",
+            "--counter vertex counts with a model: pass --base-model",
+            where="--counter",
+            hint="e.g. --base-model gemini-2.5-flash, or --counter estimate to count offline",
+        )
     return VertexTokenCounter(get_settings(ctx), model=base_model)
 
 

@@ -62,7 +62,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "tune list": (
         "tunectl tune list",
         "tunectl tune list --local --format json",
-        "tunectl tune list --region europe-west4",
+        "tunectl tune list --filter 'schedule=weekly-sft' --limit 5 --format csv",
     ),
     "tune status": (
         "tunectl tune status gem-1a2b3c4d",
@@ -102,7 +102,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "cost reconcile": (
         "tunectl cost reconcile --month 2026-11",
         "tunectl cost reconcile --billing-export export.parquet --runs-file runs.json --month 2026-10",
-        "tunectl cost reconcile --month 2026-11 --format csv",
+        "tunectl cost reconcile --month 2026-11 --filter 'schedule=weekly-sft' --format csv",
     ),
     "cost report": (
         "tunectl cost report --month 2026-11 -o cost-report.html",
@@ -118,6 +118,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "schedules status": (
         "tunectl schedules status weekly-sft",
+        "tunectl schedules status weekly-sft --billing-export out/billing-export.parquet --month 2026-10",
         "tunectl schedules status --format yaml",
     ),
     "schedules check": (

@@ -75,9 +75,11 @@ def plan(ctx: typer.Context, stack: StackOption = "gpu", fmt: FormatOption = Out
 
     with needs_extra("infra", "`tunectl infra plan`"):
         from infra.offline import load_stack_file, plan_stack
+    from ops.output import working
     from ops.preflight.policy import mandatory_failed
 
-    resources = plan_stack(stack)
+    with working(f"planning stack {stack} offline (Pulumi under mocks)"):
+        resources = plan_stack(stack)
     stack_name = load_stack_file(stack).name
     violations = _violations(stack_name, resources, get_settings(ctx).policy_config)
     report = {"stack": stack_name, "resources": resources, "violations": violations}

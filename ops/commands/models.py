@@ -92,7 +92,7 @@ def list_models(fmt: FormatOption = OutputFormat.text) -> None:
                 )
         console.print(f"catalog: {data['catalog']}", highlight=False, markup=False, soft_wrap=True)
 
-    emit(data, fmt, render)
+    emit(data, fmt, render, rows=rows)  # csv: one row per model, lists as JSON
 
 
 @app.command("refresh")

@@ -24,17 +24,39 @@ def _render(console: Console, report: PreflightReport) -> None:
     render_verdict(console, report)
 
 
-def render_checks(console: Console, report: PreflightReport, *, title: str) -> None:
-    """One row per check (shared with `tune launch`): a waived unknown says so."""
-    from rich.table import Table
+STATUS_MARKS = {"ok": "[green]ok[/green]", "no": "[red]no[/red]", "unknown": "[yellow]unknown[/yellow]"}
 
-    marks = {"ok": "[green]ok[/green]", "no": "[red]no[/red]", "unknown": "[yellow]unknown[/yellow]"}
+
+def render_check_lines(console: Console, title: str, checks: list[tuple[str, str, str]]) -> None:
+    """Checks as lines, not a table: a check's name and reason hold dataset URIs, quota and model
+    names that must stay whole to be copied (a table column cuts them to fit). Each check is its
+    status and name on one line, then its reason wrapped between words, indented below."""
+    from ops.output import wrapped
+
+    console.print(f"[bold]{title}[/bold]", highlight=False)
+    for status, name, reason in checks:
+        mark = STATUS_MARKS.get(status, status)
+        console.print(f"  {mark}{' ' * (9 - len(status))}{name}", highlight=False, soft_wrap=True)
+        if reason:
+            console.print(
+                wrapped(reason, console.width, indent=" " * 11, hang=""),
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+
+
+def render_checks(console: Console, report: PreflightReport, *, title: str) -> None:
+    """One entry per check (shared with `tune launch`): a waived unknown says so."""
     waived = {check.name for check in report.waived_checks}
-    table = Table("check", "status", "reason", title=title)
-    for check in report.checks:
-        note = " (waived)" if check.name in waived else ""
-        table.add_row(check.name, marks[check.status.value] + note, check.reason)
-    console.print(table)
+    render_check_lines(
+        console,
+        title,
+        [
+            (check.status.value, check.name + (" (waived)" if check.name in waived else ""), check.reason)
+            for check in report.checks
+        ],
+    )
 
 
 VERDICT_COLOURS = {"go": "green", "no-go": "red", "unknown": "yellow"}

@@ -14,8 +14,9 @@ from ops.commands.common import (
     get_settings,
     group,
 )
+from ops.commands.cost import BigQueryTableOption, BillingExportOption, FromOption, MonthOption, ToOption
 from ops.errors import ExitStatus
-from ops.output import OutputFormat, emit, note
+from ops.output import Column, OutputFormat, emit, note
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -79,6 +80,18 @@ def _stack_note(schedule: Schedule) -> str:
     )
 
 
+# A schedule's name is what `status`, `check`, `pause` and `resume` take: never cut.
+SCHEDULE_COLUMNS = [
+    Column("schedule", "schedule", id=True),
+    Column("state", "state"),
+    Column("next", "next firing"),
+    Column("cron", "cron"),
+    Column("attempt", "last attempt"),
+    Column("engine", "engine"),
+    Column("stack", "stack"),
+]
+
+
 # --- list, status ------------------------------------------------------------------------------------
 
 
@@ -91,26 +104,63 @@ def list_schedules(
     rows = [s.summary() for s in schedules]
 
     def render(console: Console) -> None:
-        from rich.table import Table
+        from ops.output import text_table
 
         if not schedules:
             console.print("no tunectl schedules (the stack's `schedules` config creates them)")
             return
-        table = Table("schedule", "state", "cron", "next firing", "last attempt", "engine", "stack")
-        for s in schedules:
-            next_firing = _when(s.next_firing) + (" (if resumed)" if s.paused else "")
-            table.add_row(
-                s.name,
-                _state(s),
-                f"{s.cron} ({s.time_zone})",
-                next_firing,
-                _attempt(s),
-                s.engine,
-                s.stack or "-",
-            )
-        console.print(table)
+        table = [
+            {
+                "schedule": s.name,
+                "state": _state(s),
+                "next": _when(s.next_firing) + (" (if resumed)" if s.paused else ""),
+                "cron": f"{s.cron} ({s.time_zone})",
+                "attempt": _attempt(s),
+                "engine": s.engine,
+                "stack": s.stack or "-",
+            }
+            for s in schedules
+        ]
+        console.out(text_table(SCHEDULE_COLUMNS, table, console.width), end="", highlight=False)
 
-    emit({"schedules": rows}, fmt, render)
+    emit({"schedules": rows}, fmt, render, rows=rows)
+
+
+# Run ids are copied into `tune status` and `wait`: never cut (ops.output.text_table).
+JOB_COLUMNS = [
+    Column("run", "run", id=True),
+    Column("state", "state"),
+    Column("created", "created"),
+    Column("cost", "cost"),
+    Column("ended", "ended"),
+    Column("note", "note"),
+]
+
+
+def _money(entries: list[dict[str, Any]]) -> str:
+    from decimal import Decimal
+
+    from ops.costs.model import money_display
+
+    return ", ".join(
+        f"{money_display(Decimal(e['net']), e['currency'])} {e['currency']}"
+        + (", provisional" if e.get("provisional") else "")
+        for e in entries
+    )
+
+
+def _job_cost(cost: list[dict[str, Any]] | None) -> str:
+    return "unknown" if cost is None else _money(cost) or "not billed"
+
+
+def _schedule_cost(cost: dict[str, Any]) -> str:
+    if not cost["known"]:
+        return str(cost["note"])
+    window = cost["window"]
+    since = f"since {window['from'][:10]}" if window.get("from") else "in the export"
+    total = _money(cost["totals"]) or "nothing billed"
+    unnamed = " (incl. rows of firings with no run id)" if cost["unnamed_runs"] else ""
+    return f"{total} net {since}{unnamed}"
 
 
 @app.command("status")
@@ -118,18 +168,32 @@ def status(
     ctx: typer.Context,
     name: OptionalName = None,
     region: LocationsOption = None,
+    billing_export: BillingExportOption = None,
+    bigquery_table: BigQueryTableOption = None,
+    month: MonthOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """A schedule's state, next firing, last attempt, and the tuning jobs its firings created, newest
-    first (by the tunectl-schedule label), flagging two jobs of one firing as a possible duplicate."""
-    from ops.schedules.status import status_of
+    first (by the tunectl-schedule label), flagging two jobs of one firing as a possible duplicate.
+
+    With a billing export (--billing-export, --bigquery-table, the billing_table setting or the stack
+    outputs), each job's billed cost and the schedule's total (default window: from the day its oldest
+    listed job was created); without one, cost says unknown."""
+    from ops.costs.options import CostInputs
+    from ops.schedules.costs import schedule_costs
+    from ops.schedules.status import created_jobs, status_of
 
     settings = get_settings(ctx)
     selected = _selected(_schedules(settings, region), name)
-    data = [status_of(settings, s) for s in selected]
+    jobs = {s.job_name: created_jobs(settings, s) for s in selected}
+    inputs = CostInputs(list(billing_export or []), bigquery_table, month, start, end, None, [], [])
+    costs = schedule_costs(settings, inputs, [job for listed in jobs.values() for job in listed])
+    data = [status_of(s, jobs[s.job_name], costs) for s in selected]
 
     def render(console: Console) -> None:
-        from rich.table import Table
+        from ops.output import text_table
 
         if not data:
             console.print("no tunectl schedules (the stack's `schedules` config creates them)")
@@ -144,22 +208,26 @@ def status(
                 ("target", f"{schedule.engine}: POST {schedule.target_uri}"),
                 ("retries", str(schedule.retry_count)),
                 ("stack", schedule.stack or "-"),
+                ("cost", _schedule_cost(entry["cost"])),
             ):
                 console.print(f"{key:>13}: {value}", highlight=False)
             if not entry["jobs"]:
                 console.print(f"{'jobs':>13}: none yet", highlight=False)
                 continue
-            table = Table("run", "state", "created", "ended", "note")
-            for job in entry["jobs"]:
-                note = "possible duplicate: another job of this firing" if job.possible_duplicate else ""
-                table.add_row(
-                    job.run_id,
-                    job.state,
-                    _when(job.create_time),
-                    _when(job.end_time),
-                    note or (job.error or ""),
-                )
-            console.print(table)
+            rows = [
+                {
+                    "run": job.run_id,
+                    "state": job.state,
+                    "created": _when(job.create_time),
+                    "ended": _when(job.end_time),
+                    "cost": _job_cost(job.cost),
+                    "note": "possible duplicate: another job of this firing"
+                    if job.possible_duplicate
+                    else (job.error or ""),
+                }
+                for job in entry["jobs"]
+            ]
+            console.out(text_table(JOB_COLUMNS, rows, console.width), end="", highlight=False)
 
     emit(data[0] if name else {"schedules": data}, fmt, render)
 
@@ -180,20 +248,20 @@ def _confirmed_pauses(to_pause: list[ScheduleCheck], yes: bool) -> list[Schedule
 
 
 def _render_check(console: Console, results: list[ScheduleCheck], overall: str) -> None:
-    from rich.table import Table
+    from ops.commands.preflight import render_check_lines
 
     if not results:
         console.print("no tunectl schedules to check (the stack's `schedules` config creates them)")
         return
-    marks = {"ok": "[green]ok[/green]", "no": "[red]no[/red]", "unknown": "[yellow]unknown[/yellow]"}
     verdicts = {"go": "[green]GO[/green]", "no-go": "[red]NO-GO[/red]", "unknown": "[yellow]UNKNOWN[/yellow]"}
     for result in results:
         schedule = result.schedule
         when = _when(schedule.next_firing) + (" (paused: if resumed)" if schedule.paused else "")
-        table = Table("check", "status", "reason", title=f"schedule {schedule.name}: next firing {when}")
-        for check in result.checks:
-            table.add_row(check.name, marks[check.status.value], check.reason)
-        console.print(table)
+        render_check_lines(
+            console,
+            f"schedule {schedule.name}: next firing {when}",
+            [(check.status.value, check.name, check.reason) for check in result.checks],
+        )
         console.print(f"verdict: {verdicts[result.verdict]}")
         if result.paused_by_check:
             console.print(

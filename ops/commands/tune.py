@@ -17,6 +17,7 @@ from ops.commands.common import (
     get_settings,
     group,
 )
+from ops.commands.filters import FilterOption, LimitOption
 from ops.commands.gate_options import (
     AllowUnknownOption,
     BatchSizeOption,
@@ -26,7 +27,7 @@ from ops.commands.gate_options import (
     SamplesPerPromptOption,
 )
 from ops.errors import ExitStatus, TunectlError
-from ops.output import OutputFormat, emit
+from ops.output import Column, OutputFormat, emit
 from ops.tuning.spec import Accelerator, Engine, Method
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class ThinkingLevel(StrEnum):
 class ReportFormatChoice(StrEnum):
     text = "text"
     json = "json"
+    yaml = "yaml"
     md = "md"
 
 
@@ -173,7 +175,12 @@ def launch(
     from ops.tuning.spec import Hyperparameters, LaunchRequest
 
     if epochs is not None and steps is not None:
-        raise TunectlError("epochs-and-steps", "give --epochs or --steps, not both", where="--steps")
+        raise TunectlError(
+            "epochs-and-steps",
+            "give --epochs or --steps, not both",
+            where="--steps",
+            hint="Gemini tuning counts epochs; the RLHF pipeline counts steps",
+        )
     settings = get_settings(ctx)
     request = LaunchRequest(
         train=train,
@@ -250,16 +257,41 @@ def _row(record: RunRecord, in_api: bool | None) -> dict[str, Any]:
     }
 
 
+# Run ids are what users copy into `tune status`, `wait` and `cancel`: never cut (ops.output.text_table).
+RUN_COLUMNS = [
+    Column("run_id", "run", id=True),
+    Column("state", "state"),
+    Column("engine", "engine"),
+    Column("created", "created"),
+    Column("estimate", "estimate"),
+    Column("region", "region"),
+    Column("base_model", "base model"),
+    Column("schedule", "schedule"),
+]
+
+
+def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    """One flat CSV record per run (the estimate split in amount and currency)."""
+    estimate = row["estimate"] or {}
+    flat = {k: v for k, v in row.items() if k != "estimate"}
+    return flat | {"estimate": estimate.get("amount"), "estimate_currency": estimate.get("currency")}
+
+
 @app.command("list")
 def list_runs(
     ctx: typer.Context,
     region: RegionsOption = None,
     local: Annotated[bool, typer.Option("--local", help="show the ledger only; call no API")] = False,
+    where: FilterOption = None,
+    limit: LimitOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Runs from the ledger, refreshed with what the API reports for jobs carrying our label."""
+    from ops.commands.filters import parse_filter, select
     from ops.tuning.runs import list_jobs, record_from_job, search_regions
 
+    if where:
+        parse_filter(where)  # a bad filter is a usage error before any API call
     settings = get_settings(ctx)
     with _ledger(settings) as ledger:
         seen: set[str] = set()
@@ -269,33 +301,36 @@ def list_runs(
                 ledger.merge(record_from_job(job))
                 seen.add(job.run_id)
         rows = [_row(r, None if local else r.run_id in seen) for r in ledger.runs()]
+    rows = select(rows, where, limit)
 
     def render(console: Console) -> None:
-        from rich.table import Table
+        from ops.output import text_table
 
         if not rows:
             console.print(
                 "no runs yet (`tunectl tune launch` starts one; `tunectl tune sync` finds existing ones)"
+                if not where
+                else "no run matches the filter"
             )
             return
-        table = Table("run", "engine", "state", "region", "base model", "created", "estimate")
+        table = []
         for row in rows:
             estimate = row["estimate"]
-            state = row["state"] or "-"
+            # The API's enum prefix says nothing a reader needs (json/csv keep the full value).
+            state = (row["state"] or "-").removeprefix("JOB_STATE_").removeprefix("PIPELINE_STATE_")
             if row["seen_in_api"] is False:
                 state += " (not found in the API)"
-            table.add_row(
-                row["run_id"],
-                row["engine"],
-                state,
-                row["region"] or "-",
-                row["base_model"] or "-",
-                (row["created_at"] or "-")[:19],
-                f"{estimate['amount']} {estimate['currency']}" if estimate else "-",
+            table.append(
+                row
+                | {
+                    "state": state,
+                    "created": (row["created_at"] or "-")[:19],
+                    "estimate": f"{estimate['amount']} {estimate['currency']}" if estimate else "-",
+                }
             )
-        console.print(table)
+        console.out(text_table(RUN_COLUMNS, table, console.width), end="", highlight=False)
 
-    emit({"runs": rows}, fmt, render)
+    emit({"runs": rows}, fmt, render, rows=[_csv_row(r) for r in rows])
 
 
 def _status_data(record: RunRecord, job: JobView) -> dict[str, Any]:
@@ -468,7 +503,10 @@ def wait(
 
     if cancel_on_timeout and timeout is None:
         raise TunectlError(
-            "cancel-on-timeout-needs-timeout", "--cancel-on-timeout needs --timeout", where="--timeout"
+            "cancel-on-timeout-needs-timeout",
+            "--cancel-on-timeout needs --timeout",
+            where="--timeout",
+            hint="e.g. --timeout 7200 --cancel-on-timeout",
         )
     settings = get_settings(ctx)
     with _ledger(settings) as ledger:
@@ -565,6 +603,7 @@ def cancel(
                 raise TunectlError(
                     "job-already-finished",
                     f"run {record.run_id} already ended {job.state}; there is nothing to cancel",
+                    hint=f"`tunectl tune status {record.run_id}` shows how it ended",
                     status=ExitStatus.CHECK_FAILED,
                 )
         elif dry_run:
@@ -645,17 +684,22 @@ def predict(
 ) -> None:
     """Ask the tuned model (generateContent on its endpoint) and print the answers."""
     from ops.clients import genai_client
+    from ops.output import counting
     from ops.tuning.generate import generate, prompt_from_text, read_prompts
 
     if bool(prompt) == bool(input_path):
         raise TunectlError(
-            "predict-input", "give --prompt TEXT or --input PATH (one of them)", where="--prompt"
+            "predict-input",
+            "give --prompt TEXT or --input PATH (one of them)",
+            where="--prompt",
+            hint='e.g. --prompt "Is it going to rain?" or --input prompts.jsonl',
         )
     settings = get_settings(ctx)
     record, endpoint = _tuned_target(settings, run)
     prompts = [prompt_from_text(p) for p in prompt or []] if prompt else read_prompts(Path(str(input_path)))
     client = genai_client(settings, record.region or settings.region)
-    answers = generate(client, endpoint, prompts, concurrency=concurrency)
+    with counting(f"asking {record.run_id}", len(prompts)) as done:
+        answers = generate(client, endpoint, prompts, concurrency=concurrency, on_done=done)
     data: dict[str, Any] = {
         "run_id": record.run_id,
         "endpoint": endpoint,
@@ -677,7 +721,8 @@ def evaluate(
     against_base: Annotated[bool, typer.Option("--against-base", help="also score the base model")] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=32, help="requests in flight")] = 4,
     fmt: Annotated[
-        ReportFormatChoice, typer.Option("--format", "-f", help="text, json or md", case_sensitive=False)
+        ReportFormatChoice,
+        typer.Option("--format", "-f", help="text, json, yaml or md", case_sensitive=False),
     ] = ReportFormatChoice.text,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="write the report here (atomically)")
@@ -688,7 +733,7 @@ def evaluate(
 
     from ops.atomic import atomic_write_text
     from ops.clients import genai_client
-    from ops.output import note, stdout_console, to_jsonable
+    from ops.output import counting, note, stdout_console, to_jsonable
     from ops.tuning.evaluate import EvalReport, Sample, render_markdown, render_text
     from ops.tuning.generate import generate, read_prompts
     from ops.tuning.metrics import compute_metrics
@@ -701,15 +746,23 @@ def evaluate(
             "eval-set-empty",
             "the evaluation set has no examples with a reference answer",
             where=str(eval_path),
+            hint="each line needs the expected answer: `output_text`, or a final model turn",
         )
     references = [str(p.reference) for p in prompts]
     client = genai_client(settings, record.region or settings.region)
-    tuned = generate(client, endpoint, prompts, concurrency=concurrency)
+    with counting(f"evaluating {record.run_id}", len(prompts)) as done:
+        tuned = generate(client, endpoint, prompts, concurrency=concurrency, on_done=done)
     base = None
     if against_base:
         if not record.base_model:
-            raise TunectlError("base-model-unknown", f"run {record.run_id} does not record its base model")
-        base = generate(client, record.base_model, prompts, concurrency=concurrency)
+            raise TunectlError(
+                "base-model-unknown",
+                f"run {record.run_id} does not record its base model",
+                where="--against-base",
+                hint="`tunectl tune sync` refreshes the ledger from the job; or drop --against-base",
+            )
+        with counting(f"evaluating {record.base_model}", len(prompts)) as done:
+            base = generate(client, record.base_model, prompts, concurrency=concurrency, on_done=done)
     report = EvalReport(
         run_id=record.run_id,
         eval_path=str(eval_path),
@@ -726,6 +779,10 @@ def evaluate(
         text = render_markdown(report)
     elif fmt is ReportFormatChoice.json:
         text = json.dumps(to_jsonable(report), indent=2, ensure_ascii=False) + "\n"
+    elif fmt is ReportFormatChoice.yaml:
+        import yaml
+
+        text = yaml.safe_dump(to_jsonable(report), sort_keys=False, allow_unicode=True)
     else:
         text = None
     if output is not None:

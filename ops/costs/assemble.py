@@ -31,15 +31,19 @@ CREATE OR REPLACE TEMP MACRO iso_time(t) AS
 
 # Each group placed: its run key text, the known run it belongs to, its identity and attribution.
 # Inferred rows of a run that also has label rows are not the run's (they may be anyone's job).
+# Rows with no run key that no known job explains but that carry `tunectl-schedule` (a Cloud Scheduler
+# firing's job: its body has no run id) are the schedule's: attribution 'schedule', one entry per
+# schedule, named `schedule:<name>` (a colon never occurs in a label value, so never in a run id).
 _PLACED = """
 CREATE OR REPLACE TEMP TABLE placed AS
 WITH groups AS (
-  SELECT * FROM scan WHERE counted AND (key_index IS NOT NULL OR is_vertex)
+  SELECT * FROM scan WHERE counted AND (key_index IS NOT NULL OR is_vertex OR schedule IS NOT NULL)
 ),
 named AS (
   SELECT groups.*,
     CASE WHEN key_index IS NOT NULL THEN $key_names[key_index + 1] || '=' || run_value
-         WHEN inferred_run IS NOT NULL THEN $inferred_key || '=' || inferred_run END AS run_key,
+         WHEN inferred_run IS NOT NULL THEN $inferred_key || '=' || inferred_run
+         WHEN schedule IS NOT NULL THEN $schedule_key || '=' || schedule END AS run_key,
     CASE WHEN key_index IS NOT NULL THEN $canonical_names[key_index + 1] || '=' || run_value END
       AS canonical
   FROM groups
@@ -47,10 +51,10 @@ named AS (
 matched AS (
   SELECT named.*,
     CASE WHEN key_index IS NOT NULL THEN known_keys.run_id ELSE inferred_run END AS known_run_id,
-    CASE WHEN key_index IS NOT NULL THEN COALESCE(known_keys.run_id, canonical) ELSE inferred_run END
-      AS identity,
-    CASE WHEN key_index IS NOT NULL THEN 'label' WHEN inferred_run IS NOT NULL THEN 'inferred' END
-      AS attribution
+    CASE WHEN key_index IS NOT NULL THEN COALESCE(known_keys.run_id, canonical)
+         ELSE COALESCE(inferred_run, 'schedule:' || schedule) END AS identity,
+    CASE WHEN key_index IS NOT NULL THEN 'label' WHEN inferred_run IS NOT NULL THEN 'inferred'
+         WHEN schedule IS NOT NULL THEN 'schedule' END AS attribution
   FROM named LEFT JOIN known_keys ON known_keys.canonical_key = named.canonical
 )
 SELECT matched.*, {placement} AS placement
@@ -80,7 +84,8 @@ base AS (
   SELECT identity, placement AS attribution, currency,
     -- min over a struct: the first key in precedence (then by text), with its run id
     min({'precedence': COALESCE(key_index, 0), 'run_key': run_key,
-         'run_id': COALESCE(known_run_id, run_value)}) AS named,
+         'run_id': COALESCE(known_run_id, run_value, identity)}) AS named,
+    max(schedule) AS row_schedule,
     list_sort(list_distinct(list(run_key))) AS matched_keys,
     max(known_run_id) AS known_run_id,
     SUM(gross) AS gross, SUM(credits) AS credits,
@@ -90,7 +95,9 @@ base AS (
   GROUP BY identity, placement, currency
 ),
 valued AS (
-  SELECT base.* EXCLUDE (named), named.run_key AS run_key, named.run_id AS run_id,
+  SELECT base.* EXCLUDE (named, row_schedule), named.run_key AS run_key, named.run_id AS run_id,
+    -- the rows' own label first; else the ledger's (labels that never reached the export)
+    COALESCE(base.row_schedule, known.schedule) AS schedule,
     base.gross + base.credits AS net, skus.skus,
     known.estimate, known.estimate_text, known.estimate_currency, known.price_table,
     CASE WHEN known.estimate IS NOT NULL AND known.estimate <> 0 AND known.estimate_currency = base.currency
@@ -119,9 +126,18 @@ SELECT COALESCE(string_agg(to_json({
   'variance_pct': variance_pct,
   'skus': list_transform(skus, lambda s: {'sku': s.sku, 'net': money_text(s.gross + s.credits)}),
   'variance_flagged': variance_flagged, 'price_table': price_table, 'matched_keys': matched_keys,
-  'rows': row_count
+  'rows': row_count, 'schedule': schedule
 }), ',' ORDER BY position), '')
 FROM runs
+"""
+
+# Per schedule and currency: what its runs (and the rows attributed to it alone) cost.
+_BY_SCHEDULE = """
+SELECT schedule, currency, SUM(gross) AS gross, SUM(credits) AS credits,
+  COUNT(*) FILTER (WHERE attribution <> 'schedule') AS runs,
+  bool_or(attribution = 'schedule') AS has_unnamed_runs
+FROM runs WHERE schedule IS NOT NULL
+GROUP BY ALL ORDER BY 1, 2
 """
 _ORPHAN_JSON = """
 SELECT COALESCE(string_agg(to_json({
@@ -167,6 +183,7 @@ class Assembly:
                 "key_names": keys,
                 "canonical_names": [canonical_key(f"{k}=").removesuffix("=") for k in keys],
                 "inferred_key": "tunectl-run-id",
+                "schedule_key": SCHEDULE_LABEL,
             },
         )
         con.execute(_RUNS, {"provisional_after": provisional_after, "threshold": threshold})
@@ -176,7 +193,8 @@ class Assembly:
         self.con.execute("CREATE OR REPLACE TEMP TABLE known_keys (canonical_key VARCHAR, run_id VARCHAR)")
         self.con.execute(
             "CREATE OR REPLACE TEMP TABLE known (run_id VARCHAR, estimate DECIMAL(38, 9), "
-            f"estimate_text VARCHAR, estimate_currency VARCHAR, price_table VARCHAR{''.join(dims)})"
+            f"estimate_text VARCHAR, estimate_currency VARCHAR, price_table VARCHAR, schedule VARCHAR"
+            f"{''.join(dims)})"
         )
         index: dict[str, str] = {}
         for run in known_runs:
@@ -187,7 +205,7 @@ class Assembly:
         by_id = {run.run_id: run for run in known_runs}
         if by_id:
             self.con.executemany(
-                f"INSERT INTO known VALUES ({', '.join('?' for _ in range(5 + len(dims)))})",
+                f"INSERT INTO known VALUES ({', '.join('?' for _ in range(6 + len(dims)))})",
                 [
                     [
                         run.run_id,
@@ -195,6 +213,7 @@ class Assembly:
                         money_str(run.estimate) if run.estimate is not None else None,
                         run.estimate_currency,
                         run.price_table,
+                        run.schedule,
                         *(known_dimension(run, key) for key in self.spec.dimension_keys),
                     ]
                     for run in by_id.values()
@@ -215,6 +234,20 @@ class Assembly:
     def orphans_json(self) -> str:
         row = self.con.execute(_ORPHAN_JSON).fetchone()
         return "[" + (row[0] if row else "") + "]"
+
+    def by_schedule(self) -> list[dict[str, Any]]:
+        return _dicts(self.con.execute(_BY_SCHEDULE))
+
+    def schedule_spend(self) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+        """For reports: every placed group's gross and credits by its run's schedule, `(none)` for
+        runs no schedule made and for unattributed spend (the same sums as `by_schedule`)."""
+        rows = self.con.execute(
+            "SELECT COALESCE(runs.schedule, '(none)'), placed.currency, SUM(placed.gross), "
+            "SUM(placed.credits) FROM placed LEFT JOIN runs ON runs.identity = placed.identity "
+            "AND runs.attribution = placed.placement AND runs.currency = placed.currency "
+            "GROUP BY 1, 2 ORDER BY 1, 2"
+        ).fetchall()
+        return {(value, currency): (gross, credits) for value, currency, gross, credits in rows}
 
     def run_rows(self) -> list[dict[str, Any]]:
         return _dicts(self.con.execute("SELECT * FROM runs ORDER BY position"))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from ops.costs.definition import BigQueryDialect, Dialect, DuckDBDialect, Query, ReconcileQueries
 from ops.costs.model import ReconcileSpec
 from ops.errors import ExitStatus, TunectlError
+from ops.output import working
 
 if TYPE_CHECKING:
     import duckdb
@@ -75,7 +76,7 @@ class DuckDBEngine:
         _session(con)
         typed = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns.items())
         sql = f"CREATE OR REPLACE TEMP TABLE scan AS SELECT {typed} FROM ({query.sql})"
-        with self._reading():
+        with self._reading(), working(f"reading the billing export ({self.description[:60]})"):
             interruptible(con, lambda: con.execute(sql, query.params))
         return con
 
@@ -172,7 +173,8 @@ class BigQueryEngine:
     def aggregate(self, query: Query, columns: dict[str, str]) -> duckdb.DuckDBPyConnection:
         # BigQuery sends back the groups (a few per run and SKU); they are assembled locally, by the
         # same SQL as the DuckDB engine's.
-        rows = self.fetch(query)
+        with working(f"querying {self.table} in BigQuery"):
+            rows = self.fetch(query)
         con = local_duckdb()
         con.execute("CREATE TEMP TABLE scan (" + ", ".join(f"{n} {t}" for n, t in columns.items()) + ")")
         if rows:

@@ -35,7 +35,9 @@ class CostInputs:
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     match = re.fullmatch(r"(\d{4})-(\d{2})", month.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise TunectlError("month-invalid", f"--month {month!r} is not YYYY-MM", where="--month")
+        raise TunectlError(
+            "month-invalid", f"--month {month!r} is not YYYY-MM", where="--month", hint="e.g. --month 2026-10"
+        )
     if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
         raise TunectlError(
             "month-invalid",
@@ -57,7 +59,10 @@ def _instant(value: str, flag: str) -> datetime:
             day = date.fromisoformat(value.strip())
         except ValueError:
             raise TunectlError(
-                "date-invalid", f"{flag} {value!r} is not a date (YYYY-MM-DD) or ISO time", where=flag
+                "date-invalid",
+                f"{flag} {value!r} is not a date (YYYY-MM-DD) or ISO time",
+                where=flag,
+                hint=f"e.g. {flag} 2026-10-01 or {flag} 2026-10-01T12:00:00Z (UTC)",
             ) from None
         parsed = datetime(day.year, day.month, day.day)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
@@ -67,12 +72,18 @@ def window_from_flags(
     month: str | None, start: str | None, end: str | None, invoice_month: str | None
 ) -> Window:
     if month and (start or end):
-        raise TunectlError("window-conflict", "give --month or --from/--to, not both", where="--month")
+        raise TunectlError(
+            "window-conflict",
+            "give --month or --from/--to, not both",
+            where="--month",
+            hint="--month 2026-10 is --from 2026-10-01 --to 2026-11-01",
+        )
     if invoice_month is not None and not re.fullmatch(r"\d{4}(0[1-9]|1[0-2])", invoice_month.strip()):
         raise TunectlError(
             "invoice-month-invalid",
             f"--invoice-month {invoice_month!r} is not YYYYMM",
             where="--invoice-month",
+            hint="e.g. --invoice-month 202610 (the export's invoice.month)",
         )
     invoice = invoice_month.strip() if invoice_month else None
     if month:
@@ -81,7 +92,12 @@ def window_from_flags(
     lo_t = _instant(start, "--from") if start else None
     hi_t = _instant(end, "--to") if end else None
     if lo_t and hi_t and hi_t <= lo_t:
-        raise TunectlError("window-empty", "--to must be after --from", where="--to")
+        raise TunectlError(
+            "window-empty",
+            "--to must be after --from",
+            where="--to",
+            hint="--to is exclusive: the day after the last",
+        )
     return Window(lo_t, hi_t, invoice)
 
 
@@ -97,10 +113,19 @@ def _table_from_stack(settings: Settings) -> str | None:
     return str(value) if value else None
 
 
+def billing_source_configured(inputs: CostInputs, settings: Settings) -> bool:
+    """Whether `build_engine` has an export to read (flags, the billing_table setting, stack outputs)."""
+    flags = inputs.billing_export or inputs.bigquery_table
+    return bool(flags or settings.billing_table or _table_from_stack(settings))
+
+
 def build_engine(inputs: CostInputs, settings: Settings) -> Engine:
     if inputs.billing_export and inputs.bigquery_table:
         raise TunectlError(
-            "source-conflict", "give --billing-export or --bigquery-table, not both", where="--bigquery-table"
+            "source-conflict",
+            "give --billing-export or --bigquery-table, not both",
+            where="--bigquery-table",
+            hint="--billing-export reads exported files locally; --bigquery-table queries the table in place",
         )
     if inputs.billing_export:
         from ops.costs.sources import resolve_export_files
@@ -123,7 +148,12 @@ def run_keys(flags: list[str]) -> tuple[str, ...]:
     keys = tuple(dict.fromkeys(k.strip() for k in flags if k.strip())) or DEFAULT_RUN_KEYS
     for key in keys:
         if "=" in key or not key:
-            raise TunectlError("run-key-invalid", f"--run-key {key!r} must be a label key", where="--run-key")
+            raise TunectlError(
+                "run-key-invalid",
+                f"--run-key {key!r} must be a label key",
+                where="--run-key",
+                hint="a key without a value, e.g. --run-key tunectl-run-id",
+            )
     return keys
 
 

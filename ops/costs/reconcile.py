@@ -29,7 +29,7 @@ from ops.output import to_jsonable
 class RunCost:
     run_key: str
     run_id: str
-    attribution: str  # "label" | "inferred"
+    attribution: str  # "label" | "inferred" | "schedule" (only its tunectl-schedule label: no run id)
     money: Money
     first_usage: datetime
     last_usage: datetime
@@ -41,6 +41,20 @@ class RunCost:
     # Against gross (cost before credits): estimates are list-price forecasts, and promotions and
     # discounts belong to the account, not to the run. None without an estimate in this currency.
     variance_pct: float | None = None
+    # The schedule whose firing made the run: its rows' tunectl-schedule label, else the ledger's.
+    schedule: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleCost:
+    schedule: str
+    money: Money
+    runs: int  # runs with an id (labelled or inferred)
+    unnamed_runs: bool  # some rows carry only the schedule's label: which firing made them is unknown
+
+    def as_dict(self) -> dict[str, Any]:
+        money = self.money.as_dict()
+        return {"schedule": self.schedule, **money, "runs": self.runs, "unnamed_runs": self.unnamed_runs}
 
 
 @dataclass
@@ -64,11 +78,18 @@ class Reconciliation:
     by_dimension: dict[str, dict[tuple[str, str], Money]] = field(default_factory=dict)
     credits_by_type: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     monthly: dict[tuple[str, str], Money] = field(default_factory=dict)
+    runs_selected: bool = False  # `keep_runs` was called: the runs' JSON comes from them, not SQL
 
     @cached_property
     def runs(self) -> list[RunCost]:
         """The run rows as objects, for text, CSV and HTML (JSON comes straight from SQL)."""
         return [self._run(row) for row in self.assembly.run_rows()]
+
+    def keep_runs(self, runs: list[RunCost]) -> None:
+        """List only these runs (a `--filter`): every rendering reads `runs`; totals, coverage and
+        per-schedule sums stay those of the whole window."""
+        self.__dict__["runs"] = runs  # what the cached property holds
+        self.runs_selected = True
 
     @property
     def orphans(self) -> list[RunCost]:
@@ -89,7 +110,21 @@ class Reconciliation:
             known=self.known_by_id.get(row["known_run_id"]) if row["known_run_id"] else None,
             provisional=bool(row["provisional"]),
             variance_pct=row["variance_pct"],
+            schedule=row["schedule"],
         )
+
+    @cached_property
+    def by_schedule(self) -> list[ScheduleCost]:
+        """Scheduled spend per schedule and currency: its runs, and rows known only by its label."""
+        return [
+            ScheduleCost(
+                schedule=row["schedule"],
+                money=Money(row["currency"], row["gross"], row["credits"]),
+                runs=int(row["runs"]),
+                unnamed_runs=bool(row["has_unnamed_runs"]),
+            )
+            for row in self.assembly.by_schedule()
+        ]
 
     def totals(self) -> dict[str, Money]:
         """Everything in scope per currency: runs, account charges and unattributed Vertex AI usage."""
@@ -132,6 +167,7 @@ class Reconciliation:
             ],
             "totals": [m.as_dict() for m in self.totals().values()],
             "coverage_pct": self.coverage_pct(),
+            "by_schedule": [s.as_dict() for s in self.by_schedule],
             "orphans": orphans,
             "not_yet_billed": [
                 {
@@ -167,12 +203,15 @@ class Reconciliation:
             }
             for o in self.orphans
         ]
-        return self._body([_run_json(run, self.flagged(run)) for run in self.runs], orphans)
+        return self._body([run_json(run, self.flagged(run)) for run in self.runs], orphans)
 
     def json_text(self) -> str:
         """The same document as `as_json`, with the runs and orphans written by DuckDB: a real export
         names thousands of runs with many SKUs each, too many to turn into Python objects."""
         import msgspec
+
+        if self.runs_selected:
+            return msgspec.json.encode(to_jsonable(self.as_json())).decode()
 
         body = self._body(_RUNS_PLACEHOLDER, _ORPHANS_PLACEHOLDER)
         text = msgspec.json.encode(to_jsonable(body)).decode()
@@ -189,7 +228,7 @@ _RUNS_PLACEHOLDER = "\u0000runs"
 _ORPHANS_PLACEHOLDER = "\u0000orphans"
 
 
-def _run_json(run: RunCost, flagged: bool) -> dict[str, Any]:
+def run_json(run: RunCost, flagged: bool) -> dict[str, Any]:
     known = run.known
     return {
         "run_key": run.run_key,
@@ -206,6 +245,7 @@ def _run_json(run: RunCost, flagged: bool) -> dict[str, Any]:
         "price_table": known.price_table if known else None,
         "matched_keys": sorted(run.matched_keys),
         "rows": run.rows,
+        "schedule": run.schedule,
     }
 
 

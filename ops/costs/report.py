@@ -17,7 +17,7 @@ from ops import __version__
 from ops.costs.charts import Bar, Line, hbar_chart, line_chart, vbar_chart
 from ops.costs.known_runs import SCHEDULE_LABEL
 from ops.costs.model import Money, Window, money_display, money_str
-from ops.costs.reconcile import Reconciliation, RunCost, credits_by_type, reconcile_costs
+from ops.costs.reconcile import Reconciliation, RunCost, ScheduleCost, credits_by_type, reconcile_costs
 from ops.costs.spend_over_time import UNOWNED, Budget, CurrencySpend, Forecast, forecast, spend_by_day
 from ops.output import to_jsonable
 
@@ -35,6 +35,7 @@ CSV_COLUMNS = (
     "key",
     "run_id",
     "attribution",
+    "schedule",
     "currency",
     "gross",
     "credits",
@@ -87,7 +88,8 @@ def build_report(
 ) -> ReportData:
     from ops.costs.options import prepare
 
-    engine, spec, known = prepare(inputs, settings, dimension_keys=(TEAM_LABEL, SCHEDULE_LABEL))
+    # The schedule is a column of every reconciliation (the run's or its rows' `tunectl-schedule`).
+    engine, spec, known = prepare(inputs, settings, dimension_keys=(TEAM_LABEL,))
     spec = replace(spec, by_day=True)
     result = reconcile_costs(engine, spec, known, variance_threshold_pct=threshold)
     window = spec.window
@@ -110,7 +112,12 @@ def build_report(
         trend=trend,
         credits=credits_by_type(engine, spec),
         by_base_model=_group(result.runs, result.unattributed, "base_model"),
-        by_schedule=ordered(result.by_dimension[SCHEDULE_LABEL]),
+        by_schedule=ordered(
+            {
+                group: Money(group[1], gross, credits)
+                for group, (gross, credits) in result.assembly.schedule_spend().items()
+            }
+        ),
         by_team=ordered(result.by_dimension[TEAM_LABEL]),
     )
 
@@ -175,6 +182,14 @@ _KEY_SHORT = {
 TEXT_WIDTH = 80
 
 
+def schedule_summary(scheduled: ScheduleCost) -> str:
+    """`weekly-sft: 83.00 USD net over 1 run + firings with no run id`."""
+    m = scheduled.money
+    runs = f"{scheduled.runs} run{'s' if scheduled.runs != 1 else ''}"
+    unnamed = " + firings with no run id" if scheduled.unnamed_runs else ""
+    return f"{scheduled.schedule}: {money_display(m.net, m.currency)} {m.currency} net over {runs}{unnamed}"
+
+
 def run_flags(result: Reconciliation, run: RunCost) -> list[str]:
     return [
         name
@@ -206,7 +221,7 @@ def render_reconcile_text(result: Reconciliation, console: Console) -> None:
     """Plain aligned columns within 80 characters (columns are dropped, never cut: JSON and CSV have
     them all), then the totals and the facts a reader needs to trust them. Money is rounded to the
     currency's minor unit."""
-    header = ["run", "by", "gross", "net", "estimate", "variance", "flags"]
+    header = ["run", "by", "schedule", "gross", "net", "estimate", "variance", "flags"]
     rows = []
     for run in result.runs:
         known = run.known
@@ -215,7 +230,8 @@ def render_reconcile_text(result: Reconciliation, console: Console) -> None:
         rows.append(
             [
                 run.run_id,
-                "inferred" if run.attribution == "inferred" else _KEY_SHORT.get(key, key),
+                run.attribution if run.attribution != "label" else _KEY_SHORT.get(key, key),
+                run.schedule or "-",
                 money_display(run.money.gross, currency),
                 f"{money_display(run.money.net, currency)} {currency}",
                 money_display(known.estimate, known.estimate_currency)
@@ -225,10 +241,10 @@ def render_reconcile_text(result: Reconciliation, console: Console) -> None:
                 ",".join(run_flags(result, run)),
             ]
         )
-    shown = fit_columns(header, rows, droppable=[1, 4, 2, 5], width=TEXT_WIDTH)
+    shown = fit_columns(header, rows, droppable=[1, 5, 3, 2, 6], width=TEXT_WIDTH)
     table = [[row[i] for i in shown] for row in [header, *rows]]
     widths = [max(len(row[i]) for row in table) for i in range(len(shown))]
-    right = {i for i, column in enumerate(shown) if column in {2, 3, 4, 5}}
+    right = {i for i, column in enumerate(shown) if column in {3, 4, 5, 6}}
     for row in table:
         cells = [
             c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
@@ -254,6 +270,8 @@ def render_reconcile_text(result: Reconciliation, console: Console) -> None:
             f"{money_display(money.credits, c)} credits)",
             highlight=False,
         )
+    for scheduled in result.by_schedule:
+        console.print(f"Schedule {schedule_summary(scheduled)}", highlight=False, markup=False)
     for label, value in facts(result):
         console.print(f"{label}: {value}", highlight=False, markup=False)
     if result.not_yet_billed:
@@ -285,6 +303,7 @@ def _run_rows(result: Reconciliation) -> list[dict[str, Any]]:
                 run.money,
                 run_id=run.run_id,
                 attribution=run.attribution,
+                schedule=run.schedule or "",
                 estimate=money_str(known.estimate) if known and known.estimate is not None else "",
                 variance_pct="" if variance is None else variance,
                 variance_flagged=variance is not None and abs(variance) > result.variance_threshold_pct,
@@ -296,6 +315,7 @@ def _run_rows(result: Reconciliation) -> list[dict[str, Any]]:
     rows += [_row("unattributed", "Vertex AI without run key", m) for m in result.unattributed.values()]
     rows += [_row("charge", cost_type, m) for (cost_type, _), m in result.charges.items()]
     rows += [_row("total", "runs + charges + unattributed", m) for m in result.totals().values()]
+    rows += [_row("schedule", s.schedule, s.money, schedule=s.schedule) for s in result.by_schedule]
     rows += [_row("orphan", o.run_key, o.money, run_id=o.run_id) for o in result.orphans]
     for k in result.not_yet_billed:
         rows.append(
@@ -576,7 +596,7 @@ svg .label, svg .value, svg .legend { font-size: 12px; fill: #1f2328; }
 svg .axis { stroke: #8c959f; }
 svg .bar.net { fill: #2f6feb; } svg .bar.inferred { fill: #8250df; } svg .bar.provisional { fill: #bf8700; }
 svg .bar.estimate { fill: #8c959f; } svg .bar.actual { fill: #2f6feb; } svg .bar.credit { fill: #1a7f37; }
-svg .bar.unattributed { fill: #cf222e; }
+svg .bar.unattributed { fill: #cf222e; } svg .bar.schedule { fill: #0969da; fill-opacity: .55; }
 .flag { color: #cf222e; font-weight: 600; }
 footer { margin-top: 3rem; color: #59636e; font-size: 12px; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding: 2px 0; }
@@ -656,7 +676,7 @@ def _daily_chart(data: ReportData, currency: str) -> str:
 def _run_series(run: RunCost) -> str:
     if run.provisional:
         return "provisional"
-    return "inferred" if run.attribution == "inferred" else "net"
+    return run.attribution if run.attribution in {"inferred", "schedule"} else "net"
 
 
 def _charts(data: ReportData, currency: str) -> dict[str, str]:
@@ -702,6 +722,7 @@ def _charts(data: ReportData, currency: str) -> dict[str, str]:
             legend={
                 "net": "labelled",
                 "inferred": "inferred",
+                "schedule": "schedule label only",
                 "provisional": "provisional",
                 "unattributed": "unattributed",
             },

@@ -10,7 +10,8 @@ story, October 2026 with September for the trend:
 - the same pipeline on 8x A100 80GB in us-central1, with a committed-use credit, a correction row
   (`cost_type` adjustment) and a late row exported two days after its usage, on the next invoice month;
 - Gemini tuning runs billed per training token, one whose labels never reached the export (attributed
-  by inference), one with a promotion credit;
+  by inference), one with a promotion credit, and one fired by the `weekly-sft` schedule that the
+  ledger never recorded (its rows carry only the schedule's labels: attributed to the schedule);
 - unattributed Vertex AI spend (an endpoint, Gemini predictions), a pipeline nobody recorded (an
   orphan), September's run labelled with the article's singular key spelling, and unrelated services.
 
@@ -236,6 +237,11 @@ def sample_rows() -> list[dict[str, Any]]:
     )
     # Its labels never reached the export: attributed by project + Vertex AI + tuning SKU + job window.
     r.add(VERTEX, LITE_TUNING_SKU, "2026-10-14T16:00:00", "12.00", hours=1, usage=(8_000_000, "count"))
+
+    # A firing of the weekly-sft schedule nobody synced: Cloud Scheduler's body gives its job the
+    # schedule's labels and no run id, so the export knows the schedule, not the run.
+    fired = {"tunectl-schedule": "weekly-sft", "tunectl-stack": "gpu", "managed-by": "tunectl"}
+    r.add(VERTEX, FLASH_TUNING_SKU, "2026-10-26T03:00:00", "31.00", labels=fired, usage=(6_200_000, "count"))
 
     # Vertex AI spend nobody labelled, and a pipeline nobody recorded.
     r.add(VERTEX, ENDPOINT_SKU, "2026-10-01T00:00:00", "21.85", hours=240, usage=(100, "hour"))

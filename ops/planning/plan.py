@@ -130,11 +130,23 @@ def plan_from_counts(
     whether a validation set is given (else the service splits one off) and whether the prompts
     carry media (a lower cap on batch x samples)."""
     if engine not in ENGINES:
-        raise TunectlError("bad-engine", f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        raise TunectlError(
+            "bad-engine",
+            f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}",
+            where="--engine",
+            hint="gemini for managed Gemini tuning, rlhf-pipeline for the RLHF pipeline",
+        )
     if epochs is not None and steps is not None:
-        raise TunectlError("epochs-and-steps", "give --epochs or --steps, not both")
+        raise TunectlError(
+            "epochs-and-steps",
+            "give --epochs or --steps, not both",
+            where="--steps",
+            hint="Gemini tuning counts epochs; the RLHF pipeline counts steps",
+        )
     if (epochs is not None and epochs < 1) or (steps is not None and steps < 1):
-        raise TunectlError("bad-epochs", "--epochs and --steps must be at least 1")
+        raise TunectlError(
+            "bad-epochs", "--epochs and --steps must be at least 1", where="--epochs", hint="e.g. --epochs 3"
+        )
     prices = prices or load_price_table()
     assumptions = [
         Assumption(
@@ -157,14 +169,25 @@ def plan_from_counts(
     if engine == "gemini":
         if steps is not None:
             raise TunectlError(
-                "steps-not-for-gemini", "managed Gemini tuning is planned in epochs; use --epochs"
+                "steps-not-for-gemini",
+                "managed Gemini tuning is planned in epochs",
+                where="--steps",
+                hint="use --epochs N instead of --steps",
             )
         if accelerator is not None:
             raise TunectlError(
-                "accelerator-not-for-gemini", "managed Gemini tuning has no accelerator choice"
+                "accelerator-not-for-gemini",
+                "managed Gemini tuning has no accelerator choice",
+                where="--accelerator",
+                hint="drop --accelerator (it is for --engine rlhf-pipeline)",
             )
         if base_model is None:
-            raise TunectlError("missing-base-model", "--base-model is required with --engine gemini")
+            raise TunectlError(
+                "missing-base-model",
+                "--base-model is required with --engine gemini",
+                where="--base-model",
+                hint="e.g. --base-model gemini-2.5-flash; `tunectl models list` shows the tunable models",
+            )
         n_epochs = Decimal(epochs or 1)
         if epochs is None:
             assumptions.append(
@@ -208,9 +231,18 @@ def plan_from_counts(
 
     accel = (accelerator or "tpu").lower()
     if accel not in BATCH_SIZE:
-        raise TunectlError("bad-accelerator", f"--accelerator must be gpu or tpu, not {accelerator!r}")
+        raise TunectlError(
+            "bad-accelerator",
+            f"--accelerator must be gpu or tpu, not {accelerator!r}",
+            where="--accelerator",
+            hint="tpu: TPU v3 pod in europe-west4; gpu: 8x A100 80GB in us-central1",
+        )
     if examples < 1:
-        raise TunectlError("no-examples", "the training set has no examples to plan steps for")
+        raise TunectlError(
+            "no-examples",
+            "the training set has no examples to plan steps for",
+            hint="`tunectl dataset validate FILE` shows why lines were not counted",
+        )
     batch = BATCH_SIZE[accel]
     per_epoch = math.ceil(examples / batch)
     assumptions.append(
@@ -275,7 +307,12 @@ def _reinforcement_plan(
     but publishes no way to know their number before the run, so the cost is unknown with that
     reason (preflight treats it as any unknown cost: `--allow-unknown cost` goes past it on purpose)."""
     if base_model is None:
-        raise TunectlError("missing-base-model", "--base-model is required with --engine gemini")
+        raise TunectlError(
+            "missing-base-model",
+            "--base-model is required with --engine gemini",
+            where="--base-model",
+            hint="e.g. --base-model gemini-3.5-flash; `tunectl models list` shows the methods of each model",
+        )
     plan = schedule(
         examples,
         validation_given=validation_given,

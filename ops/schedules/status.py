@@ -19,6 +19,7 @@ from ops.tuning.labels import SCHEDULE_LABEL, STACK_LABEL
 from ops.tuning.runs import backend_for
 
 if TYPE_CHECKING:
+    from ops.schedules.costs import ScheduleCosts
     from ops.settings import Settings
     from ops.tuning.jobs import JobView
 
@@ -33,6 +34,8 @@ class ScheduledJob:
     error: str | None
     firing: str | None  # the cron firing it belongs to (UTC ISO-8601)
     possible_duplicate: bool
+    # Billed money per currency from the billing export ([] not billed yet), None when unknown.
+    cost: list[dict[str, Any]] | None = None
 
 
 def firing_of(schedule: Schedule, create_time: str | None) -> str | None:
@@ -60,8 +63,9 @@ def created_jobs(settings: Settings, schedule: Schedule) -> list[JobView]:
     return sorted(with_scheduled_run_ids(jobs), key=lambda j: (j.create_time or "", j.name), reverse=True)
 
 
-def scheduled_jobs(settings: Settings, schedule: Schedule) -> list[ScheduledJob]:
-    jobs = created_jobs(settings, schedule)
+def scheduled_jobs(
+    schedule: Schedule, jobs: list[JobView], costs: ScheduleCosts | None = None
+) -> list[ScheduledJob]:
     firings = [firing_of(schedule, job.create_time) for job in jobs]
     return [
         ScheduledJob(
@@ -73,11 +77,17 @@ def scheduled_jobs(settings: Settings, schedule: Schedule) -> list[ScheduledJob]
             error=job.error,
             firing=firing,
             possible_duplicate=firing is not None and firings.count(firing) > 1,
+            cost=costs.run_cost(job.run_id or job.name) if costs else None,
         )
         for job, firing in zip(jobs, firings, strict=True)
     ]
 
 
-def status_of(settings: Settings, schedule: Schedule) -> dict[str, Any]:
-    """`schedules status NAME`: the schedule, its last attempt and the jobs it created."""
-    return {**schedule.summary(), "body": schedule.body, "jobs": scheduled_jobs(settings, schedule)}
+def status_of(schedule: Schedule, jobs: list[JobView], costs: ScheduleCosts) -> dict[str, Any]:
+    """`schedules status NAME`: the schedule, its last attempt, the jobs it created and their cost."""
+    return {
+        **schedule.summary(),
+        "body": schedule.body,
+        "jobs": scheduled_jobs(schedule, jobs, costs),
+        "cost": costs.schedule_cost(schedule.name),
+    }

@@ -58,7 +58,12 @@ def read_prompts(path: Path) -> list[Prompt]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError as exc:
-        raise TunectlError("prompt-file-missing", f"{path} does not exist", where=str(path)) from exc
+        raise TunectlError(
+            "prompt-file-missing",
+            f"{path} does not exist",
+            where=str(path),
+            hint="give a JSONL file of prompts (article or Gemini style), or use --prompt TEXT",
+        ) from exc
     except UnicodeDecodeError as exc:
         raise TunectlError(
             "prompt-file-not-utf8",
@@ -68,7 +73,12 @@ def read_prompts(path: Path) -> list[Prompt]:
         ) from exc
     except OSError as exc:
         message = f"{path} cannot be read: {exc}"
-        raise TunectlError("prompt-file-unreadable", message, where=str(path)) from exc
+        raise TunectlError(
+            "prompt-file-unreadable",
+            message,
+            where=str(path),
+            hint="check it is a readable file, not a folder",
+        ) from exc
     prompts = []
     for number, line in enumerate(lines, 1):
         if not line.strip():

@@ -47,7 +47,12 @@ def parse_label_flags(flags: Iterable[str]) -> dict[str, str]:
     for flag in flags:
         key, sep, value = flag.partition("=")
         if not sep:
-            raise TunectlError("label-invalid", f"--label {flag!r} is not KEY=VALUE", where="--label")
+            raise TunectlError(
+                "label-invalid",
+                f"--label {flag!r} is not KEY=VALUE",
+                where="--label",
+                hint="e.g. --label team=search (lowercase letters, digits, - and _)",
+            )
         key = key.strip()
         if key.startswith(_RESERVED_PREFIXES) or key == MANAGED_BY_LABEL:
             raise TunectlError(

@@ -53,7 +53,13 @@ def compiled_pipeline(directory: Path | None = None) -> Path:
             from google_cloud_pipeline_components.preview.llm import rlhf_pipeline
             from kfp import compiler
 
-        with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        from ops.output import working
+
+        with (
+            working("compiling the RLHF pipeline (once per library version)"),
+            tempfile.TemporaryDirectory() as tmp,
+            warnings.catch_warnings(),
+        ):
             # GCPC 2.22 still uses kfp's deprecated dsl.Condition: noise for our users, not theirs to fix.
             warnings.simplefilter("ignore", DeprecationWarning)
             out = Path(tmp) / "rlhf.yaml"
@@ -123,6 +129,8 @@ def runtime_config(
         raise TunectlError(
             "pipeline-schema-unsupported",
             f"the compiled pipeline has IR schema {schema}; tunectl submits kfp 2 pipelines (schema > 2.0.0)",
+            hint="install the `rlhf` extra's kfp 2 (`pip install 'tunectl[rlhf]'`) and delete the cached "
+            "rlhf_pipeline-*.yaml so it is compiled again",
         )
     return {
         "gcsOutputDirectory": pipeline_root,

@@ -106,7 +106,12 @@ def _check_prompts(prompts: str, settings: Settings) -> None:
     """The pipeline's prompt dataset (`{"input_text": ...}` lines): every dataset check, as
     `tunectl dataset validate --kind prompt` runs them."""
     if not prompts.startswith("gs://") and not Path(prompts).is_file():
-        raise TunectlError("dataset-not-found", f"{prompts} does not exist", where="--prompts")
+        raise TunectlError(
+            "dataset-not-found",
+            f"{prompts} does not exist",
+            where="--prompts",
+            hint='give the path of the prompt dataset (JSONL of {"input_text": ...}) or its gs:// URI',
+        )
     _validate(prompts, settings, "prompt", None)
 
 
@@ -117,7 +122,12 @@ def _gcs_source(role: str, uri: str, settings: Settings) -> Prepared:
     from ops.tuning.timeouts import request_timeout_seconds
 
     if not uri.endswith(".jsonl"):
-        raise TunectlError("dataset-not-jsonl", "Vertex AI reads only .jsonl objects", where=uri)
+        raise TunectlError(
+            "dataset-not-jsonl",
+            "Vertex AI reads only .jsonl objects",
+            where=uri,
+            hint="convert it with `tunectl dataset convert` and upload the .jsonl, or pass the local file",
+        )
     bucket, _, name = uri.removeprefix("gs://").partition("/")
     client = storage_client(settings)
     blob = call_with_retry(
@@ -126,7 +136,11 @@ def _gcs_source(role: str, uri: str, settings: Settings) -> Prepared:
     )
     if blob is None:
         raise TunectlError(
-            "dataset-not-found", f"{uri} does not exist", where=uri, status=ExitStatus.CLOUD_API
+            "dataset-not-found",
+            f"{uri} does not exist",
+            where=uri,
+            hint=f"check the object name (`gcloud storage ls gs://{bucket}/`) and the project you read it as",
+            status=ExitStatus.CLOUD_API,
         )
     return Prepared(role, uri, None, f"gcs-{blob.crc32c}-{blob.generation}", None, uri=uri)
 
@@ -144,7 +158,12 @@ def _prepare_one(
     base_model = request.base_model if request.engine is Engine.gemini else None
     training = request.train if role in {"validation", "eval"} else None
     if not source.startswith("gs://") and not Path(source).is_file():
-        raise TunectlError("dataset-not-found", f"{source} does not exist", where=source)
+        raise TunectlError(
+            "dataset-not-found",
+            f"{source} does not exist",
+            where=source,
+            hint="give a local JSONL path (relative to the current directory) or a gs:// URI",
+        )
     reward = request.reward_config if request.method is Method.reinforcement else None
     report = _validate(source, settings, kind, base_model, training, reward)
     style = report.style  # the file's format (palm | gemini) decides the conversion
@@ -201,6 +220,8 @@ def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> l
             "prompts-missing",
             "a gs:// preference dataset needs --prompts (the prompt dataset)",
             where="--prompts",
+            hint="pass --prompts gs://.../prompts.jsonl, or give the preference file locally: its prompts "
+            "are then derived from it",
         )
     if request.validation:
         out.append(_prepare_one("eval", request.validation, "palm", "preference", request, settings, tmp))

@@ -75,7 +75,10 @@ def read_stack_outputs(path: Path | None) -> StackOutputs:
         outputs = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise TunectlError(
-            "stack-outputs-missing", "the stack outputs file does not exist", where=str(path)
+            "stack-outputs-missing",
+            "the stack outputs file does not exist",
+            where=str(path),
+            hint="write it with `pulumi stack output --json > stack.json` in the stack's folder",
         ) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise TunectlError(
@@ -86,7 +89,10 @@ def read_stack_outputs(path: Path | None) -> StackOutputs:
         ) from exc
     if not isinstance(outputs, dict):
         raise TunectlError(
-            "stack-outputs-invalid", "the stack outputs file is not a JSON object", where=str(path)
+            "stack-outputs-invalid",
+            "the stack outputs file is not a JSON object",
+            where=str(path),
+            hint="write it with `pulumi stack output --json`",
         )
     values = {name: _lookup(outputs, name) for name in _KEYS}
     missing = [
