@@ -10,7 +10,7 @@ model`) is `unknown`; only when every check is `ok` (or a waived unknown) is it 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -428,32 +428,51 @@ def dataset_check(
     return PreflightCheck("dataset", CheckStatus.ok, reason, details), reports
 
 
-def load_reward(engine: str, method: str, reward_config: str | None) -> RequiredReferences | None:
-    """The reward file of a reinforcement run, loaded and checked as `tune launch` loads it: a file
-    that does not load is a usage error (exit 2, `reward-config-invalid`), not a check line."""
+SCHEDULED_REWARD = "the scheduled job's reward"
+
+
+def load_reward(
+    engine: str, method: str, reward_config: str | None, reward: Mapping[str, Any] | None = None
+) -> tuple[RequiredReferences | None, str | None]:
+    """The reward of a reinforcement run, checked as `tune launch` checks it, and the keys it reads.
+    A file (`--reward-config`) that does not load is a usage error (exit 2, `reward-config-invalid`),
+    as in launch; a scheduled job's own reward object (`reward`) that does not pass is the reward
+    line's `no` (the second value says why), since the schedule is already in the cloud."""
     from ops.tuning.reinforcement import refuse_misplaced_reward
 
     refuse_misplaced_reward(engine, method, reward_config, what="this preflight would not check it")
-    if method != "reinforcement" or reward_config is None:
-        return None
+    if method != "reinforcement":
+        return None, None
+    if reward is not None:
+        from ops.datasets.reinforcement import required_references_in
+
+        try:
+            return required_references_in(dict(reward), SCHEDULED_REWARD), None
+        except TunectlError as exc:
+            return None, f"{exc.message} ({exc.where})"
+    if reward_config is None:
+        return None, None
     from ops.datasets.reinforcement import required_references
 
-    return required_references(reward_config)
+    return required_references(reward_config), None
 
 
 def reward_check(
-    reward_config: str | None, references: RequiredReferences | None, reports: list[FileReport]
+    references: RequiredReferences | None, reports: list[FileReport], problem: str | None = None
 ) -> PreflightCheck:
     """A reinforcement run is only as good as its reward: without the file, what it reads from each
     example is unchecked, so the line is unknown, and not waivable (like the dataset it reads)."""
     name = "reward"
-    if reward_config is None or references is None:
+    if problem is not None:
+        return PreflightCheck(name, CheckStatus.no, f"the reward does not pass its checks: {problem}")
+    if references is None:
         return PreflightCheck(
             name,
             CheckStatus.unknown,
             "no --reward-config: the reward and the `references` keys it reads are unchecked "
             "(`tune launch` requires the file)",
         )
+    reward_config = references.source
     keys = ", ".join(sorted(references.keys)) or "none"
     missing = sum(
         int((report.stats.get("references") or {}).get("examples_missing_required") or 0)
@@ -578,6 +597,7 @@ def run_preflight(
     steps: int | None = None,
     method: str = "supervised",
     reward_config: str | None = None,
+    reward: Mapping[str, Any] | None = None,
     allow_unknown: Collection[str] = (),
     max_cost: MaxCost | None = None,
     spend_lookup: SpendLookup | None = None,
@@ -588,7 +608,8 @@ def run_preflight(
     """Every check, each independent: one failing lookup makes its own line unknown, not the report.
 
     `reports` are validation reports the caller already has (training first), so `tune launch`
-    reads each file once. Nothing here writes anything: a dry run calls it too.
+    reads each file once. A reinforcement run's reward is a file (`reward_config`) or, for a scheduled
+    job, the reward object in its body (`reward`). Nothing here writes anything: a dry run calls it too.
     """
     if engine not in ENGINES:
         raise TunectlError(
@@ -605,7 +626,7 @@ def run_preflight(
             f"--allow-unknown takes {', '.join(WAIVABLE)}, not {', '.join(unknown_kinds)}",
             where="--allow-unknown",
         )
-    references = load_reward(engine, method, reward_config)
+    references, reward_problem = load_reward(engine, method, reward_config, reward)
     accelerator = (accelerator or "tpu") if engine == "rlhf-pipeline" else accelerator
     where = pipeline_region(engine, accelerator, region, settings.region)
     counter = count_active_jobs or (lambda: count_active_tuning_jobs(settings, where))
@@ -616,7 +637,7 @@ def run_preflight(
         reports = []
         dataset = PreflightCheck("dataset", CheckStatus.unknown, _failure(exc))
     if method == "reinforcement":
-        checks.append(reward_check(reward_config, references, reports))
+        checks.append(reward_check(references, reports, reward_problem))
     checks += [
         dataset,
         _guarded(

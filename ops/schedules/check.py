@@ -208,7 +208,9 @@ def check_schedule(
             "epochs": _int(hyper.get("epochCount")),
         }
         if "reinforcementTuningSpec" in body:
-            run |= {"method": "reinforcement", "steps": _int(hyper.get("stepCount"))}
+            # The reward travels in the body: preflight checks it and the `references` it reads.
+            reward = {k: v for k, v in spec.items() if k in ("singleRewardConfig", "compositeRewardConfig")}
+            run |= {"method": "reinforcement", "steps": _int(hyper.get("stepCount")), "reward": reward}
     else:
         # The pipeline learns its reward model from the preference data: that is what is planned.
         run = {
