@@ -129,6 +129,7 @@ def test_preflight_gates_a_reinforcement_launch_on_its_unknown_price(
         (("--thinking-level", "high", "--thinking-budget", "0"), "thinking-both", "--thinking-budget"),
         (("--epochs", "1", "--steps", "5"), "epochs-and-steps", "--steps"),
         (("--region", "europe-west4"), "region-not-supported", "us-central1 only"),
+        (("--learning-rate-multiplier", "5"), "bad-hyperparameter", "[0.25, 4.0]"),
         (("--batch-size", "10", "--samples-per-prompt", "3"), "batch-samples-invalid", "multiple of 16"),
     ],
 )

@@ -92,6 +92,23 @@ def batch_problem(batch_size: int, samples_per_prompt: int, *, multimodal: bool)
     )
 
 
+def learning_rate_problem(multiplier: float | None) -> TunectlError | None:
+    """learningRateMultiplier must lie in Google's documented range, [1/4, 4] (hyperparameters page)."""
+    if multiplier is None:
+        return None
+    r = rules()
+    low, high = (float(v) for v in r["learning_rate_multiplier_range"])
+    if low <= multiplier <= high:
+        return None
+    return TunectlError(
+        "bad-hyperparameter",
+        f"--learning-rate-multiplier {multiplier} is outside Google's range [{low}, {high}] for "
+        f"reinforcement tuning (source: {r['source']})",
+        where="--learning-rate-multiplier",
+        hint="leave it out for Google's default, 1",
+    )
+
+
 def _two_places(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 

@@ -75,8 +75,11 @@ def refuse_what_the_service_rejects(request: LaunchRequest, kms_key: str | None,
     if rule is not None:
         raise rule.error()
     if request.method is Method.reinforcement:
+        from ops.planning.reinforcement import learning_rate_problem
         from ops.tuning.reinforcement import thinking_problem
 
-        problem = thinking_problem(model, request.hyperparameters)
+        problem = thinking_problem(model, request.hyperparameters) or learning_rate_problem(
+            request.hyperparameters.learning_rate_multiplier
+        )
         if problem is not None:
             raise problem
