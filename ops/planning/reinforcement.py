@@ -131,7 +131,12 @@ def schedule(
         (knobs.max_output_tokens, "--max-output-tokens"),
     ):
         if value is not None and value < 1:
-            raise TunectlError("bad-hyperparameter", f"{flag} must be at least 1, not {value}", where=flag)
+            raise TunectlError(
+                "bad-hyperparameter",
+                f"{flag} must be at least 1, not {value}",
+                where=flag,
+                hint=f"give a positive {flag}, or leave it out for Google's default",
+            )
     batch = knobs.batch_size or int(r["default_batch_size"])
     samples = knobs.samples_per_prompt or int(r["default_samples_per_prompt"])
     max_output = knobs.max_output_tokens or int(r["default_max_output_tokens"])
@@ -141,6 +146,7 @@ def schedule(
             f"--max-output-tokens {max_output} is above Google's limit of {r['default_max_output_tokens']:,} "
             f"(source: {r['source']})",
             where="--max-output-tokens",
+            hint=f"give at most {r['default_max_output_tokens']}, or leave it out (the default is the limit)",
         )
     problem = batch_problem(batch, samples, multimodal=multimodal)
     if problem is not None:
