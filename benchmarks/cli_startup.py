@@ -93,6 +93,9 @@ def measure(table: dict[str, list[str]], runs: int) -> tuple[dict[str, float], d
     """Median wall and CPU seconds per command, `runs` rounds after one discarded warm-up round."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["NO_COLOR"] = "1"
+    # The checkout this script is in, whichever one the environment's editable install points at.
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
     for argv in table.values():
         timed_run(argv, env)
     wall: dict[str, list[float]] = {name: [] for name in table}

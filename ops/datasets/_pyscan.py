@@ -3,8 +3,11 @@ without a C compiler (the extension is optional in pyproject.toml).
 
 Same functions, same results, bit for bit: the duplicate keys are wyhash final 4 (Wang Yi, public
 domain, github.com/wangyi-fudan/wyhash; default secret, seed 0) of the same bytes, so keys computed
-by either agree, and `tests/test_dataset_pyscan.py` holds this module to the compiled one as its
-oracle. It is slower (benchmarks/scanner_fallback.py measures by how much); nothing else changes.
+by either agree, and `tests/test_dataset_pyscan.py` and `tests/test_dataset_walk.py` hold this
+module to the compiled one as its oracle. One exception: `gemini_parse` is an accelerator that may
+decline any line (the scanner then decodes and walks it); this twin declines every line, so the
+scan's results are the same. It is all slower (benchmarks/scanner_fallback.py measures by how
+much); nothing else changes.
 """
 
 from __future__ import annotations
@@ -158,3 +161,251 @@ def _set_simd(on: bool, /) -> bool:
     """The C module's switch between its SIMD and scalar paths; there is one path here."""
     del on
     return False
+
+
+# --- the whole Gemini supervised example (see gemini_walk in _fastscan.c) ------------------------
+
+_OK, _OVER_LIMIT, _SLOW = 0, 1, 2
+_CAMEL, _SNAKE = 1, 2
+_DURATION = re.compile(r"[0-9]+(?:\.[0-9]{1,9})?s")
+
+
+class _Slow(Exception):
+    """The example is left to the general reader."""
+
+
+def _either(obj: Any, camel: str, snake: str, unset: Any, spelling: list[int]) -> Any:
+    a, b = getattr(obj, camel), getattr(obj, snake)
+    if a is not unset and b is not unset:
+        raise _Slow
+    if a is unset and b is unset:
+        return unset
+    spelling[0] |= _CAMEL if a is not unset else _SNAKE
+    return a if a is not unset else b
+
+
+def _encoded_chars(value: Any, encode: Any) -> int:
+    encoded = encode(value)
+    if not isinstance(encoded, bytes):
+        raise TypeError("encode must return bytes")
+    return len(encoded) - sum(1 for byte in encoded if byte & 0xC0 == 0x80)
+
+
+def _gcs_object(uri: Any) -> bool:
+    return isinstance(uri, str) and uri.startswith("gs://") and "/" in uri[5:] and not uri.endswith("/")
+
+
+def _clip_seconds(video: Any, unset: Any, spelling: list[int]) -> float | None:
+    offsets: list[float | None] = []
+    for camel, snake in (("startOffset", "start_offset"), ("endOffset", "end_offset")):
+        text = _either(video, camel, snake, unset, spelling)
+        if text is unset:
+            offsets.append(None)
+            continue
+        if not isinstance(text, str) or _DURATION.fullmatch(text) is None or len(text) > 64:
+            raise _Slow
+        offsets.append(float(text[:-1]))
+    start, end = offsets
+    if start is None or end is None:
+        return None
+    if end <= start:
+        raise _Slow
+    return end - start
+
+
+class _Example:
+    """One example's walk (the C function's walk_example, in Python)."""
+
+    def __init__(self, spec: tuple[Any, ...], want_output: bool) -> None:
+        (
+            self.unset,
+            self.encode,
+            self.mimes,
+            self.table,
+            self.per,
+            self.limit,
+            self.collect_media,
+            self.video,
+        ) = spec
+        self.want_output = want_output
+        self.spelling = [0]
+        self.counts = [0] * len(self.table)
+        self.seconds = [0.0] * len(self.table)
+        self.media_tokens = self.media_unknown = 0
+
+    def file(self, file: Any, video: Any) -> None:
+        unset = self.unset
+        mime = _either(file, "mimeType", "mime_type", unset, self.spelling)
+        if mime is unset:
+            raise _Slow
+        uri = _either(file, "fileUri", "file_uri", unset, self.spelling)
+        if uri is unset:
+            raise _Slow
+        _either(file, "displayName", "display_name", unset, self.spelling)
+        if self.collect_media or not isinstance(mime, str) or not _gcs_object(uri):
+            raise _Slow
+        modality = self.mimes.get(mime)
+        if modality is None or not 0 <= modality < len(self.table):
+            raise _Slow
+        seconds = None
+        if video is not None:
+            if modality != self.video:
+                raise _Slow
+            seconds = _clip_seconds(video, unset, self.spelling)
+        per_item, _, per_second, _ = self.table[modality]
+        self.counts[modality] += 1
+        self.seconds[modality] += seconds if seconds is not None else 0
+        if per_item >= 0:
+            self.media_tokens += per_item
+        elif per_second >= 0 and seconds is not None:
+            self.media_tokens += -(-int(seconds * 1000) * per_second // 1000)
+        else:
+            self.media_unknown += 1
+
+    def walk(self, ex: Any) -> tuple[int, int, int, str | None]:
+        unset, spelling = self.unset, self.spelling
+        chars_in = chars_out = 0
+        if ex is None:
+            raise _Slow
+        system = _either(ex, "systemInstruction", "system_instruction", unset, spelling)
+        if system is not unset and system is not None:
+            chars = text_chars(system.parts)
+            if chars == -1:
+                raise _Slow
+            chars_in += chars
+        tools = ex.tools
+        declared: list[str] = []
+        if tools is not None:
+            if not isinstance(tools, list):
+                raise _Slow
+            for tool in tools:
+                declarations = _either(tool, "functionDeclarations", "function_declarations", unset, spelling)
+                if declarations is unset or not isinstance(declarations, list) or not declarations:
+                    raise _Slow
+                for declaration in declarations:
+                    if not isinstance(declaration, dict) or len(declared) == 32:
+                        raise _Slow
+                    name = declaration.get("name")
+                    if not isinstance(name, str) or not name:
+                        raise _Slow
+                    declared.append(name)
+                    chars_in += _encoded_chars(declaration, self.encode)
+        contents = ex.contents
+        if not isinstance(contents, list) or not contents or len(contents) % 2:
+            raise _Slow
+        previous: list[str] = []
+        output = None
+        for index, turn in enumerate(contents):
+            role = turn.role
+            model = role == "model"
+            if role != ("model" if index % 2 else "user"):
+                raise _Slow
+            parts = turn.parts
+            if not isinstance(parts, list) or not parts:
+                raise _Slow
+            turn_chars, only_text = 0, True
+            calls: list[str] = []
+            texts: list[str] = []
+            for part in parts:
+                text = part.text
+                file = _either(part, "fileData", "file_data", unset, spelling)
+                call = _either(part, "functionCall", "function_call", unset, spelling)
+                response = _either(part, "functionResponse", "function_response", unset, spelling)
+                video = _either(part, "videoMetadata", "video_metadata", unset, spelling)
+                if _either(part, "mediaResolution", "media_resolution", unset, spelling) is not unset:
+                    raise _Slow
+                kinds = (
+                    (text is not unset) + (file is not unset) + (call is not unset) + (response is not unset)
+                )
+                if kinds != 1 or (video is not unset and file is unset):
+                    raise _Slow
+                if text is not unset:
+                    if not isinstance(text, str) or not text or text.isspace():
+                        raise _Slow
+                    turn_chars += len(text)
+                    texts.append(text)
+                elif file is not unset:
+                    self.file(file, None if video is unset else video)
+                else:
+                    value = call if call is not unset else response
+                    name = value.name
+                    if not isinstance(name, str) or not name:
+                        raise _Slow
+                    if call is not unset:
+                        if not model or len(calls) == 32 or (tools is not None and name not in declared):
+                            raise _Slow
+                        calls.append(name)
+                    elif model or name not in previous:
+                        raise _Slow
+                    turn_chars += _encoded_chars(value, self.encode)
+                    only_text = False
+            previous = calls
+            if index == len(contents) - 1:
+                chars_out = turn_chars
+                if self.want_output and not only_text:
+                    raise _Slow
+                output = "".join(texts)
+            else:
+                chars_in += turn_chars
+        for (_, max_per, _, max_seconds), count, seconds in zip(
+            self.table, self.counts, self.seconds, strict=True
+        ):
+            if (max_per >= 0 and count > max_per) or (max_seconds >= 0 and seconds > max_seconds):
+                raise _Slow
+        tokens_in = -(-chars_in // self.per) + self.media_tokens
+        tokens_out = -(-chars_out // self.per)
+        if tokens_in > 0xFFFFFFFF or tokens_out > 0xFFFFFFFF:
+            raise _Slow
+        status = _OVER_LIMIT if tokens_in + tokens_out > self.limit else _OK
+        return status, tokens_in, tokens_out, output if self.want_output else None
+
+
+def gemini_walk(
+    examples: list[Any], spec: tuple[Any, ...], want_outputs: bool, /
+) -> tuple[bytes, bytes, bytes, list[str | None] | None, tuple[int, int, int, int, tuple[int, ...]]]:
+    """The per-example work of a chunk of Gemini supervised examples: each one's status (0 taken,
+    1 taken but over the token limit, 2 left to the general reader), token counts, output (when
+    asked), and the chunk's totals (spelling, multimodal examples, media tokens, media parts of
+    unknown tokens, media parts by modality)."""
+    if not isinstance(examples, list):
+        raise TypeError("examples must be a list")
+    if not isinstance(spec, tuple) or len(spec) != 8 or not isinstance(spec[2], dict):
+        raise TypeError("bad walk spec")
+    if len(spec[3]) > 8 or spec[4] <= 0:
+        raise ValueError("bad walk spec")
+    status, tokens_in, tokens_out = bytearray(), array("I"), array("I")
+    outputs: list[str | None] | None = [] if want_outputs else None
+    spelling = multimodal = media_tokens = media_unknown = 0
+    by_modality = [0] * len(spec[3])
+    for ex in examples:
+        walk = _Example(spec, want_outputs)
+        try:
+            code, a, b, output = walk.walk(ex)
+        except _Slow:
+            code, a, b, output = _SLOW, 0, 0, None
+        else:
+            spelling |= walk.spelling[0]
+            media_tokens += walk.media_tokens
+            media_unknown += walk.media_unknown
+            multimodal += any(walk.counts)
+            by_modality = [x + y for x, y in zip(by_modality, walk.counts, strict=True)]
+        status.append(code)
+        tokens_in.append(a)
+        tokens_out.append(b)
+        if outputs is not None:
+            outputs.append(output)
+    totals = (spelling, multimodal, media_tokens, media_unknown, tuple(by_modality))
+    return bytes(status), tokens_in.tobytes(), tokens_out.tobytes(), outputs, totals
+
+
+def gemini_parse(
+    block: Buffer, spec: tuple[Any, ...], /
+) -> tuple[bytes, bytes, bytes, tuple[int, int, int, int, tuple[int, ...]]]:
+    """`gemini_walk`'s results read from the JSON bytes of each line (status 3: declined, for the
+    caller to decode and walk). The C parser is an accelerator that may decline any line; this twin
+    declines them all, so the scanner decodes and walks every line (the same results, slower)."""
+    data = bytes(block)
+    count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    if not isinstance(spec, tuple) or len(spec) != 8:
+        raise TypeError("bad walk spec")
+    return b"\x03" * count, bytes(4 * count), bytes(4 * count), (0, 0, 0, 0, (0,) * len(spec[3]))

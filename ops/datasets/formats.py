@@ -143,6 +143,79 @@ class PalmPreference(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     choice: Literal[0, 1]
 
 
+# The scanner's wide Gemini supervised Struct: every line Google's parser takes without a finding
+# in the common shapes (either spelling of every field, fileData, functionCall and functionResponse
+# parts, tools) decodes into it in C, and `_fastscan.gemini_walk` checks and counts it without
+# Python code per example. Each spelling is its own field (msgspec gives a field one name), and
+# UNSET (not None) marks an absent one: Google's parser takes `"fileData": null` as a part with a
+# bad fileData, so a null must not decode as "absent". Lines it does not take go to the general
+# reader of `gemini.py`, which names their problems.
+Unset = msgspec.UnsetType
+UNSET = msgspec.UNSET
+
+
+class FileData(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    mimeType: str | Unset = UNSET
+    mime_type: str | Unset = UNSET
+    fileUri: str | Unset = UNSET
+    file_uri: str | Unset = UNSET
+    displayName: str | Unset = UNSET
+    display_name: str | Unset = UNSET
+
+
+class VideoMetadata(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    startOffset: str | Unset = UNSET
+    start_offset: str | Unset = UNSET
+    endOffset: str | Unset = UNSET
+    end_offset: str | Unset = UNSET
+    fps: Any = UNSET  # the reader does not check it
+
+
+class FunctionCall(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    name: Text
+    args: dict[str, Any] | Unset = UNSET  # a Struct: any keys, never renamed
+    id: str | Unset = UNSET
+
+
+class FunctionResponse(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    name: Text
+    response: dict[str, Any]
+    id: str | Unset = UNSET
+
+
+class AnyPart(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    text: Text | Unset = UNSET
+    fileData: FileData | Unset = UNSET
+    file_data: FileData | Unset = UNSET
+    functionCall: FunctionCall | Unset = UNSET
+    function_call: FunctionCall | Unset = UNSET
+    functionResponse: FunctionResponse | Unset = UNSET
+    function_response: FunctionResponse | Unset = UNSET
+    videoMetadata: VideoMetadata | Unset = UNSET
+    video_metadata: VideoMetadata | Unset = UNSET
+    # Read (so that the chunk still decodes in one call) but left to the general reader, which
+    # checks the resolution: raw JSON, never decoded here.
+    mediaResolution: msgspec.Raw | Unset = UNSET
+    media_resolution: msgspec.Raw | Unset = UNSET
+
+
+class AnyTurn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    role: Literal["user", "model"]
+    parts: Annotated[list[AnyPart], msgspec.Meta(min_length=1)]
+
+
+class Tool(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    functionDeclarations: list[dict[str, Any]] | Unset = UNSET
+    function_declarations: list[dict[str, Any]] | Unset = UNSET
+
+
+class GeminiSupervisedAny(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    contents: Annotated[list[AnyTurn], msgspec.Meta(min_length=1)]
+    systemInstruction: SystemInstruction | Unset | None = UNSET
+    system_instruction: SystemInstruction | Unset | None = UNSET
+    tools: list[Tool] | None = None
+
+
 STRUCTS: dict[Layout, type[msgspec.Struct]] = {
     Layout.palm_supervised: PalmSupervised,
     Layout.gemini_supervised: GeminiSupervised,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from ops.datasets.formats import ExampleView, Kind, Problem, _roles_problems, json_repr, string_map_problems
@@ -33,6 +34,7 @@ SHAPE_CODES = frozenset(
 CAMEL, SNAKE = 1, 2  # spelling bits: which names a line used for fields with more than one word
 
 
+@cache  # called for every field of every line the general reader takes
 def _snake(name: str) -> str:
     return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
 

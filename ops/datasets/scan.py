@@ -3,8 +3,12 @@
 A line takes the fast path when msgspec decodes it straight into the file's format Struct (types,
 roles and non-empty texts checked in C); only lines that fail it are decoded again with the `json`
 module (for exact line/column positions) and walked with the format's schema to name every problem.
-The rest of the per-line work that Python was slow at is in C (`_fastscan.c`): both duplicate keys of
-every line of a chunk in one pass, and the Gemini turn walk. Per example the scanner keeps only
+Gemini supervised lines counted with the estimate go further (`Scanner._walked`): `gemini_parse`
+reads each line's bytes in C and computes what the report needs without creating Python objects;
+the lines it declines are decoded by msgspec into the wide `GeminiSupervisedAny` Struct and checked
+by `gemini_walk` (C); lines either leaves alone go to the general reader (`gemini.py`). The rest of
+the per-line work that Python was slow at is in C too (`_fastscan.c`): both duplicate keys of every
+line of a chunk in one pass. Per example the scanner keeps only
 fixed-size numbers (line, two 64-bit keys, two token counts), ~28 bytes, and every SPILL_EXAMPLES
 it hands them on: the line and keys to the key store on disk (`keys.py`), the token counts to
 histograms. So memory stays flat whatever the number of examples or the size of the texts.
@@ -28,16 +32,18 @@ from typing import Any
 import msgspec
 
 try:
-    from ops.datasets._fastscan import block_keys, line_keys
+    from ops.datasets._fastscan import block_keys, gemini_parse, gemini_walk, line_keys
 except ImportError:  # installed without a C compiler: the pure-Python twin, same results, slower
-    from ops.datasets._pyscan import block_keys, line_keys
+    from ops.datasets._pyscan import block_keys, gemini_parse, gemini_walk, line_keys
 from ops.datasets.formats import (
     FAST,
     INSPECT,
     SCHEMAS,
     STRUCTS,
+    UNSET,
     BlankText,
     ExampleView,
+    GeminiSupervisedAny,
     Kind,
     Layout,
     Style,
@@ -46,7 +52,7 @@ from ops.datasets.formats import (
 )
 from ops.datasets.gemini import CAMEL, SHAPE_CODES, GeminiExample, read_example
 from ops.datasets.keys import KeyWriter
-from ops.datasets.media import MediaRef
+from ops.datasets.media import MediaRef, Modality, media_rules
 from ops.datasets.tokens import EstimateTokenCounter, TokenCounter
 
 BOM = b"\xef\xbb\xbf"
@@ -144,9 +150,17 @@ class Scanner:
 
     def _set_layout(self, layout: Layout | None) -> None:
         self.result.layout = layout
-        decoder = msgspec.json.Decoder(STRUCTS[layout] if layout else Any)
+        # Gemini supervised lines counted with the estimate are walked in C (`gemini_walk`), from
+        # the wide Struct that takes media, function calls and both spellings.
+        self._walk = layout is Layout.gemini_supervised and self.estimate is not None
+        decoder = msgspec.json.Decoder(
+            GeminiSupervisedAny if self._walk else STRUCTS[layout] if layout else Any
+        )
         self._decode = decoder.decode
         self._decode_lines = decoder.decode_lines
+        if self._walk:
+            self._walk_spec = _walk_spec(self.estimate or 1, self._limit, self.options.collect_media)
+            self._decode_narrow = msgspec.json.Decoder(STRUCTS[Layout.gemini_supervised]).decode
 
     # -- the hot loop ---------------------------------------------------------------------------------
 
@@ -193,16 +207,37 @@ class Scanner:
         '{' is valid nowhere inside a value, so no value spans a line break; and as many values as
         lines leaves one per line."""
         if braced:
-            try:
-                examples = self._decode_lines(chunk)
-            except (msgspec.DecodeError, UnicodeDecodeError):
-                pass  # a line is bad: decode them one by one to find it
-            else:
-                if len(examples) == lines:
-                    return examples, None
+            # A bad line (or one the Struct does not take) fails the call: halve the chunk at a line
+            # break and decode each half the same way, so a line in a thousand costs a few more
+            # calls, not one call per line.
+            data = chunk if isinstance(chunk, bytes) else bytes(chunk)
+            examples: list[Any] = []
+            self._decode_halves(data, 0, len(data), lines, examples)
+            return examples, None
         split = split_lines(chunk)
         decode = self._decode_or_none
         return [decode(line) for line in split], split
+
+    def _decode_halves(self, data: bytes, start: int, end: int, lines: int, out: list[Any]) -> None:
+        """Append the examples of the `lines` whole lines in data[start:end] (None for a line that
+        does not decode)."""
+        try:
+            examples = self._decode_lines(memoryview(data)[start:end])
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            pass
+        else:
+            if len(examples) == lines:
+                out.extend(examples)
+                return
+        if lines == 1:
+            out.append(None)
+            return
+        middle = data.find(b"\n", start + (end - start) // 2, end - 1)
+        if middle < 0:  # the middle is in the last line: break before it instead
+            middle = data.rfind(b"\n", start, end - 1)
+        head = data.count(b"\n", start, middle + 1)
+        self._decode_halves(data, start, middle + 1, head, out)
+        self._decode_halves(data, middle + 1, end, lines - head, out)
 
     def _decode_or_none(self, line: bytes) -> Any:
         try:
@@ -219,6 +254,8 @@ class Scanner:
             return lineno
         if self.estimate is None:
             return self._lines_counted(split_lines(chunk), lineno, layout)
+        if self._walk:
+            return self._walked(chunk, lineno)
         camel = self.result.spelling & CAMEL
         if layout.style is Style.gemini and not camel and _CAMEL_NAME.search(chunk, 0, _SPELLING_WINDOW):
             # `systemInstruction` is the only two-word field the fast path's Structs accept, so its
@@ -272,6 +309,105 @@ class Scanner:
         self._record_run(first, run, len(examples), exact, normalized)
         result.examples += good
         return lineno
+
+    def _walked(self, chunk: Chunk, lineno: int) -> int:
+        """A chunk of Gemini supervised lines: decoded in C, walked in C (`gemini_walk`); Python
+        touches only the lines the walk leaves to the general reader and the token-limit findings."""
+        exact, normalized, braced = block_keys(chunk)
+        result = self.result
+        lines: list[bytes] | None = None
+        outputs: list[str | None] | None = None
+        if result.labels is None:  # no outputs to collect: read the lines' bytes, no objects
+            status, tokens_in, tokens_out, totals = gemini_parse(chunk, self._walk_spec)
+            declined = status.count(3)
+            if declined == len(status):  # the pure-Python twin, or a chunk of unusual lines
+                status, tokens_in, tokens_out, outputs, totals = self._walk_chunk(chunk, braced, exact)
+            elif declined:
+                lines = split_lines(chunk)
+                status, tokens_in, tokens_out, totals = self._walk_declined(
+                    status, tokens_in, tokens_out, totals, lines
+                )
+        else:
+            status, tokens_in, tokens_out, outputs, totals = self._walk_chunk(chunk, braced, exact)
+        self._add_totals(totals)
+        first = lineno + 1
+        count = len(status)
+        slow = count - status.count(0)
+        result.examples += count - status.count(2)
+        if not slow and outputs is None:  # the usual chunk: every example taken, nothing to report
+            self._record_run(first, 0, count, exact, normalized)
+            self._tokens_in.frombytes(tokens_in)
+            self._tokens_out.frombytes(tokens_out)
+            return lineno + count
+        t_in, t_out = memoryview(tokens_in).cast("I"), memoryview(tokens_out).cast("I")
+        run = 0  # the first taken example whose line, keys and tokens are not recorded yet
+        for index in range(count) if outputs is not None else _nonzero(status):
+            code = status[index]
+            if code == 2:  # left to the general reader, which names its problems
+                self._record_run(first, run, index, exact, normalized)
+                self._tokens_in.extend(t_in[run:index])
+                self._tokens_out.extend(t_out[run:index])
+                run = index + 1
+                if lines is None:
+                    lines = split_lines(chunk)
+                self._slow(first + index, lines[index])
+                continue
+            if code == 1:
+                self._check_tokens(first + index, t_in[index], t_out[index])
+            if outputs is not None and result.labels is not None:
+                output = outputs[index]
+                assert output is not None
+                self._count_label(output)
+                if len(result.prompts) < PROMPT_SAMPLES:
+                    if lines is None:
+                        lines = split_lines(chunk)
+                    view = well_formed_view(self._decode_narrow, Layout.gemini_supervised, lines[index])
+                    result.prompts.append(view.prompt[:4000] if view is not None else "")
+        self._record_run(first, run, count, exact, normalized)
+        self._tokens_in.extend(t_in[run:count])
+        self._tokens_out.extend(t_out[run:count])
+        return lineno + count
+
+    def _walk_chunk(
+        self, chunk: Chunk, braced: bool, exact: bytes
+    ) -> tuple[bytes, bytes, bytes, list[str | None] | None, _Totals]:
+        """`gemini_walk` over the chunk's examples decoded by msgspec (with their outputs while the
+        classification check still wants them)."""
+        examples, _ = self._decoded(chunk, braced, len(exact) // 8)
+        return gemini_walk(examples, self._walk_spec, self.result.labels is not None)
+
+    def _walk_declined(
+        self, status: bytes, tokens_in: bytes, tokens_out: bytes, totals: _Totals, lines: list[bytes]
+    ) -> tuple[bytes, bytes, bytes, _Totals]:
+        """The lines `gemini_parse` declined, decoded by msgspec and walked, merged into its results."""
+        at = [match.start() for match in _DECLINED.finditer(status)]
+        walked = gemini_walk([self._decode_or_none(lines[i]) for i in at], self._walk_spec, False)
+        merged_status = bytearray(status)
+        merged_in, merged_out = array("I", tokens_in), array("I", tokens_out)
+        walked_in, walked_out = memoryview(walked[1]).cast("I"), memoryview(walked[2]).cast("I")
+        for k, i in enumerate(at):
+            merged_status[i] = walked[0][k]
+            merged_in[i], merged_out[i] = walked_in[k], walked_out[k]
+        a, b = totals, walked[4]
+        sums = (
+            a[0] | b[0],
+            a[1] + b[1],
+            a[2] + b[2],
+            a[3] + b[3],
+            tuple(x + y for x, y in zip(a[4], b[4], strict=True)),
+        )
+        return bytes(merged_status), merged_in.tobytes(), merged_out.tobytes(), sums
+
+    def _add_totals(self, totals: _Totals) -> None:
+        result = self.result
+        spelling, multimodal, media_tokens, media_unknown, by_modality = totals
+        result.spelling |= spelling
+        result.multimodal += multimodal
+        result.media_tokens += media_tokens
+        result.media_unknown += media_unknown
+        for modality, parts in zip(_MODALITIES, by_modality, strict=True):
+            if parts:
+                result.media_parts[modality] += parts
 
     def _record_run(self, first: int, start: int, stop: int, exact: bytes, normalized: bytes) -> None:
         """Line numbers and keys of the chunk's examples start..stop-1 (all good), at once."""
@@ -496,6 +632,43 @@ class Scanner:
                         else dataclasses.replace(seen, references=seen.references + 1)
                     )
         self._record(lineno, line, example.view, example.media_tokens)
+
+
+_MODALITIES = tuple(m.value for m in Modality)
+_NO_LIMIT = 1 << 62
+
+
+def _walk_spec(per: int, limit: int | None, collect_media: bool) -> tuple[Any, ...]:
+    """What `gemini_walk` needs besides the examples: Google's media table (MIME type -> modality;
+    per modality: tokens per part, parts per example, tokens per second of a clip, seconds per
+    example; -1 for none) and the counting rules."""
+    rules = media_rules()
+    mimes: dict[str, int] = {}
+    table = []
+    for index, modality in enumerate(Modality):
+        of = rules.by_modality[modality]
+        mimes.update(dict.fromkeys(of.mime_types, index))
+        table.append(
+            (
+                -1 if of.tokens_per_item is None else of.tokens_per_item,
+                -1 if of.max_per_example is None else of.max_per_example,
+                -1 if of.tokens_per_second is None else of.tokens_per_second,
+                -1.0 if of.max_seconds_per_example is None else float(of.max_seconds_per_example),
+            )
+        )
+    limit = _NO_LIMIT if limit is None else limit
+    video = list(Modality).index(Modality.video)
+    return (UNSET, msgspec.json.encode, mimes, tuple(table), per, limit, collect_media, video)
+
+
+def _nonzero(status: bytes) -> Iterator[int]:
+    """Indices of the examples the walk did not simply take (status 1 or 2)."""
+    return (match.start() for match in _NONZERO.finditer(status))
+
+
+_NONZERO = re.compile(rb"[^\x00]")
+_DECLINED = re.compile(rb"\x03")
+_Totals = tuple[int, int, int, int, tuple[int, ...]]  # gemini_walk's: spelling, multimodal, media
 
 
 def well_formed_view(decode: Any, layout: Layout, line: bytes) -> ExampleView | None:
