@@ -484,6 +484,8 @@ def reward_check(
             CheckStatus.no,
             f"{reward_config} reads references {keys}; {missing} example(s) lack one (see the dataset line)",
         )
+    if not references.keys:
+        return PreflightCheck(name, CheckStatus.ok, f"{reward_config} loads; it reads no `references` key")
     checked = "every example has them" if reports else "the dataset could not be read"
     status = CheckStatus.ok if reports else CheckStatus.unknown
     return PreflightCheck(name, status, f"{reward_config} loads; it reads references {keys}: {checked}")
