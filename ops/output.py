@@ -44,7 +44,12 @@ def verbosity() -> int:
 def stdout_console() -> Console:
     from rich.console import Console  # ~0.1 s: imported when there is something to print
 
-    return Console(file=sys.stdout, soft_wrap=True)
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich exits 1 when the reader goes away; ops/cli.py turns this into the documented 141.
+            raise BrokenPipeError(32, "Broken pipe")
+
+    return StdoutConsole(file=sys.stdout, soft_wrap=True)
 
 
 def stderr_console(*, always: bool = False) -> Console:

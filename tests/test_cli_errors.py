@@ -4,6 +4,9 @@ Click's own usage errors, Ctrl-C, a closed pipe, unusable output paths, a servic
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,6 +76,10 @@ def test_a_config_file_that_does_not_exist_is_an_error(
         (["config", "show", "--format", "xml"], "invalid-value"),
         (["quota", "watch", "tpu-v3-pod-cores", "--timeout", "-5"], "invalid-value"),
         (["quota", "show", "--limit", "0"], "invalid-value"),
+        (
+            ["dataset", "validate", "samples/sarcasm-generation/train.jsonl", "--max-per-code", "-1"],
+            "invalid-value",
+        ),
         (["quota", "watch", "tpu-v3-pod-cores", "--interval", "0"], "invalid-value"),
         (["quota", "watch", "no-such-quota"], "quota-unknown"),
         (
@@ -129,6 +136,23 @@ def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status(
     monkeypatch.setattr("sys.stdout", ClosedPipe())
     assert run(["pricing", "show", "--format", "json"]) == ExitStatus.BROKEN_PIPE == 141
     assert capsys.readouterr().err == ""
+
+
+def test_a_reader_gone_before_a_text_table_is_the_sigpipe_status_too() -> None:
+    """Rich, which prints the text tables, exits 1 on a closed pipe of its own accord."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write: every write fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "ops", "models", "list"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (ExitStatus.BROKEN_PIPE, b"")
 
 
 # --- outputs and cloud failures -------------------------------------------------------------------

@@ -72,9 +72,32 @@ def test_unknown_field_is_named_with_its_path(vertex: DiscoveryContract) -> None
     assert rule.startswith("body.supervisedTuningSpec.epochs: unknown field")
 
 
-def test_snake_case_field_names_are_unknown(vertex: DiscoveryContract) -> None:
+def test_a_request_may_name_fields_in_snake_case_as_google_parses_them(vertex: DiscoveryContract) -> None:
+    # Proto3 JSON parsers read the original field name too; google-genai sends `file_uri`.
+    spec = {"training_dataset_uri": "gs://b/t", "hyper_parameters": {"epoch_count": 3}}
+    body = {"base_model": "gemini-2.5-flash", "supervised_tuning_spec": spec}
+    assert request_rules(vertex, "POST", JOBS, body) == []
+
+
+def test_snake_case_applies_to_field_names_never_to_map_keys(vertex: DiscoveryContract) -> None:
+    found, _ = route(vertex, "POST", JOBS)
+    labels = {"tunectl_run": "r1", "tunectlRun": "r2"}
+    stored = vertex.canonical_request(found, {**GOOD_JOB, "labels": labels, "tuned_model_display_name": "x"})
+    assert stored["tunedModelDisplayName"] == "x" and stored["labels"] == labels
+    [rule] = request_rules(vertex, "POST", JOBS, {**GOOD_JOB, "base_modl": "gemini-2.5-flash"})
+    assert rule.startswith("body.base_modl: unknown field")
+
+
+def test_both_names_of_one_field_is_a_duplicate(vertex: DiscoveryContract) -> None:
     [rule] = request_rules(vertex, "POST", JOBS, {**GOOD_JOB, "base_model": "gemini-2.5-flash"})
-    assert rule.startswith("body.base_model: unknown field")
+    assert rule == "body.base_model: duplicate field: 'baseModel' sets it already"
+
+
+def test_responses_use_lower_camel_names_only(vertex: DiscoveryContract) -> None:
+    found, _ = route(vertex, "GET", f"{JOBS}/1")
+    job = {"name": "projects/p/locations/l/tuningJobs/1", "base_model": "gemini-2.5-flash"}
+    [violation] = vertex.check_response(found, job)
+    assert violation.where == "response.base_model" and violation.rule.startswith("unknown field")
 
 
 def test_wrong_type_is_rejected(vertex: DiscoveryContract) -> None:

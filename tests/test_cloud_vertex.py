@@ -155,6 +155,55 @@ def test_count_tokens_on_a_publisher_model_and_an_endpoint(
     assert genai_client.models.count_tokens(model=endpoint, contents="abcde").total_tokens == 2
 
 
+def _file_part(uri: str, mime: str, **extra: Any) -> dict[str, Any]:
+    # snake_case, as google-genai sends a FileData (the contract reads both spellings; a missing
+    # mimeType is a contract violation: the discovery document marks it "Required.")
+    return {
+        "role": "user",
+        "parts": [{"file_data": {"file_uri": uri, "mime_type": mime}, **extra}, {"text": "abcd"}],
+    }
+
+
+def test_count_tokens_reads_each_media_object_from_the_storage_server(
+    genai_client: Any, storage_server: StorageServer
+) -> None:
+    storage_server.create_bucket("m")
+    storage_server.put_object("m", "a.png", b"png", "image/png")
+    storage_server.put_object(
+        "m", "d.pdf", b"<< /Type /Page >> << /Type /Page >> << /Type /Pages >>", "application/pdf"
+    )
+    storage_server.put_object("m", "v.mp4", b"mp4", "video/mp4", metadata={"seconds": "60"})
+    storage_server.put_object("m", "s.wav", b"wav", "audio/wav", metadata={"seconds": "10"})
+
+    def count(part: dict[str, Any]) -> int:
+        return int(genai_client.models.count_tokens(model="gemini-2.5-flash", contents=[part]).total_tokens)
+
+    assert count(_file_part("gs://m/a.png", "image/png")) == 258 + 1
+    assert count(_file_part("gs://m/d.pdf", "application/pdf")) == 2 * 258 + 1  # two pages
+    assert count(_file_part("gs://m/s.wav", "audio/wav")) == 10 * 32 + 1
+    clip = {"video_metadata": {"start_offset": "50s", "end_offset": "70s"}}  # cut at the end: 10 s
+    assert count(_file_part("gs://m/v.mp4", "video/mp4", **clip)) == 10 * 263 + 1
+
+
+@pytest.mark.parametrize(
+    ("part", "message"),
+    [
+        (_file_part("gs://m/absent.png", "image/png"), "no such object"),
+        (_file_part("https://example.com/a.png", "image/png"), "gs:// objects only"),
+    ],
+)
+def test_count_tokens_refuses_media_it_cannot_read(
+    genai_client: Any, storage_server: StorageServer, part: dict[str, Any], message: str
+) -> None:
+    from google.genai import errors
+
+    storage_server.create_bucket("m")
+    storage_server.put_object("m", "a.png", b"png", "image/png")
+    with pytest.raises(errors.ClientError) as raised:
+        genai_client.models.count_tokens(model="gemini-2.5-flash", contents=[part])
+    assert raised.value.code == 400 and message in str(raised.value.message)
+
+
 def test_unknown_field_in_a_tuning_job_is_rejected_and_recorded(cloud: Cloud, genai_client: Any) -> None:
     from google.genai import errors, types
 

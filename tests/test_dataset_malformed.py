@@ -17,8 +17,14 @@ from ops.datasets.limits import model_limits
 
 CORPUS = Path(__file__).parent / "data" / "malformed"
 EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text())
-# Checked against gs:// objects only (tests/test_dataset_cloud.py).
-REMOTE_ONLY = {"file-not-jsonl", "media-not-found", "media-type-mismatch", "media-too-large"}
+# Checked through the cloud test servers only (tests/test_dataset_cloud.py, test_dataset_media_counts.py).
+REMOTE_ONLY = {
+    "file-not-jsonl",
+    "media-not-found",
+    "media-type-mismatch",
+    "media-too-large",
+    "count-tokens-refused",
+}
 
 
 def _validate(name: str):

@@ -44,8 +44,8 @@ CounterOption = Annotated[
     CounterChoice,
     typer.Option(
         "--counter",
-        help="estimate: offline chars/4 (documented error); "
-        "vertex: Vertex AI CountTokens (needs --base-model)",
+        help="estimate: offline chars/4 (documented error), media at Google's documented rates; "
+        "vertex: Vertex AI CountTokens (needs --base-model), examples with media sent whole",
         case_sensitive=False,
     ),
 ]
@@ -99,7 +99,10 @@ def validate(
         ),
     ] = None,
     per_code: Annotated[
-        int, typer.Option("--max-per-code", help="findings shown per check in text output")
+        int,
+        typer.Option(
+            "--max-per-code", min=0, help="findings shown per check in text output (0: counts only)"
+        ),
     ] = 5,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
@@ -176,6 +179,9 @@ def stats(
             if line is not None:
                 console.print(line, markup=False, highlight=False)
         console.print(f"counter method: {report.stats['token_counter']['method']}", markup=False)
+        media_counter = report.stats["tokens"].get("media_counter")
+        if media_counter is not None:
+            console.print(f"media counter method: {media_counter['method']}", markup=False)
         if report.errors:
             console.print(
                 f"note: {len(report.errors)} error(s); statistics cover the {data['well_formed_examples']:,} "

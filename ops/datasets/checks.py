@@ -99,6 +99,11 @@ CHECKS: dict[str, Check] = {
         Check("media-too-large", _E, "--check-uris: the object is larger than the modality's file limit"),
         # Tokens
         Check("too-many-tokens", _E, "the example is over the base model's tokens-per-example limit"),
+        Check(
+            "count-tokens-refused",
+            _E,
+            "--counter vertex: CountTokens refused an example with media (e.g. an object it cannot read)",
+        ),
         # Across examples and files
         Check("duplicate-example", _W, "the example repeats an earlier one exactly"),
         Check("near-duplicate-example", _W, "the example repeats an earlier one up to whitespace and case"),

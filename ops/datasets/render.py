@@ -42,10 +42,17 @@ def media_line(stats: dict[str, Any]) -> str | None:
     if not media.get("parts"):
         return None
     parts = ", ".join(f"{n} {modality}" for modality, n in media["parts"].items())
-    line = (
-        f"media: {media['multimodal_examples']:,} multimodal example(s) ({parts} part(s)); "
-        f"{media['estimated_tokens']:,} tokens at Google's documented per-modality rates (an estimate)"
-    )
+    line = f"media: {media['multimodal_examples']:,} multimodal example(s) ({parts} part(s)); "
+    counter = stats["tokens"].get("media_counter") or {}
+    if counter.get("exact"):
+        line += f"{counter['examples']:,} counted whole by {counter['name']} (media included)"
+        if counter["refused"]:
+            line += f", {counter['refused']:,} refused by it (see count-tokens-refused)"
+        if media["estimated_tokens"] or media["unknown_token_parts"]:
+            line += "; the rest: "
+    if media["estimated_tokens"] or not counter.get("exact"):
+        estimated = media["estimated_tokens"]
+        line += f"{estimated:,} tokens at Google's documented per-modality rates (an estimate)"
     if media["unknown_token_parts"]:
         line += (
             f"; {media['unknown_token_parts']:,} part(s) of unknown length (whole audio/video files, "

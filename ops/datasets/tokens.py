@@ -9,14 +9,18 @@ checked 2026-11-27). Expected error: within about +-25% for English prose; it un
 numbers and non-Latin scripts (CJK text can be 2-3x more tokens than the estimate). It has NOT been
 measured against Gemini's tokenizer here (no tokenizer is available offline); before a run whose
 budget is tight, count with `--counter vertex`.
+
+CountTokens also reads media: `VertexTokenCounter.count_examples` sends whole examples (text,
+fileData with its videoMetadata, function parts, tools), which `media_counts.py` does for the
+examples that have media; text-only examples are counted text by text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from ops.settings import Settings
@@ -56,6 +60,24 @@ class EstimateTokenCounter:
 
     def count(self, texts: Sequence[str]) -> list[int]:
         return [self.tokens_for_chars(len(t)) for t in texts]
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleRequest:
+    """One example as a CountTokens request, its fields as the file spells them (google-genai reads
+    lowerCamel and snake_case names alike and sends them as the API accepts them)."""
+
+    line: int
+    contents: list[dict[str, Any]]
+    system_instruction: dict[str, Any] | None = None
+    tools: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CountRefused:
+    """CountTokens refused one example (HTTP 400: e.g. an object it cannot read): its reason."""
+
+    message: str
 
 
 class VertexTokenCounter:
@@ -104,6 +126,64 @@ class VertexTokenCounter:
             for (i, _), n in zip(todo, pool.map(lambda item: self._count_one(item[1]), todo), strict=True):
                 counts[i] = n
         return counts
+
+    def _count_example(self, example: ExampleRequest) -> int | CountRefused:
+        """One whole example, retried on transient errors; a 400 is that example's own problem (an
+        object the service cannot read, a part it does not take), so it is returned, not raised."""
+        import pydantic
+        from google.genai import types
+
+        from ops.clients import genai_client
+        from ops.cloud_errors import call_with_retry
+        from ops.errors import TunectlError
+
+        try:
+            contents = [types.Content.model_validate(turn) for turn in example.contents]
+            system, tools = example.system_instruction, example.tools
+            config = types.CountTokensConfig(
+                system_instruction=None if system is None else types.Content.model_validate(system),
+                tools=None if tools is None else [types.Tool.model_validate(t) for t in tools],
+            )
+        except pydantic.ValidationError as exc:  # valid for tuning, yet not expressible in google-genai
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            return CountRefused(f"google-genai cannot send this example ({where}: {first['msg']})")
+        if self._client is None:
+            self._client = genai_client(self.settings, self.region)
+        client = self._client
+
+        def request() -> int:
+            response = client.models.count_tokens(model=self.model, contents=contents, config=config)  # type: ignore[attr-defined]
+            return int(response.total_tokens or 0)
+
+        try:
+            what = f"counting the tokens of line {example.line} with {self.model}"
+            return call_with_retry(request, what=what)
+        except TunectlError as exc:
+            if exc.code != "cloud-bad-request":
+                raise
+            return CountRefused(exc.message)
+
+    def count_examples(
+        self, examples: Sequence[ExampleRequest], progress: Callable[[], None] | None = None
+    ) -> list[int | CountRefused]:
+        """Whole examples with CountTokens, one request each, `parallel` at a time: the total tokens
+        of each (media included), or why the service refused it."""
+        if not examples:
+            return []
+        from ops.clients import genai_client
+
+        if self._client is None:  # built once, before the threads
+            self._client = genai_client(self.settings, self.region)
+
+        def count(example: ExampleRequest) -> int | CountRefused:
+            result = self._count_example(example)
+            if progress is not None:
+                progress()  # from a worker thread: the bar's counter is thread-safe
+            return result
+
+        with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+            return list(pool.map(count, examples))
 
 
 def default_counter() -> EstimateTokenCounter:

@@ -35,10 +35,17 @@ from ops.datasets.cross import (
 from ops.datasets.formats import Kind, Layout, detect_layout
 from ops.datasets.keys import KeyStore, KeyWriter
 from ops.datasets.limits import ModelLimits, model_limits
+from ops.datasets.media_counts import (
+    RememberingCounter,
+    apply_media_counts,
+    count_media_examples_with_progress,
+    documented_rates_counter,
+    wants_whole_counts,
+)
 from ops.datasets.reinforcement import RequiredReferences, media_model_issues, reference_issues
 from ops.datasets.scan import BOM, RangeResult, ScanOptions, iter_lines, scan_chunks
 from ops.datasets.source import Source, line_aligned_ranges, open_source
-from ops.datasets.tokens import EstimateTokenCounter, TokenCounter, counter_description
+from ops.datasets.tokens import EstimateTokenCounter, TokenCounter, VertexTokenCounter, counter_description
 from ops.errors import TunectlError
 
 if TYPE_CHECKING:
@@ -269,8 +276,22 @@ def _validate_one(
     issues = file_issues(source, limits, layout, first_line, wanted, training_kind)
 
     options = ScanOptions(layout, limits.max_tokens_per_example, collect_media=check_media)
-    parts, store = _scan(source, options, counter, workers, keys_directory)
+    whole = None
+    scan_counter: TokenCounter = counter
+    if layout is not None and isinstance(counter, VertexTokenCounter) and wants_whole_counts(counter, layout):
+        # Examples with media are counted whole by CountTokens (it reads the objects); the scan
+        # still counts their texts, remembered so that its numbers can be swapped afterwards.
+        whole = count_media_examples_with_progress(source, layout, counter)
+        if whole.examples:
+            scan_counter = RememberingCounter(counter, whole.watched())
+    parts, store = _scan(source, options, scan_counter, workers, keys_directory)
     scanned = _merge(parts)
+    media_counter = None
+    if whole is not None and whole.examples:
+        seen = scan_counter.seen if isinstance(scan_counter, RememberingCounter) else {}
+        media_counter = apply_media_counts(scanned, whole, seen, limits.max_tokens_per_example)
+    elif scanned.multimodal:
+        media_counter = documented_rates_counter(scanned)
     issues += scanned.issues
     if check_media and scanned.media_refs:
         from ops.datasets.uris import check_uris_with_progress
@@ -327,6 +348,9 @@ def _validate_one(
         "classification": class_stats,
         "limits": _limits_stats(limits),
     }
+    if media_counter is not None:
+        # Which counter gave the media examples' numbers (the texts': `token_counter`).
+        stats["tokens"]["media_counter"] = media_counter
     if reference_stats is not None:
         stats["references"] = reference_stats.as_dict(references)
     if training:

@@ -451,6 +451,18 @@ def _media_assumptions(plan: Plan, reports: list[FileReport]) -> None:
     silently priced as the whole."""
     estimated = sum(int(r.stats["tokens"].get("media_estimated", 0)) for r in reports)
     unknown = sum(int(r.stats["tokens"].get("media_unknown_parts", 0)) for r in reports)
+    counters = [r.stats["tokens"].get("media_counter") or {} for r in reports]
+    counted = sum(int(c.get("examples", 0)) for c in counters if c.get("exact"))
+    if counted:
+        name = next(str(c["name"]) for c in counters if c.get("exact"))
+        plan.assumptions.append(
+            Assumption(
+                "media tokens",
+                f"{counted:,} example(s) with media counted whole by {name} (media included)",
+                None,
+                "Vertex AI CountTokens reads each referenced object",
+            )
+        )
     if estimated:
         plan.assumptions.append(
             Assumption(

@@ -6,9 +6,12 @@ and response bodies. A module whose API has no discovery document (Cloud Quotas)
 `Contract` protocol itself, e.g. by parsing bodies into the client library's proto messages.
 
 Leniency follows Google's JSON-to-proto parser for requests (int64 as number or string, enums as
-names or numbers, null for "unset") and Google's own output for responses (int64 as strings, enums as
-names, no nulls), so our code may send anything Google accepts and our servers return only what
-Google returns.
+names or numbers, null for "unset", and a field under its lowerCamel or its original snake_case name:
+"Parsers accept both the lowerCamelCase name ... and the original proto field name",
+https://protobuf.dev/programming-guides/json/, read 2026-12-02; google-genai itself sends
+`fileData.file_uri`) and Google's own output for responses (int64 as strings, enums as names, no
+nulls, lowerCamel names only), so our code may send anything Google accepts and our servers return
+only what Google returns. Map keys (`labels`, a Struct's keys) are data, never renamed.
 """
 
 from __future__ import annotations
@@ -33,6 +36,21 @@ _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\
 _DURATION = re.compile(r"^-?\d+(\.\d{1,9})?s$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTEGER = re.compile(r"^-?\d+$")
+_UPPER = re.compile(r"([A-Z])")
+
+
+def proto_name(json_name: str) -> str:
+    """The original (snake_case) proto field name behind a discovery property's lowerCamel name."""
+    return _UPPER.sub(lambda m: "_" + m.group(1).lower(), json_name)
+
+
+def _property_names(value: Mapping[str, Any], properties: Mapping[str, Any]) -> dict[str, str]:
+    """Each key of a request object -> the property it sets: its lowerCamel name, or its snake_case
+    proto name (Google's JSON parser reads both). Keys that name no property map to themselves."""
+    if not properties:
+        return {key: key for key in value}
+    snake = {proto_name(name): name for name in properties}
+    return {key: key if key in properties else snake.get(key, key) for key in value}
 
 
 @dataclass(frozen=True)
@@ -241,8 +259,9 @@ def _canonical(schemas: Mapping[str, Any], schema: Mapping[str, Any], value: Any
     kind, fmt = schema.get("type"), schema.get("format")
     if kind == "object" and isinstance(value, dict):
         properties, extra = schema.get("properties", {}), schema.get("additionalProperties")
+        names = _property_names(value, properties)  # stored under the lowerCamel name
         return {
-            key: _canonical(schemas, properties.get(key) or extra or {"type": "any"}, item)
+            names[key]: _canonical(schemas, properties.get(names[key]) or extra or {"type": "any"}, item)
             for key, item in value.items()
             if item is not None
         }
@@ -349,9 +368,17 @@ class _SchemaWalker:
             return
         properties: Mapping[str, Any] = schema.get("properties", {})
         extra = schema.get("additionalProperties")
+        # Requests may name a field in snake_case (responses never do); giving both names of one
+        # field is an error ("duplicate field").
+        names = {key: key for key in value} if self.response else _property_names(value, properties)
+        given: dict[str, str] = {}
         for key, item in value.items():
-            if key in properties:
-                self.check(properties[key], item, f"{where}.{key}")
+            name = names[key]
+            if name in properties:
+                if name in given:
+                    self.fail(f"{where}.{key}", f"duplicate field: {given[name]!r} sets it already")
+                given[name] = key
+                self.check(properties[name], item, f"{where}.{key}")
             elif extra is not None:
                 self.check(extra, item, f"{where}[{key!r}]")
             else:
@@ -359,7 +386,7 @@ class _SchemaWalker:
                 self.fail(f"{where}.{key}", f"unknown field (not in {name}: {', '.join(sorted(properties))})")
         if self.required:
             for key, spec in properties.items():
-                if key not in value and _is_required(spec, self.method_id) and not spec.get("readOnly"):
+                if key not in given and _is_required(spec, self.method_id) and not spec.get("readOnly"):
                     self.fail(f"{where}.{key}", "required field missing")
 
     def _string(self, schema: Mapping[str, Any], value: Any, where: str) -> None:

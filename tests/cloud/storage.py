@@ -83,10 +83,18 @@ class StorageServer(ApiServer):
         }
 
     def put_object(
-        self, bucket: str, name: str, data: bytes, content_type: str = "application/octet-stream"
+        self,
+        bucket: str,
+        name: str,
+        data: bytes,
+        content_type: str = "application/octet-stream",
+        metadata: dict[str, str] | None = None,
     ) -> None:
-        """Seed an object as if something else had uploaded it."""
-        self._store(bucket, {"name": name, "contentType": content_type}, data)
+        """Seed an object as if something else had uploaded it; `metadata` is its custom metadata."""
+        resource: dict[str, Any] = {"name": name, "contentType": content_type}
+        if metadata is not None:
+            resource["metadata"] = dict(metadata)
+        self._store(bucket, resource, data)
 
     def read_uri(self, uri: str) -> bytes | None:
         """The bytes behind `gs://bucket/name`, or None (used by other servers, e.g. Vertex datasets)."""

@@ -40,6 +40,32 @@ _PIPELINE_JOB_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
 _RPC_CANCELLED, _RPC_INVALID_ARGUMENT, _RPC_INTERNAL = 1, 3, 13
 
 
+# countTokens on fileData parts, at Google's documented rates (https://ai.google.dev/gemini-api/docs/tokens
+# and https://ai.google.dev/gemini-api/docs/document-processing, read 2026-12-02): 258 tokens per
+# image (one tile), 258 per PDF page, 32 per second of audio, 263 per second of video. The server
+# reads what the model would read from the object: PDF pages are its `/Type /Page` objects, a text
+# file its characters; audio and video lengths come from the object's custom metadata `seconds`
+# (the server cannot decode media), cut to the part's videoMetadata clip. fps and mediaResolution
+# are not modelled.
+MEDIA_TOKENS = {"image": 258, "pdf_page": 258, "audio_second": 32, "video_second": 263}
+_PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def _clip_seconds(length: float, video: dict[str, Any]) -> float:
+    """The seconds of a media object a part covers: its videoMetadata offsets, within the object."""
+
+    def offset(name: str, default: float) -> float:
+        value = video.get(name)
+        return float(value[:-1]) if isinstance(value, str) else default
+
+    start, end = offset("startOffset", 0.0), min(offset("endOffset", length), length)
+    if end <= start:
+        raise ApiError(
+            400, f"videoMetadata: the clip {start:g}s-{end:g}s is empty or after the end ({length:g}s)"
+        )
+    return end - start
+
+
 def estimate_tokens(text: str) -> int:
     """The server's token count: one token per 4 characters, rounded up (Google's rule of thumb)."""
     return math.ceil(len(text) / 4)
@@ -256,10 +282,55 @@ class VertexServer(RewardValidation, ApiServer):
 
     def _count(self, call: Call) -> dict[str, Any]:
         texts = _texts({k: v for k, v in call.body.items() if k in {"contents", "systemInstruction"}})
+        media = sum(
+            self._media_tokens(part, f"contents[{i}].parts[{j}]")
+            for i, content in enumerate(call.body.get("contents") or [])
+            for j, part in enumerate(content.get("parts") or [])
+            if "fileData" in part
+        )
         return {
-            "totalTokens": sum(estimate_tokens(t) for t in texts),
+            "totalTokens": sum(estimate_tokens(t) for t in texts) + media,
             "totalBillableCharacters": sum(len(t.replace(" ", "")) for t in texts),
         }
+
+    def _media_tokens(self, part: dict[str, Any], where: str) -> int:
+        """A fileData part's tokens, read from the object on the storage server (our GCS) as the
+        model would read the file: see MEDIA_TOKENS for the rates and the object metadata used."""
+        data = part["fileData"]
+        uri, mime = data["fileUri"], data["mimeType"]  # both "Required." (the contract checked them)
+        if not uri.startswith("gs://"):
+            raise ApiError(400, f"{where}.fileData.fileUri {uri!r}: this server serves gs:// objects only")
+        found = self._gcs_object(uri)
+        if found is None:
+            raise ApiError(400, f"{where}.fileData.fileUri {uri!r}: no such object, or it cannot be read")
+        resource, body = found
+        modality = mime.split("/")[0]
+        if modality == "image":
+            return MEDIA_TOKENS["image"]
+        if mime == "application/pdf":
+            return MEDIA_TOKENS["pdf_page"] * max(1, len(_PDF_PAGE.findall(body)))
+        if mime == "text/plain":
+            return estimate_tokens(body.decode("utf-8", "replace"))
+        if modality not in ("audio", "video"):
+            raise ApiError(400, f"{where}.fileData.mimeType {mime!r} is not supported")
+        length = (resource.get("metadata") or {}).get("seconds")
+        if length is None:
+            raise ApiError(
+                400,
+                f"{where}: tests/cloud cannot decode {uri}; seed it with "
+                "put_object(..., metadata={'seconds': '<length>'})",
+            )
+        seconds = _clip_seconds(float(length), part.get("videoMetadata") or {})
+        return math.ceil(seconds * MEDIA_TOKENS[f"{modality}_second"])
+
+    def _gcs_object(self, uri: str) -> tuple[dict[str, Any], bytes] | None:
+        from tests.cloud.storage import StorageServer
+
+        storage = self.cloud.servers.get(StorageServer.settings_field)
+        if not isinstance(storage, StorageServer) or "/" not in uri[5:]:
+            return None
+        bucket, name = uri[5:].split("/", 1)
+        return storage.objects.get((bucket, name))
 
     # -- lifecycle ------------------------------------------------------------------------------
 
