@@ -55,13 +55,18 @@ class Schedule:
     def as_json(self) -> dict[str, Any]:
         return {
             "training_prompts": self.training_prompts,
-            "steps_per_epoch": None if self.steps_per_epoch is None else str(self.steps_per_epoch),
+            "steps_per_epoch": None if self.steps_per_epoch is None else _plain(self.steps_per_epoch),
             "batch_size": self.batch_size,
             "samples_per_prompt": self.samples_per_prompt,
             "responses_sampled": self.responses,
             "max_output_tokens": self.max_output_tokens,
             "generated_tokens_max": self.generated_tokens_max,
         }
+
+
+def _plain(value: Decimal) -> str:
+    """5 rather than 5.00; 1.25 as it is."""
+    return str(int(value)) if value == value.to_integral() else str(value)
 
 
 def rules() -> dict[str, Any]:
