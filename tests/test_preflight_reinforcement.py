@@ -159,3 +159,40 @@ def test_reinforcement_tuning_outside_its_documented_region_is_a_no_go(cloud: Cl
     assert "runs in us-central1 only, not europe-west4" in region.reason
     assert "reinforcement-tuning" in region.reason  # Google's page, cited
     assert reinforcement(cloud.settings(), region="us-central1").by_name("region").status is CheckStatus.ok
+
+
+def test_preflight_plans_the_cost_with_the_hyperparameters_it_is_given(capsys: Any) -> None:
+    import json
+
+    from ops.cli import run
+
+    status = run(
+        [*PREFLIGHT, "--validation", str(ARITHMETIC / "validation.jsonl"), "--epochs", "2",
+         "--batch-size", "8", "--samples-per-prompt", "4", "--format", "json"]
+    )  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    (cost,) = [c for c in report["checks"] if c["name"] == "cost estimate"]
+    assert status == 1 and cost["details"]["total_steps"] == 10 and cost["details"]["batch_size"] == 8
+    status = run([*PREFLIGHT, "--batch-size", "10", "--samples-per-prompt", "3"])
+    assert status == 2 and "error[batch-samples-invalid]" in capsys.readouterr().err
+
+
+def test_a_scheduled_bodys_reward_and_hyperparameters_are_lines_not_usage_errors(cloud: Cloud) -> None:
+    import pytest
+
+    from ops.errors import TunectlError
+    from ops.planning.reinforcement import Knobs
+    from ops.reinforcement.config import load_reward_config
+
+    body_reward = load_reward_config(ARITHMETIC / "reward-exact.yaml").api
+    report = reinforcement(cloud.settings(), reward_config=None, reward=body_reward, knobs=Knobs(10, 3))
+    assert report.by_name("reward").status is CheckStatus.ok
+    assert "scheduled job's reward" in report.by_name("reward").reason
+    cost = report.by_name("cost estimate")
+    assert cost.status is CheckStatus.no and "batch-samples-invalid" in cost.reason
+    broken = {"singleRewardConfig": {"rewardName": "x", "nope": 1}}
+    report = reinforcement(cloud.settings(), reward_config=None, reward=broken)
+    assert report.by_name("reward").status is CheckStatus.no and report.verdict.value == "no-go"
+    with pytest.raises(TunectlError) as caught:  # the command's own options: exit 2, as in launch
+        reinforcement(cloud.settings(), knobs=Knobs(10, 3))
+    assert caught.value.code == "batch-samples-invalid"

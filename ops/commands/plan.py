@@ -15,7 +15,7 @@ from ops.commands.gate_options import (
     RewardConfigOption,
     SamplesPerPromptOption,
 )
-from ops.errors import ExitStatus, TunectlError
+from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit, note, warn
 from ops.tuning.spec import Accelerator, Engine, Method
 
@@ -56,12 +56,12 @@ def plan(
     from ops.planning.plan import plan_run
     from ops.planning.reinforcement import Knobs
     from ops.preflight.max_cost import judge_cost, parse_max_cost
-    from ops.tuning.reinforcement import refuse_misplaced_reward
+    from ops.tuning.reinforcement import refuse_knobs_off_reinforcement, refuse_misplaced_reward
 
     ceiling = parse_max_cost(max_cost)
     refuse_misplaced_reward(engine.value, method.value, reward_config, what="this plan would not use it")
     knobs = Knobs(batch_size, samples_per_prompt, max_output_tokens)
-    _refuse_knobs_off_reinforcement(method, knobs)
+    refuse_knobs_off_reinforcement(method.value, knobs, what="this plan would not use it")
     _warn_about_model(engine, base_model)
 
     remote = train.startswith("gs://") or bool(validation and validation.startswith("gs://"))
@@ -142,24 +142,6 @@ def _reinforcement_rows(block: dict[str, Any] | None) -> list[tuple[str, Any]]:
             f"({block['max_output_tokens']:,} per response, thinking included)",
         ),
     ]
-
-
-def _refuse_knobs_off_reinforcement(method: Method, knobs: Any) -> None:
-    """The reinforcement hyperparameters mean nothing to the other methods' plans."""
-    if method is Method.reinforcement:
-        return
-    for flag, value in (
-        ("--batch-size", knobs.batch_size),
-        ("--samples-per-prompt", knobs.samples_per_prompt),
-        ("--max-output-tokens", knobs.max_output_tokens),
-    ):
-        if value is not None:
-            raise TunectlError(
-                "option-not-applicable",
-                f"{flag} applies only to gemini reinforcement tuning; this plan would not use it",
-                where=flag,
-                hint=f"drop {flag}",
-            )
 
 
 def _warn_about_model(engine: Engine, base_model: str | None) -> None:

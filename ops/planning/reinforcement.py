@@ -26,6 +26,10 @@ from typing import Any
 
 from ops.errors import TunectlError
 
+# The refusals of hyperparameters Google rules out: usage errors wherever they are planned (plan,
+# preflight, launch), never a check that merely could not be made.
+HYPERPARAMETER_REFUSALS = frozenset({"batch-samples-invalid", "bad-hyperparameter"})
+
 
 @dataclass(frozen=True)
 class Knobs:

@@ -23,6 +23,7 @@ from ops.preflight.spend import BUDGET_TIMEZONE
 if TYPE_CHECKING:
     from ops.datasets import FileReport
     from ops.datasets.reinforcement import RequiredReferences
+    from ops.planning.reinforcement import Knobs
     from ops.preflight.budget import SpendLookup
     from ops.preflight.max_cost import MaxCost
     from ops.settings import Settings
@@ -507,6 +508,7 @@ def cost_check(
     steps: int | None,
     reports: list[FileReport],
     method: str = "supervised",
+    knobs: Knobs | None = None,
 ) -> tuple[PreflightCheck, CostEstimate | None]:
     """The plan's estimate (ops.planning.plan, issue 6); the budget check compares it with the headroom."""
     from ops.planning.plan import plan_run
@@ -524,6 +526,7 @@ def cost_check(
         settings=settings,
         reports=reports,
         method=method,
+        knobs=knobs,
     )
     details = plan.as_json()
     if plan.estimated_cost is None:
@@ -600,6 +603,7 @@ def run_preflight(
     method: str = "supervised",
     reward_config: str | None = None,
     reward: Mapping[str, Any] | None = None,
+    knobs: Knobs | None = None,
     allow_unknown: Collection[str] = (),
     max_cost: MaxCost | None = None,
     spend_lookup: SpendLookup | None = None,
@@ -611,7 +615,10 @@ def run_preflight(
 
     `reports` are validation reports the caller already has (training first), so `tune launch`
     reads each file once. A reinforcement run's reward is a file (`reward_config`) or, for a scheduled
-    job, the reward object in its body (`reward`). Nothing here writes anything: a dry run calls it too.
+    job, the reward object in its body (`reward`); `knobs` are its hyperparameters that the plan
+    depends on (batch size, samples per prompt, output length). Knobs Google rules out are a usage
+    error (exit 2), as in launch, except in a scheduled job's body (`reward` given): a `no` there.
+    Nothing here writes anything: a dry run calls it too.
     """
     if engine not in ENGINES:
         raise TunectlError(
@@ -655,8 +662,17 @@ def run_preflight(
     estimate: CostEstimate | None = None
     try:
         cost, estimate = cost_check(
-            settings, train, engine, accelerator, base_model, epochs, steps, reports, method
+            settings, train, engine, accelerator, base_model, epochs, steps, reports, method, knobs
         )
+    except TunectlError as exc:
+        from ops.planning.reinforcement import HYPERPARAMETER_REFUSALS
+
+        if exc.code not in HYPERPARAMETER_REFUSALS:
+            cost = PreflightCheck("cost estimate", CheckStatus.unknown, _failure(exc))
+        elif reward is None:
+            raise  # the user's own options, refused here as `tune launch` refuses them (exit 2)
+        else:  # a scheduled job's body, already in the cloud: the service would refuse it
+            cost = PreflightCheck("cost estimate", CheckStatus.no, _failure(exc))
     except Exception as exc:  # fail closed
         cost = PreflightCheck("cost estimate", CheckStatus.unknown, _failure(exc))
     lookup = spend_lookup or default_spend_lookup(settings)

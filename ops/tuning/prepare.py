@@ -18,6 +18,7 @@ from ops.tuning.upload import sha256_file
 
 if TYPE_CHECKING:
     from ops.datasets.validate import FileReport
+    from ops.planning.reinforcement import Knobs
     from ops.preflight.gate import PreflightReport
     from ops.preflight.max_cost import MaxCost
     from ops.settings import Settings
@@ -238,7 +239,6 @@ def plan_launch(
     """
     from ops.planning.plan import plan_run
     from ops.planning.prices import load_price_table
-    from ops.planning.reinforcement import Knobs
 
     hp = request.hyperparameters
     by_role = {p.role: p for p in prepared}
@@ -259,7 +259,7 @@ def plan_launch(
         settings=settings,
         reports=[r for r in (train.report, validation.report if validation else None) if r is not None],
         method=request.method.value,
-        knobs=Knobs(hp.batch_size, hp.samples_per_prompt, hp.max_output_tokens),
+        knobs=_knobs(hp),
     )
     if request.method is Method.reinforcement:
         entry = prices.reinforcement_tuning(str(request.base_model))
@@ -277,6 +277,13 @@ def plan_launch(
     if not gemini and hp.steps is None:
         hp = replace(hp, steps=plan.total_steps, epochs=None)
     return hp, estimate
+
+
+def _knobs(hp: Hyperparameters) -> Knobs:
+    """The hyperparameters a reinforcement plan depends on, as the plan and the gate both take them."""
+    from ops.planning.reinforcement import Knobs
+
+    return Knobs(hp.batch_size, hp.samples_per_prompt, hp.max_output_tokens)
 
 
 def gate(
@@ -301,6 +308,7 @@ def gate(
         steps=request.hyperparameters.steps,
         method=request.method.value,
         reward_config=request.reward_config,
+        knobs=_knobs(request.hyperparameters),
         allow_unknown=request.allow_unknown + (("model",) if request.allow_unknown_model else ()),
         max_cost=max_cost,
         reports=source_reports(prepared),

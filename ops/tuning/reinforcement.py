@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ops.errors import TunectlError
 
 if TYPE_CHECKING:
+    from ops.planning.reinforcement import Knobs
     from ops.tuning.spec import Hyperparameters, LaunchRequest
 
 API_VERSION = "v1beta1"
@@ -70,6 +71,22 @@ def refuse_misplaced_reward(engine: str, method: str, reward_config: str | None,
             where="--reward-config",
             hint="drop --reward-config, or pass --method reinforcement",
         )
+
+
+def refuse_knobs_off_reinforcement(method: str, knobs: Knobs, *, what: str) -> None:
+    """`plan` and `preflight` take the hyperparameters a reinforcement plan depends on; on another
+    method they would change nothing, so they are refused as launch refuses them."""
+    if method == "reinforcement":
+        return
+    for attribute in ("batch_size", "samples_per_prompt", "max_output_tokens"):
+        if getattr(knobs, attribute) is not None:
+            flag = _ONLY_REINFORCEMENT[attribute]
+            raise TunectlError(
+                "option-not-applicable",
+                f"{flag} applies only to gemini reinforcement tuning; {what}",
+                where=flag,
+                hint=f"drop {flag}",
+            )
 
 
 def refuse_unsent_reinforcement_options(request: LaunchRequest) -> None:
