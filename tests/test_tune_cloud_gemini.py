@@ -16,6 +16,7 @@ from tests.tune_fixtures import (  # noqa: F401 - fixtures
     TuneCli,
     pipeline_cache_fixture,
     tune_fixture,
+    wire,
 )
 
 GENERATION = SAMPLES / "sarcasm-generation"
@@ -25,15 +26,6 @@ LAUNCH = (
     "--train", str(GENERATION / "train.jsonl"), "--validation", str(GENERATION / "validation.jsonl"),
     "--epochs", "2", "--label", "team=nlp", "--skip-preflight", "--yes",
 )  # fmt: skip
-
-
-def _wire(value: Any) -> Any:
-    """Proto JSON writes int64 as strings; compare numbers the way they travel."""
-    if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_wire(v) for v in value]
-    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
 def _launch(tune: TuneCli, *extra: str) -> dict[str, Any]:
@@ -52,7 +44,7 @@ def test_supervised_run_from_launch_to_succeeded(
     sent = {
         k: v for k, v in job.items() if k not in {"name", "state", "createTime", "updateTime", "experiment"}
     }
-    assert _wire(sent) == _wire(result["request"]["body"])
+    assert wire(sent) == wire(result["request"]["body"])
     assert job["serviceAccount"] == SERVICE_ACCOUNT and job["labels"]["team"] == "nlp"
     assert job["supervisedTuningSpec"]["trainingDatasetUri"].startswith(
         f"gs://{DATASETS_BUCKET}/datasets/sha256/"

@@ -16,6 +16,7 @@ from tests.tune_fixtures import (  # noqa: F401 - fixtures
     TuneCli,
     pipeline_cache_fixture,
     tune_fixture,
+    wire,
 )
 
 ARITHMETIC = SAMPLES / "arithmetic-reinforcement"
@@ -32,15 +33,6 @@ HYPER = (
 )  # fmt: skip
 V1BETA1 = "https://us-central1-aiplatform.googleapis.com/v1beta1/projects/tunectl-test/locations/us-central1/tuningJobs"
 PRE_GA = "do not use proprietary, sensitive, or other confidential data"
-
-
-def _wire(value: Any) -> Any:
-    """Proto JSON writes int64 as strings; compare numbers the way they travel."""
-    if isinstance(value, dict):
-        return {k: _wire(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_wire(v) for v in value]
-    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
 def test_dry_run_prints_the_v1beta1_request_and_googles_pre_ga_warning(tune: TuneCli, cloud: Any) -> None:
@@ -78,7 +70,7 @@ def test_launch_creates_one_v1beta1_job_that_status_wait_and_list_follow(
     sent = {
         k: v for k, v in job.items() if k not in {"name", "state", "createTime", "updateTime", "experiment"}
     }
-    assert _wire(sent) == _wire(result["request"]["body"])  # the dry run's body is what was sent
+    assert wire(sent) == wire(result["request"]["body"])  # the dry run's body is what was sent
 
     status, again = tune.json(*BASE, *HYPER, "--skip-preflight", "--yes")
     assert status == 0 and again["outcome"] == "existing" and len(vertex_server.tuning_jobs) == 1

@@ -110,3 +110,12 @@ class Ticker:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def wire(value: Any) -> Any:
+    """Proto JSON writes int64 as strings; compare numbers the way they travel."""
+    if isinstance(value, dict):
+        return {k: wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [wire(v) for v in value]
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
