@@ -388,6 +388,7 @@ def plan_run(
     An invalid dataset is a check failure (exit 1): a plan for data Vertex AI would reject is not one.
     """
     from ops.datasets import validate_files
+    from ops.tuning.spec import dataset_kind
 
     if reports is None:
         references = None
@@ -401,7 +402,7 @@ def plan_run(
             counter=counter,
             validation=validation,
             settings=settings,
-            kind="reinforcement" if method == "reinforcement" else "auto",
+            kind=dataset_kind(engine, method),
             references=references,
         )
     invalid = [r for r in reports if not r.valid]

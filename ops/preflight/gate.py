@@ -388,7 +388,7 @@ def dataset_check(
     validation: str | None,
     base_model: str | None,
     reports: list[FileReport] | None = None,
-    method: str = "supervised",
+    kind: str = "auto",
     references: RequiredReferences | None = None,
 ) -> tuple[PreflightCheck, list[FileReport]]:
     """`ops.datasets` validation; its reports feed the plan, so the files are read once. A reward
@@ -396,7 +396,6 @@ def dataset_check(
     from ops.datasets import validate_files
 
     if reports is None:
-        kind = "reinforcement" if method == "reinforcement" else "auto"
         reports = validate_files(
             [train],
             validation=validation,
@@ -641,7 +640,11 @@ def run_preflight(
     counter = count_active_jobs or (lambda: count_active_tuning_jobs(settings, where))
     checks = [_guarded("model", lambda: model_check(engine, base_model, accelerator, method), kind="model")]
     try:
-        dataset, reports = dataset_check(settings, train, validation, base_model, reports, method, references)
+        from ops.tuning.spec import dataset_kind
+
+        dataset, reports = dataset_check(
+            settings, train, validation, base_model, reports, dataset_kind(engine, method), references
+        )
     except Exception as exc:  # fail closed
         reports = []
         dataset = PreflightCheck("dataset", CheckStatus.unknown, _failure(exc))

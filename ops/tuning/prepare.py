@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ops.errors import ExitStatus, TunectlError
-from ops.tuning.spec import Engine, Hyperparameters, LaunchRequest, Method
+from ops.tuning.spec import Engine, Hyperparameters, LaunchRequest, Method, dataset_kind
 from ops.tuning.upload import sha256_file
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ def source_reports(prepared: list[Prepared]) -> list[FileReport]:
 
 
 def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> list[Prepared]:
-    kind = request.method.value
+    kind = dataset_kind(request.engine, request.method)
     if request.engine is Engine.gemini:
         # Reinforcement datasets have one format (prompts with `references`): nothing to convert.
         style = None if request.method is Method.reinforcement else "gemini"
@@ -195,7 +195,7 @@ def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> l
         if request.validation:
             out.append(_prepare_one("validation", request.validation, style, kind, request, settings, tmp))
         return out
-    train = _prepare_one("train", request.train, "palm", "preference", request, settings, tmp)
+    train = _prepare_one("train", request.train, "palm", kind, request, settings, tmp)
     out = [train]
     if request.prompts:
         prompts = request.prompts
@@ -225,7 +225,7 @@ def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> l
             "are then derived from it",
         )
     if request.validation:
-        out.append(_prepare_one("eval", request.validation, "palm", "preference", request, settings, tmp))
+        out.append(_prepare_one("eval", request.validation, "palm", kind, request, settings, tmp))
     return out
 
 
