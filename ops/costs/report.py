@@ -250,14 +250,22 @@ def render_reconcile_text(result: Reconciliation, console: Console) -> None:
                 if known and known.estimate is not None
                 else "-",
                 _pct(run.variance_pct) or "-",
-                # `by` is the first column dropped to fit: an inferred attribution stays visible here.
-                ",".join([*(["inferred"] if run.attribution == "inferred" else []), *run_flags(result, run)]),
+                ",".join(run_flags(result, run)),
             ]
         )
     if rows:
         _print_run_table(console, header, rows)
     else:  # a header over no rows reads like a broken table
         console.print("No run was billed in the window.", highlight=False, markup=False)
+    # `by` is the first column dropped to fit 80 columns: say which runs were attributed by inference.
+    inferred = [run.run_id for run in result.runs if run.attribution == "inferred"]
+    if inferred:
+        console.print(
+            "Inferred (no run label; matched to a job by its time window): " + ", ".join(inferred),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     console.print()
     for currency, money in result.unattributed.items():
         console.print(
