@@ -103,7 +103,9 @@ def test_errors_of_single_responses_go_to_stderr_in_text_mode(
     offline: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     # 15 (line 1) divides by zero; 35 (line 2) scores -0.2
-    snippet = "def evaluate(example, response):\n    return 1 / (int(example['references']['answer']) % 3) - 0.7\n"
+    snippet = (
+        "def evaluate(example, response):\n    return 1 / (int(example['references']['answer']) % 3) - 0.7"
+    )
     capsys.readouterr()
     status = run(reward_test(code_config(tmp_path, snippet)))
     out, err = capsys.readouterr()

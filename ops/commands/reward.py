@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -43,6 +43,8 @@ def _stop_on_signals() -> Iterator[None]:
     import signal
 
     def stop(signum: int, frame: object) -> None:
+        for sig in caught:  # a second signal must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
         raise Stopped(signum)
 
     caught = (signal.SIGTERM, signal.SIGHUP)

@@ -1,6 +1,7 @@
 """Reward config files: the API's `singleRewardConfig` or `compositeRewardConfig`, checked before a run.
 
-A file (JSON, or YAML read with `yaml.safe_load`) holds exactly one top-level key,
+A file (JSON, or YAML read with a `yaml.SafeLoader`; in both a key given twice in one object is
+refused with its line, where the usual readers keep the last one) holds exactly one top-level key,
 `singleRewardConfig` or `compositeRewardConfig` (either proto3 spelling), whose value is sent as is in
 the v1beta1 `reinforcementTuningSpec` and in `tuningJobs:validateReinforcementTuningReward`.
 
@@ -237,15 +238,15 @@ def _read_yaml(path: Path, text: str) -> Any:
                 # Scalar keys only (what a reward file has); `<<` merges may be overridden on purpose.
                 if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == MERGE_TAG:
                     continue
-                key = self.construct_object(key_node)  # type: ignore[no-untyped-call]
+                key = self.construct_object(key_node)
                 if key in keys:
                     mark = key_node.start_mark
                     raise _duplicate(path, str(key), mark.line + 1, mark.column + 1)
                 keys.add(key)
-            return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+            return super().construct_mapping(node, deep)
 
     try:
-        return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: builds plain data only
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
@@ -646,7 +647,11 @@ def _code_reference_keys(tree: ast.AST) -> KeyReads:
             key = _literal(node.args[0])
             if key is not None:
                 optional.add(key)
-        elif isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+        elif (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], (ast.In, ast.NotIn))
+        ):
             key = _literal(node.left)
             if key is not None and is_references(node.comparators[0]):
                 optional.add(key)

@@ -5,10 +5,13 @@ A reinforcement dataset line is a `ReinforcementTuningExample` (`systemInstructi
 back in lowerCamel, which is how the service hands it to a code snippet or a Cloud Run reward ("the
 keys must be in camel case", `ReinforcementTuningCodeExecutionRewardScorer` docstring, google-genai
 2.34, read 2026-12-02). `tunectl dataset validate --kind reinforcement` checks datasets in depth;
-here a line only has to be readable.
+here a line has to be readable and recognised as reinforcement data by the same rule as there
+(`ops.datasets.formats.detect_layout`: supervised or preference lines are refused, not scored into
+errors), and a blank line is refused as it is there.
 
 Responses: JSONL `{"example": <line number in the dataset>, "response": "text"}`; `response` may also
-be a Content object (`{"role": "model", "parts": [...]}`). Several responses may name one example.
+be the model's Content object (`{"role": "model", "parts": [...]}`, role optional, checked against
+google-genai's `Content`). Several responses may name one example.
 """
 
 from __future__ import annotations
@@ -138,8 +141,10 @@ def _not_reinforcement(obj: dict[str, Any], layout: Any, where: str, hint: str) 
     last = contents[-1] if isinstance(contents, list) and contents else None
     if layout is Layout.gemini_supervised and isinstance(last, dict) and last.get("role") == "user":
         return TunectlError(
-            "dataset-invalid", "no `references`: a reinforcement example carries the references its "
-            "reward reads", where=where, hint=hint,
+            "dataset-invalid",
+            "no `references`: a reinforcement example carries the references its reward reads",
+            where=where,
+            hint=hint,
         )
     found = f"{layout.kind.value} data ({layout.value})" if layout is not None else "no known dataset format"
     return TunectlError(
