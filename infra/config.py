@@ -28,6 +28,7 @@ from ops.models.catalog import (
     method_problem,
     model_problem,
     pipeline_regions,
+    region_problem,
     rlhf_base_models,
     rlhf_problem,
 )
@@ -363,6 +364,15 @@ class EnvironmentConfig(_Model):
             self._check_catalog(name, schedule)
             if isinstance(schedule, GeminiSchedule) and schedule.method == "reinforcement":
                 self._check_reinforcement(name, schedule)
+            if isinstance(schedule, GeminiSchedule):
+                # After the residency rule: under EU residency, "served from the us" says more.
+                region_rule = region_problem(schedule.base_model, schedule.method, self.region)
+                if region_rule is not None:
+                    raise ConfigError(
+                        f"{NAMESPACE}:schedules.{name}.method",
+                        f"{region_rule.message} ({region_rule.code}; source: {region_rule.source})",
+                        "schedule it from a stack in a region the rule lists (tunectl:region)",
+                    )
             uris = (
                 [schedule.training_dataset, schedule.validation_dataset]
                 if isinstance(schedule, GeminiSchedule)
@@ -404,9 +414,10 @@ class EnvironmentConfig(_Model):
             rule = rule or method_problem(schedule.base_model, schedule.method)
             if rule is None and schedule.adapter_size is not None:
                 rule = adapter_problem(schedule.base_model, schedule.adapter_size)
-            key = {"adapter-size-invalid": "adapterSize", "method-not-supported": "method"}.get(
-                rule.code if rule else "", "baseModel"
-            )
+            key = {
+                "adapter-size-invalid": "adapterSize",
+                "method-not-supported": "method",
+            }.get(rule.code if rule else "", "baseModel")
         if rule is not None:
             hint = (
                 "use a model `tunectl models list` shows, or set allowUnknownModel: true on the schedule "

@@ -248,8 +248,32 @@ STEPS: tuple[Step, ...] = (
         ),
     ),
     Step(
+        "Plan the reinforcement run in Google's terms: steps of 8 prompts, 4 responses sampled for each",
+        (
+            "plan",
+            "--engine",
+            "gemini",
+            "--method",
+            "reinforcement",
+            "--base-model",
+            "gemini-3.5-flash",
+            "--reward-config",
+            f"{RFT}/reward-exact.yaml",
+            "--train",
+            f"{RFT}/train.jsonl",
+            "--validation",
+            f"{RFT}/validation.jsonl",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "8",
+            "--samples-per-prompt",
+            "4",
+        ),
+    ),
+    Step(
         "Dry-run a reinforcement tuning launch (Pre-GA, v1beta1): Google's warning, the reward as sent, "
-        "and an unknown cost (Google publishes no price for it)",
+        "and an unknown cost (Google bills training-phase tokens but cannot say how many a run makes)",
         (
             "tune",
             "launch",

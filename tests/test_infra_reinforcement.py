@@ -118,3 +118,11 @@ def test_the_pack_refuses_a_reward_service_outside_the_stacks_project() -> None:
     violations = evaluate(resources, load_pack_config(STACK_CONFIG_DIR / "gpu.json"))
     found = [v for v in violations if v.policy == "cloud-run-reward-service-in-stack"]
     assert len(found) == 1 and "someone-elses-project" in found[0].message
+
+
+def test_a_reinforcement_schedule_outside_its_documented_region_is_refused() -> None:
+    error = _refusal({"region": "us-east4", "quotas": {}, "schedules": {"weekly-rl": _schedule()}})
+    assert error.where and error.where.endswith("tunectl:schedules.weekly-rl.method")
+    assert (
+        "runs in us-central1 only, not us-east4" in error.message and "region-not-supported" in error.message
+    )

@@ -135,3 +135,24 @@ def test_a_refresh_of_an_older_built_in_catalog_is_ignored(
     stale.write_text(json.dumps(raw_catalog() | {"version": "2026-01-01"}), encoding="utf-8")
     status, data, _ = run_json(capsys, "models", "list")
     assert status == 0 and data["catalog"] == "built-in"
+
+
+def test_reinforcement_tuning_is_documented_for_one_region_and_refused_elsewhere() -> None:
+    from ops.models.catalog import gemini_model, region_problem
+
+    entry = gemini_model("gemini-3.5-flash")
+    assert entry is not None and entry.regions_for("reinforcement") == ("us-central1",)
+    assert entry.regions_for("supervised") is None  # the pack's allowed regions decide alone
+    assert region_problem("gemini-3.5-flash", "reinforcement", "us-central1") is None
+    assert region_problem("gemini-3.5-flash", "supervised", "europe-west4") is None
+    rule = region_problem("gemini-3.5-flash", "reinforcement", "europe-west4")
+    assert rule is not None and rule.code == "region-not-supported"
+    assert rule.source.endswith("/models/tuning/reinforcement-tuning")
+    source = entry.method_sources["reinforcement"]
+    assert source["checked"] == "2026-12-02" and source["serving"] == "us"
+
+
+def test_models_list_shows_where_reinforcement_tuning_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    status, data, _ = run_json(capsys, "models", "list")
+    (flash,) = [row for row in data["models"] if row["model"] == "gemini-3.5-flash"]
+    assert status == 0 and flash["method_sources"]["reinforcement"]["regions"] == ["us-central1"]

@@ -47,7 +47,10 @@ def test_check_reads_the_v1beta1_body_and_says_the_cost_is_unknown(scheduled: Cl
     assert checks["datasets present"]["status"] == "ok"
     assert checks["dataset"]["status"] == "ok" and "reinforcement" in checks["dataset"]["reason"]
     assert checks["model"]["status"] == "ok"
-    assert checks["cost estimate"]["status"] == "unknown"  # Google publishes no price
+    # The reward in the body is checked, and what it reads found in every example, as launch does.
+    assert checks["reward"]["status"] == "ok", checks["reward"]
+    assert "scheduled job's reward" in checks["reward"]["reason"] and "answer" in checks["reward"]["reason"]
+    assert checks["cost estimate"]["status"] == "unknown"  # no price per run can be computed
     assert status == 1 and data["verdict"] == "unknown"
 
 

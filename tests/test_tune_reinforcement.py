@@ -120,6 +120,9 @@ def test_preflight_gates_a_reinforcement_launch_on_its_unknown_price(
         (("--thinking-budget", "1024"), "thinking-budget-not-supported", "--thinking-budget"),
         (("--thinking-level", "high", "--thinking-budget", "0"), "thinking-both", "--thinking-budget"),
         (("--epochs", "1", "--steps", "5"), "epochs-and-steps", "--steps"),
+        (("--region", "europe-west4"), "region-not-supported", "us-central1 only"),
+        (("--learning-rate-multiplier", "5"), "bad-hyperparameter", "[0.25, 4.0]"),
+        (("--batch-size", "10", "--samples-per-prompt", "3"), "batch-samples-invalid", "multiple of 16"),
     ],
 )
 def test_options_the_service_would_not_take_are_refused(
@@ -173,3 +176,11 @@ def test_a_dataset_that_is_not_reinforcement_data_stops_the_launch(tune: TuneCli
     assert status == 1 and "error[dataset-invalid]" in err and "wrong-kind" in err
     assert f"--kind reinforcement --reward-config {REWARD}" in " ".join(err.split())
     assert not [m for m in cloud.faults.calls if m.endswith((".create", ".insert"))]
+
+
+def test_the_dry_run_plans_googles_steps_for_the_hyperparameters_it_sends(tune: TuneCli) -> None:
+    status, result = tune.json(*BASE, *HYPER, "--dry-run")
+    plan = result["estimate"]["plan"]
+    assert status == 0 and plan["total_steps"] == 10 and plan["batch_size"] == 8  # 2 x 40 / 8
+    assert plan["reinforcement"]["responses_sampled"] == 10 * 8 * 4
+    assert {c["name"]: c["status"] for c in result["preflight"]["checks"]}["reward"] == "ok"

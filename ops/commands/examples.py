@@ -12,13 +12,15 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "tunectl plan --train train.jsonl --validation validation.jsonl --engine gemini "
         "--base-model gemini-3.5-flash --epochs 3",
         "tunectl plan --train train.jsonl --engine rlhf-pipeline --accelerator tpu --steps 300",
-        "tunectl plan --train prompts.jsonl --engine gemini --method reinforcement "
-        "--base-model gemini-3.5-flash --steps 20",
+        "tunectl plan --train prompts.jsonl --validation held-out.jsonl --engine gemini --method "
+        "reinforcement --base-model gemini-3.5-flash --reward-config reward.yaml --batch-size 8 "
+        "--samples-per-prompt 4 --epochs 2",
     ),
     "preflight": (
         "tunectl preflight --train train.jsonl --engine gemini --base-model gemini-3.5-flash --epochs 3",
         "tunectl preflight --train prefs.jsonl --engine rlhf-pipeline --accelerator tpu --steps 300",
-        "tunectl preflight --train train.jsonl --engine gemini --project my-project --format json",
+        "tunectl preflight --train prompts.jsonl --engine gemini --method reinforcement --base-model "
+        "gemini-3.5-flash --reward-config reward.yaml --project my-project --format json",
     ),
     "completion": (
         'eval "$(tunectl completion bash)"',

@@ -1,4 +1,5 @@
-"""The go/no-go options that `plan`, `preflight` and `tune launch` share."""
+"""The options that `plan`, `preflight` and `tune launch` share: the go/no-go ones, and a
+reinforcement run's reward file and the hyperparameters its plan depends on."""
 
 from __future__ import annotations
 
@@ -31,4 +32,26 @@ MaxCostOption = Annotated[
         help='refuse a run estimated above AMOUNT[ CUR], e.g. 200 or "200 USD"; an unknown estimate '
         "is unknown",
     ),
+]
+RewardConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--reward-config",
+        help="--method reinforcement: the reward file (singleRewardConfig or compositeRewardConfig); "
+        "its `references` keys are checked in every example",
+    ),
+]
+BatchSizeOption = Annotated[
+    int | None,
+    typer.Option("--batch-size", min=1, help="reinforcement: prompts per step (Google's default: 32)"),
+]
+SamplesPerPromptOption = Annotated[
+    int | None,
+    typer.Option(
+        "--samples-per-prompt", min=1, help="reinforcement: responses per prompt (Google's default: 16)"
+    ),
+]
+MaxOutputTokensOption = Annotated[
+    int | None,
+    typer.Option("--max-output-tokens", min=1, help="reinforcement: per response (default 32,768)"),
 ]

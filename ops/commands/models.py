@@ -36,6 +36,9 @@ def list_models(fmt: FormatOption = OutputFormat.text) -> None:
             "price_key": entry.price_key,
             "source": entry.source,
             "checked": entry.checked,
+            # Methods read on their own page (reinforcement), with what it lists: tuning regions,
+            # the serving location, the API version.
+            "method_sources": entry.method_sources,
         }
         for entry in gemini_models().values()
     ]
@@ -77,6 +80,16 @@ def list_models(fmt: FormatOption = OutputFormat.text) -> None:
                 markup=False,
                 soft_wrap=True,
             )
+            for method, page in (row.get("method_sources") or {}).items():
+                where = f"tuned in {', '.join(page['regions'])}" if page.get("regions") else ""
+                serving = f", served from {page['serving']}" if page.get("serving") else ""
+                cited = f"source: {page['source']} (checked {page['checked']})"
+                console.print(
+                    f"{'':<22} {method}: {where}{serving}; {cited}",
+                    highlight=False,
+                    markup=False,
+                    soft_wrap=True,
+                )
         console.print(f"catalog: {data['catalog']}", highlight=False, markup=False, soft_wrap=True)
 
     emit(data, fmt, render, rows=rows)  # csv: one row per model, lists as JSON

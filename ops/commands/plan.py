@@ -8,7 +8,13 @@ import typer
 
 from ops.commands.common import FormatOption
 from ops.commands.dataset import BaseModelOption, CounterChoice, CounterOption, make_counter
-from ops.commands.gate_options import MaxCostOption
+from ops.commands.gate_options import (
+    BatchSizeOption,
+    MaxCostOption,
+    MaxOutputTokensOption,
+    RewardConfigOption,
+    SamplesPerPromptOption,
+)
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit, note, warn
 from ops.tuning.spec import Accelerator, Engine, Method
@@ -34,17 +40,28 @@ def plan(
         typer.Option("--accelerator", help="rlhf-pipeline: gpu (us-central1) or tpu (europe-west4)"),
     ] = None,
     counter: CounterOption = CounterChoice.estimate,
+    reward_config: RewardConfigOption = None,
+    batch_size: BatchSizeOption = None,
+    samples_per_prompt: SamplesPerPromptOption = None,
+    max_output_tokens: MaxOutputTokensOption = None,
     max_cost: MaxCostOption = None,
     fmt: FormatOption = OutputFormat.text,
 ) -> None:
     """Plan a run: examples, billable tokens, batch size, steps, duration and cost, with every
     assumption's date and source. The dataset is validated first; an invalid one exits 1, and so
-    does an estimate above --max-cost or one that cannot be compared with it."""
+    does an estimate above --max-cost or one that cannot be compared with it. A reinforcement run
+    is planned in steps of --batch-size prompts, each sampled --samples-per-prompt times (Google's
+    defaults when not given); --reward-config checks the `references` keys the reward reads."""
     from ops.commands.common import get_settings
     from ops.planning.plan import plan_run
+    from ops.planning.reinforcement import Knobs
     from ops.preflight.max_cost import judge_cost, parse_max_cost
+    from ops.tuning.reinforcement import refuse_knobs_off_reinforcement, refuse_misplaced_reward
 
     ceiling = parse_max_cost(max_cost)
+    refuse_misplaced_reward(engine.value, method.value, reward_config, what="this plan would not use it")
+    knobs = Knobs(batch_size, samples_per_prompt, max_output_tokens)
+    refuse_knobs_off_reinforcement(method.value, knobs, what="this plan would not use it")
     _warn_about_model(engine, base_model)
 
     remote = train.startswith("gs://") or bool(validation and validation.startswith("gs://"))
@@ -59,6 +76,8 @@ def plan(
         counter=make_counter(ctx, counter, base_model),
         settings=get_settings(ctx) if remote else None,
         method=method.value,
+        knobs=knobs,
+        reward_config=reward_config,
     )
     data = result.as_json()
     if ceiling is not None:
@@ -72,9 +91,10 @@ def plan(
             ("examples", f"{data['examples']:,}"),
             ("billable tokens", f"{data['billable_tokens']:,} per epoch (training + validation)"),
             ("batch size", data["batch_size"] if data["batch_size"] is not None else "chosen by Vertex AI"),
-            ("steps per epoch", data["steps_per_epoch"] if data["steps_per_epoch"] is not None else "-"),
+            ("steps per epoch", _steps_per_epoch(data)),
             ("total steps", data["total_steps"] if data["total_steps"] is not None else "-"),
-            ("epochs", data["epochs"]),
+            ("epochs", data["epochs"] if data["epochs"] is not None else "unknown"),
+            *_reinforcement_rows(data.get("reinforcement")),
             ("estimated hours", data["estimated_hours"] or "unknown"),
             (
                 "estimated cost",
@@ -96,6 +116,32 @@ def plan(
     if ceiling is not None and data["max_cost"]["status"] != "ok":
         note(f"max cost: {data['max_cost']['reason']}")
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))
+
+
+def _steps_per_epoch(data: dict[str, Any]) -> Any:
+    block = data.get("reinforcement")
+    if block is not None:  # prompts / batch size, a fraction when the last batch is partial
+        return block["steps_per_epoch"] or "unknown"
+    return data["steps_per_epoch"] if data["steps_per_epoch"] is not None else "-"
+
+
+def _reinforcement_rows(block: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    if block is None:
+        return []
+
+    def known(value: int | None) -> str:
+        return f"{value:,}" if value is not None else "unknown"
+
+    return [
+        ("trained prompts", known(block["training_prompts"])),
+        ("samples/prompt", block["samples_per_prompt"]),
+        ("responses", f"{known(block['responses_sampled'])} sampled (steps x batch size x samples)"),
+        (
+            "generated tokens",
+            f"at most {known(block['generated_tokens_max'])} "
+            f"({block['max_output_tokens']:,} per response, thinking included)",
+        ),
+    ]
 
 
 def _warn_about_model(engine: Engine, base_model: str | None) -> None:

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ops.commands.common import FormatOption, get_settings
-from ops.commands.gate_options import AllowUnknownOption, MaxCostOption
+from ops.commands.gate_options import (
+    AllowUnknownOption,
+    BatchSizeOption,
+    MaxCostOption,
+    MaxOutputTokensOption,
+    RewardConfigOption,
+    SamplesPerPromptOption,
+)
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit
 from ops.tuning.spec import Accelerator, Engine, Method
@@ -107,6 +114,10 @@ def preflight(
     method: Annotated[
         Method, typer.Option("--method", help="gemini: supervised, preference or reinforcement")
     ] = Method.supervised,
+    reward_config: RewardConfigOption = None,
+    batch_size: BatchSizeOption = None,
+    samples_per_prompt: SamplesPerPromptOption = None,
+    max_output_tokens: MaxOutputTokensOption = None,
     allow_unknown: AllowUnknownOption = None,
     max_cost: MaxCostOption = None,
     fmt: FormatOption = OutputFormat.text,
@@ -116,11 +127,17 @@ def preflight(
 
     Verdict go (exit 0) only when every check is ok; no-go (exit 1) when any says no; unknown (exit 1)
     when one could not be checked. Without a project, quota and budget are unknown (with the reason)
-    and the model, dataset, region and cost are still checked.
+    and the model, dataset, region and cost are still checked. A reinforcement run is checked with its
+    --reward-config (the file, and the `references` keys it reads in every example); without one the
+    reward line is unknown.
     """
+    from ops.planning.reinforcement import Knobs
     from ops.preflight.gate import run_preflight
     from ops.preflight.max_cost import parse_max_cost
+    from ops.tuning.reinforcement import refuse_knobs_off_reinforcement
 
+    knobs = Knobs(batch_size, samples_per_prompt, max_output_tokens)
+    refuse_knobs_off_reinforcement(method.value, knobs, what="this preflight would not use it")
     report = run_preflight(
         get_settings(ctx),
         train=train,
@@ -132,6 +149,8 @@ def preflight(
         epochs=epochs,
         steps=steps,
         method=method.value,
+        reward_config=reward_config,
+        knobs=knobs,
         allow_unknown=[kind.value for kind in allow_unknown or ()],
         max_cost=parse_max_cost(max_cost),
     )

@@ -18,7 +18,14 @@ from ops.commands.common import (
     group,
 )
 from ops.commands.filters import FilterOption, LimitOption
-from ops.commands.gate_options import AllowUnknownOption, MaxCostOption
+from ops.commands.gate_options import (
+    AllowUnknownOption,
+    BatchSizeOption,
+    MaxCostOption,
+    MaxOutputTokensOption,
+    RewardConfigOption,
+    SamplesPerPromptOption,
+)
 from ops.errors import ExitStatus, TunectlError
 from ops.output import Column, OutputFormat, emit
 from ops.tuning.spec import Accelerator, Engine, Method
@@ -88,10 +95,7 @@ def launch(
     method: Annotated[
         Method, typer.Option("--method", help="gemini: supervised, preference or reinforcement (Pre-GA)")
     ] = Method.supervised,
-    reward_config: Annotated[
-        str | None,
-        typer.Option("--reward-config", help="reinforcement: reward file (singleRewardConfig or composite)"),
-    ] = None,
+    reward_config: RewardConfigOption = None,
     base_model: Annotated[
         str | None,
         typer.Option("--base-model", help="gemini model id, or t5-small..t5-xxl for rlhf-pipeline"),
@@ -110,12 +114,8 @@ def launch(
     ] = None,
     beta: Annotated[float | None, typer.Option("--beta", help="gemini preference tuning strength")] = None,
     kl_coeff: Annotated[float | None, typer.Option("--kl-coeff", help="rlhf-pipeline KL penalty")] = None,
-    batch_size: Annotated[
-        int | None, typer.Option("--batch-size", min=1, help="reinforcement: prompts per step")
-    ] = None,
-    samples_per_prompt: Annotated[
-        int | None, typer.Option("--samples-per-prompt", min=1, help="reinforcement: responses per prompt")
-    ] = None,
+    batch_size: BatchSizeOption = None,
+    samples_per_prompt: SamplesPerPromptOption = None,
     thinking_level: Annotated[
         ThinkingLevel | None,
         typer.Option("--thinking-level", help="reinforcement, models with thinking levels (3.x)"),
@@ -126,9 +126,7 @@ def launch(
             "--thinking-budget", min=-1, help="reinforcement, 2.5 models: -1 dynamic, 0 off, N tokens"
         ),
     ] = None,
-    max_output_tokens: Annotated[
-        int | None, typer.Option("--max-output-tokens", min=1, help="reinforcement: per response")
-    ] = None,
+    max_output_tokens: MaxOutputTokensOption = None,
     evaluate_interval: Annotated[
         int | None, typer.Option("--evaluate-interval", min=1, help="reinforcement: steps between evals")
     ] = None,

@@ -43,6 +43,14 @@ def required_references(reward_config: str) -> RequiredReferences:
     return RequiredReferences(frozenset(config.reference_keys), reward_config)
 
 
+def required_references_in(reward: Any, where: str) -> RequiredReferences:
+    """The keys a reward config already read reads (a scheduled job body's reward, named `where`)."""
+    from ops.reinforcement.config import reward_config_from
+
+    config = reward_config_from(reward, where)
+    return RequiredReferences(frozenset(config.reference_keys), where)
+
+
 class _References(msgspec.Struct):
     """Only the field this pass needs: the rest of the line is not decoded."""
 

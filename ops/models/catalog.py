@@ -1,9 +1,10 @@
 """The catalog of what Vertex AI accepts for tuning, read from the dated `ops/data/catalog.json`.
 
-One source of truth for base models (methods, status, retirement, adapter sizes, thinking control,
-price key), RLHF pipeline base models and their regions, accelerators and CMEK support. `ops` (plan,
-preflight, launch), `infra` (schedule validation) and the policy pack (a generated copy in
-`policies/service_catalog.json`) all read it. Pure data and standard library only: infra imports it.
+One source of truth for base models (methods and, where Google lists them, each method's regions;
+status, retirement, adapter sizes, thinking control, price key), RLHF pipeline base models and their
+regions, accelerators and CMEK support. `ops` (plan, preflight, launch), `infra` (schedule
+validation) and the policy pack (a generated copy in `policies/service_catalog.json`) all read it.
+Pure data and standard library only: infra imports it.
 
 `python3 -m ops.models.catalog --write-policy-copy` regenerates the pack's copy.
 """
@@ -41,11 +42,18 @@ class ModelEntry:
     checked: str
     display_name: str = ""
     notes: str = ""
-    # Where a method's support was read, when not on the row's own page (e.g. reinforcement tuning).
-    method_sources: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Where a method's support was read, when not on the row's own page (e.g. reinforcement tuning),
+    # and what that page adds: the tuning `regions`, the `serving` location, the `api_version`.
+    method_sources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def source_for(self, method: str) -> str:
-        return self.method_sources.get(method, {}).get("source", self.source)
+        return str(self.method_sources.get(method, {}).get("source", self.source))
+
+    def regions_for(self, method: str) -> tuple[str, ...] | None:
+        """The regions Google lists for tuning this model with `method`; None when it lists none
+        (the region is then the policy pack's call alone)."""
+        regions = self.method_sources.get(method, {}).get("regions")
+        return tuple(regions) if regions else None
 
     def retired_on(self, today: date | None = None) -> bool:
         return self.retired is not None and date.fromisoformat(self.retired) <= (today or date.today())
@@ -191,6 +199,22 @@ def method_problem(model_id: str, method: str) -> Rule | None:
         entry.source,
         "--method",
         f"{method} tuning: {', '.join(others) or 'no model in the catalog'} (`tunectl models list`)",
+    )
+
+
+def region_problem(model_id: str, method: str, region: str) -> Rule | None:
+    """A method Google documents for some regions only (reinforcement tuning: Gemini 3.5 Flash in
+    us-central1), asked for in another: the service would refuse the job."""
+    entry = gemini_model(model_id)
+    regions = entry.regions_for(method) if entry else None
+    if entry is None or regions is None or region in regions:
+        return None
+    return Rule(
+        "region-not-supported",
+        f"{method} tuning of {model_id} runs in {', '.join(regions)} only, not {region}",
+        entry.source_for(method),
+        "--region",
+        f"tune in {regions[0]} (--region {regions[0]})",
     )
 
 

@@ -2,7 +2,10 @@
 
 gemini: Google bills training tokens, i.e. the dataset's tokens (training + validation) x epochs, at
 the base model's price per 1M tokens. Google picks the batch size, so steps are not planned.
-Reinforcement tuning (Pre-GA) has no published price or billing unit: its cost is unknown, said so.
+Reinforcement tuning (Pre-GA) is planned in steps of batchSize prompts, each sampled samplesPerPrompt
+times (`ops.planning.reinforcement`, Google's hyperparameters page). Google bills the tokens of its
+training phase at the Model Tuning rate, but nothing says how many a run generates: its cost is
+unknown, said so.
 
 rlhf-pipeline: batch size by accelerator (DESIGN.md section 2: GPU/us-central1 8, TPU/europe-west4 24),
 steps per epoch = ceil(examples / batch size), total steps from --epochs or --steps. Duration uses
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ops.errors import ExitStatus, TunectlError
 from ops.planning.prices import PriceEntry, PriceTable, load_price_table
+from ops.planning.reinforcement import Knobs, schedule
 
 if TYPE_CHECKING:
     from ops.datasets.tokens import TokenCounter
@@ -62,14 +66,20 @@ class Plan:
     batch_size: int | None
     steps_per_epoch: int | None
     total_steps: int | None
-    epochs: Decimal
+    epochs: Decimal | None  # None: not known before the run (a reinforcement split leaving none)
     estimated_hours: Decimal | None
     estimated_cost: Money | None
     assumptions: list[Assumption] = field(default_factory=list)
+    # Reinforcement runs only: prompts trained on, samples per prompt, responses and generated tokens.
+    reinforcement: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The JSON shape of `tunectl plan --format json` (decimals as strings)."""
-        epochs: int | str = int(self.epochs) if self.epochs == self.epochs.to_integral() else str(self.epochs)
+        epochs: int | str | None = None
+        if self.epochs is not None:
+            integral = self.epochs == self.epochs.to_integral()
+            epochs = int(self.epochs) if integral else str(self.epochs)
+        extra = {"reinforcement": self.reinforcement} if self.reinforcement is not None else {}
         return {
             "engine": self.engine,
             "examples": self.examples,
@@ -83,6 +93,7 @@ class Plan:
             if self.estimated_cost is None
             else {"amount": str(self.estimated_cost.amount), "currency": self.estimated_cost.currency},
             "assumptions": [a.__dict__ for a in self.assumptions],
+            **extra,
         }
 
 
@@ -110,8 +121,14 @@ def plan_from_counts(
     prices: PriceTable | None = None,
     token_counter: str = "offline-estimate",
     method: str = "supervised",
+    knobs: Knobs | None = None,
+    validation_given: bool = False,
+    multimodal: bool = False,
 ) -> Plan:
-    """The plan for a dataset already counted (examples, billable training+validation tokens)."""
+    """The plan for a dataset already counted (examples, billable training+validation tokens).
+    Reinforcement runs also take their `knobs` (batch size, samples per prompt, output length),
+    whether a validation set is given (else the service splits one off) and whether the prompts
+    carry media (a lower cap on batch x samples)."""
     if engine not in ENGINES:
         raise TunectlError(
             "bad-engine",
@@ -137,7 +154,18 @@ def plan_from_counts(
         ),
     ]
     if engine == "gemini" and method == "reinforcement":
-        return _reinforcement_plan(examples, billable_tokens, base_model, epochs, steps, prices, assumptions)
+        return _reinforcement_plan(
+            examples,
+            billable_tokens,
+            base_model,
+            epochs,
+            steps,
+            prices,
+            assumptions,
+            knobs or Knobs(),
+            validation_given=validation_given,
+            multimodal=multimodal,
+        )
     if engine == "gemini":
         if steps is not None:
             raise TunectlError(
@@ -269,10 +297,15 @@ def _reinforcement_plan(
     steps: int | None,
     prices: PriceTable,
     assumptions: list[Assumption],
+    knobs: Knobs,
+    *,
+    validation_given: bool,
+    multimodal: bool,
 ) -> Plan:
-    """Reinforcement tuning (Pre-GA): Vertex AI picks the batch size unless told, and Google publishes
-    neither a price nor a billing unit for it, so the cost is unknown with that reason (preflight
-    treats it as any unknown cost: `--allow-unknown cost` goes past it on purpose)."""
+    """Reinforcement tuning (Pre-GA): steps, epochs and sampled responses by Google's definitions
+    (ops.planning.reinforcement). Google bills the training phase's tokens at the Model Tuning rate
+    but publishes no way to know their number before the run, so the cost is unknown with that
+    reason (preflight treats it as any unknown cost: `--allow-unknown cost` goes past it on purpose)."""
     if base_model is None:
         raise TunectlError(
             "missing-base-model",
@@ -280,6 +313,26 @@ def _reinforcement_plan(
             where="--base-model",
             hint="e.g. --base-model gemini-3.5-flash; `tunectl models list` shows the methods of each model",
         )
+    plan = schedule(
+        examples,
+        validation_given=validation_given,
+        epochs=epochs,
+        steps=steps,
+        knobs=knobs,
+        multimodal=multimodal,
+    )
+    for name, value, source in plan.notes:
+        assumptions.append(Assumption(name, value, plan.checked, source))
+    assumptions.append(
+        Assumption(
+            "steps",
+            f"ceil(epochs x {plan.training_prompts if plan.training_prompts is not None else '?'} prompts "
+            f"/ {plan.batch_size} per step); each step samples {plan.batch_size} x "
+            f"{plan.samples_per_prompt} responses of at most {plan.max_output_tokens:,} tokens",
+            plan.checked,
+            plan.source,
+        )
+    )
     entry = prices.reinforcement_tuning(base_model)
     if entry is None:
         assumptions.append(
@@ -294,12 +347,22 @@ def _reinforcement_plan(
             assumptions.append(
                 Assumption("billing", f"per {entry.unit}: not modelled yet", entry.date, entry.source)
             )
-    n_epochs = Decimal(epochs or 1) if steps is None else Decimal(0)
-    if epochs is None and steps is None:
-        assumptions.append(
-            Assumption("epochs", "chosen by Vertex AI (not given)", None, "pass --epochs or --steps")
-        )
-    return Plan("gemini", examples, billable_tokens, None, None, steps, n_epochs, None, None, assumptions)
+    return Plan(
+        "gemini",
+        examples,
+        billable_tokens,
+        plan.batch_size,
+        # A whole number of steps per epoch only when the batches divide the prompts.
+        int(plan.steps_per_epoch)
+        if plan.steps_per_epoch is not None and plan.steps_per_epoch == plan.steps_per_epoch.to_integral()
+        else None,
+        plan.total_steps,
+        plan.epochs,
+        None,
+        None,
+        assumptions,
+        reinforcement=plan.as_json(),
+    )
 
 
 def plan_run(
@@ -316,21 +379,31 @@ def plan_run(
     prices: PriceTable | None = None,
     reports: list[FileReport] | None = None,
     method: str = "supervised",
+    knobs: Knobs | None = None,
+    reward_config: str | None = None,
 ) -> Plan:
-    """Validate the dataset (or reuse `reports` from `validate_files`) and plan the run.
+    """Validate the dataset (or reuse `reports` from `validate_files`) and plan the run. A reward
+    config's `references` keys are checked in every example, as `tune launch` checks them.
 
     An invalid dataset is a check failure (exit 1): a plan for data Vertex AI would reject is not one.
     """
     from ops.datasets import validate_files
+    from ops.tuning.spec import dataset_kind
 
     if reports is None:
+        references = None
+        if reward_config is not None:
+            from ops.datasets.reinforcement import required_references
+
+            references = required_references(reward_config)
         reports = validate_files(
             [train],
             base_model=base_model,
             counter=counter,
             validation=validation,
             settings=settings,
-            kind="reinforcement" if method == "reinforcement" else "auto",
+            kind=dataset_kind(engine, method),
+            references=references,
         )
     invalid = [r for r in reports if not r.valid]
     if invalid:
@@ -356,7 +429,19 @@ def plan_run(
         prices=prices,
         token_counter=counter_name,
         method=method,
+        knobs=knobs,
+        validation_given=len(reports) > 1,
+        multimodal=any(int(r.stats.get("media", {}).get("multimodal_examples") or 0) for r in reports),
     )
+    if method == "reinforcement" and reward_config is None:
+        plan.assumptions.append(
+            Assumption(
+                "reward",
+                "not checked (no --reward-config): the `references` keys it reads are not checked",
+                None,
+                "pass --reward-config, as `tune launch` requires",
+            )
+        )
     _media_assumptions(plan, reports)
     return plan
 

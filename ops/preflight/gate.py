@@ -10,7 +10,7 @@ model`) is `unknown`; only when every check is `ok` (or a waived unknown) is it 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,6 +22,8 @@ from ops.preflight.spend import BUDGET_TIMEZONE
 
 if TYPE_CHECKING:
     from ops.datasets import FileReport
+    from ops.datasets.reinforcement import RequiredReferences
+    from ops.planning.reinforcement import Knobs
     from ops.preflight.budget import SpendLookup
     from ops.preflight.max_cost import MaxCost
     from ops.settings import Settings
@@ -332,8 +334,11 @@ def region_check(
     region: str,
     requested: str | None,
     method: str = "supervised",
+    base_model: str | None = None,
 ) -> PreflightCheck:
-    """The pack's `allowedRegions` and `euResidency`, read from the same config the stack's pack uses."""
+    """The pack's `allowedRegions` and `euResidency`, read from the same config the stack's pack uses,
+    and the regions the model catalog lists for the method (reinforcement tuning: us-central1)."""
+    from ops.models.catalog import region_problem
     from ops.preflight.policy import rule_config
     from policies.rules.location import ALLOWED_REGION, EU_RESIDENCY, is_eu
 
@@ -370,6 +375,9 @@ def region_check(
             f"the tuning region, and EU residency is on ({source}; {QUICK_START}, read {READ_ON})",
             details,
         )
+    rule = region_problem(base_model, method, region) if engine == "gemini" and base_model else None
+    if rule is not None:
+        return PreflightCheck(name, CheckStatus.no, f"{rule.message} (source: {rule.source})", details)
     residency = "inside the EU, as residency requires" if eu_only else "no residency constraint"
     return PreflightCheck(name, CheckStatus.ok, f"{region} is allowed ({residency}; {source})", details)
 
@@ -380,15 +388,21 @@ def dataset_check(
     validation: str | None,
     base_model: str | None,
     reports: list[FileReport] | None = None,
-    method: str = "supervised",
+    kind: str = "auto",
+    references: RequiredReferences | None = None,
 ) -> tuple[PreflightCheck, list[FileReport]]:
-    """`ops.datasets` validation; its reports feed the plan, so the files are read once."""
+    """`ops.datasets` validation; its reports feed the plan, so the files are read once. A reward
+    config's `references` keys are checked in every example, as `tune launch` checks them."""
     from ops.datasets import validate_files
 
     if reports is None:
-        kind = "reinforcement" if method == "reinforcement" else "auto"
         reports = validate_files(
-            [train], validation=validation, base_model=base_model, settings=settings, kind=kind
+            [train],
+            validation=validation,
+            base_model=base_model,
+            settings=settings,
+            kind=kind,
+            references=references,
         )
     details = {
         "files": [
@@ -414,6 +428,69 @@ def dataset_check(
     return PreflightCheck("dataset", CheckStatus.ok, reason, details), reports
 
 
+SCHEDULED_REWARD = "the scheduled job's reward"
+
+
+def load_reward(
+    engine: str, method: str, reward_config: str | None, reward: Mapping[str, Any] | None = None
+) -> tuple[RequiredReferences | None, str | None]:
+    """The reward of a reinforcement run, checked as `tune launch` checks it, and the keys it reads.
+    A file (`--reward-config`) that does not load is a usage error (exit 2, `reward-config-invalid`),
+    as in launch; a scheduled job's own reward object (`reward`) that does not pass is the reward
+    line's `no` (the second value says why), since the schedule is already in the cloud."""
+    from ops.tuning.reinforcement import refuse_misplaced_reward
+
+    refuse_misplaced_reward(engine, method, reward_config, what="this preflight would not check it")
+    if method != "reinforcement":
+        return None, None
+    if reward is not None:
+        from ops.datasets.reinforcement import required_references_in
+
+        try:
+            return required_references_in(dict(reward), SCHEDULED_REWARD), None
+        except TunectlError as exc:
+            return None, f"{exc.message} ({exc.where})"
+    if reward_config is None:
+        return None, None
+    from ops.datasets.reinforcement import required_references
+
+    return required_references(reward_config), None
+
+
+def reward_check(
+    references: RequiredReferences | None, reports: list[FileReport], problem: str | None = None
+) -> PreflightCheck:
+    """A reinforcement run is only as good as its reward: without the file, what it reads from each
+    example is unchecked, so the line is unknown, and not waivable (like the dataset it reads)."""
+    name = "reward"
+    if problem is not None:
+        return PreflightCheck(name, CheckStatus.no, f"the reward does not pass its checks: {problem}")
+    if references is None:
+        return PreflightCheck(
+            name,
+            CheckStatus.unknown,
+            "no --reward-config: the reward and the `references` keys it reads are unchecked "
+            "(`tune launch` requires the file)",
+        )
+    reward_config = references.source
+    keys = ", ".join(sorted(references.keys)) or "none"
+    missing = sum(
+        int((report.stats.get("references") or {}).get("examples_missing_required") or 0)
+        for report in reports
+    )
+    if missing:
+        return PreflightCheck(
+            name,
+            CheckStatus.no,
+            f"{reward_config} reads references {keys}; {missing} example(s) lack one (see the dataset line)",
+        )
+    if not references.keys:
+        return PreflightCheck(name, CheckStatus.ok, f"{reward_config} loads; it reads no `references` key")
+    checked = "every example has them" if reports else "the dataset could not be read"
+    status = CheckStatus.ok if reports else CheckStatus.unknown
+    return PreflightCheck(name, status, f"{reward_config} loads; it reads references {keys}: {checked}")
+
+
 @dataclass(frozen=True)
 class CostEstimate:
     amount: Decimal
@@ -430,6 +507,7 @@ def cost_check(
     steps: int | None,
     reports: list[FileReport],
     method: str = "supervised",
+    knobs: Knobs | None = None,
 ) -> tuple[PreflightCheck, CostEstimate | None]:
     """The plan's estimate (ops.planning.plan, issue 6); the budget check compares it with the headroom."""
     from ops.planning.plan import plan_run
@@ -447,6 +525,7 @@ def cost_check(
         settings=settings,
         reports=reports,
         method=method,
+        knobs=knobs,
     )
     details = plan.as_json()
     if plan.estimated_cost is None:
@@ -521,6 +600,9 @@ def run_preflight(
     epochs: int | None = None,
     steps: int | None = None,
     method: str = "supervised",
+    reward_config: str | None = None,
+    reward: Mapping[str, Any] | None = None,
+    knobs: Knobs | None = None,
     allow_unknown: Collection[str] = (),
     max_cost: MaxCost | None = None,
     spend_lookup: SpendLookup | None = None,
@@ -531,7 +613,11 @@ def run_preflight(
     """Every check, each independent: one failing lookup makes its own line unknown, not the report.
 
     `reports` are validation reports the caller already has (training first), so `tune launch`
-    reads each file once. Nothing here writes anything: a dry run calls it too.
+    reads each file once. A reinforcement run's reward is a file (`reward_config`) or, for a scheduled
+    job, the reward object in its body (`reward`); `knobs` are its hyperparameters that the plan
+    depends on (batch size, samples per prompt, output length). Knobs Google rules out are a usage
+    error (exit 2), as in launch, except in a scheduled job's body (`reward` given): a `no` there.
+    Nothing here writes anything: a dry run calls it too.
     """
     if engine not in ENGINES:
         raise TunectlError(
@@ -548,18 +634,28 @@ def run_preflight(
             f"--allow-unknown takes {', '.join(WAIVABLE)}, not {', '.join(unknown_kinds)}",
             where="--allow-unknown",
         )
+    references, reward_problem = load_reward(engine, method, reward_config, reward)
     accelerator = (accelerator or "tpu") if engine == "rlhf-pipeline" else accelerator
     where = pipeline_region(engine, accelerator, region, settings.region)
     counter = count_active_jobs or (lambda: count_active_tuning_jobs(settings, where))
     checks = [_guarded("model", lambda: model_check(engine, base_model, accelerator, method), kind="model")]
     try:
-        dataset, reports = dataset_check(settings, train, validation, base_model, reports, method)
+        from ops.tuning.spec import dataset_kind
+
+        dataset, reports = dataset_check(
+            settings, train, validation, base_model, reports, dataset_kind(engine, method), references
+        )
     except Exception as exc:  # fail closed
         reports = []
         dataset = PreflightCheck("dataset", CheckStatus.unknown, _failure(exc))
+    if method == "reinforcement":
+        checks.append(reward_check(references, reports, reward_problem))
     checks += [
         dataset,
-        _guarded("region", lambda: region_check(settings, engine, accelerator, where, region, method)),
+        _guarded(
+            "region",
+            lambda: region_check(settings, engine, accelerator, where, region, method, base_model),
+        ),
     ]
     try:
         quota = quota_checks(settings, engine, accelerator, where, counter)
@@ -569,8 +665,17 @@ def run_preflight(
     estimate: CostEstimate | None = None
     try:
         cost, estimate = cost_check(
-            settings, train, engine, accelerator, base_model, epochs, steps, reports, method
+            settings, train, engine, accelerator, base_model, epochs, steps, reports, method, knobs
         )
+    except TunectlError as exc:
+        from ops.planning.reinforcement import HYPERPARAMETER_REFUSALS
+
+        if exc.code not in HYPERPARAMETER_REFUSALS:
+            cost = PreflightCheck("cost estimate", CheckStatus.unknown, _failure(exc))
+        elif reward is None:
+            raise  # the user's own options, refused here as `tune launch` refuses them (exit 2)
+        else:  # a scheduled job's body, already in the cloud: the service would refuse it
+            cost = PreflightCheck("cost estimate", CheckStatus.no, _failure(exc))
     except Exception as exc:  # fail closed
         cost = PreflightCheck("cost estimate", CheckStatus.unknown, _failure(exc))
     lookup = spend_lookup or default_spend_lookup(settings)

@@ -113,16 +113,21 @@ class _Problem(Exception):
 
 def load_reward_config(path: Path) -> RewardConfig:
     """Read and check a reward config file; every problem is a usage error (exit 2) naming the field."""
-    raw = _read(path)
+    return reward_config_from(_read(path), str(path))
+
+
+def reward_config_from(raw: Any, where: str) -> RewardConfig:
+    """Check a reward config already read (a file's, or the one inside a scheduled job's body, named
+    by `where`); every problem is a usage error (exit 2) naming the field."""
     try:
         api, keys = _check(raw)
     except _Problem as problem:
-        where = f"{path}: {problem.field}" if problem.field else str(path)
+        at = f"{where}: {problem.field}" if problem.field else where
         raise TunectlError(
-            "reward-config-invalid", problem.message, where=where, hint=problem.hint or HINT_DOCS
+            "reward-config-invalid", problem.message, where=at, hint=problem.hint or HINT_DOCS
         ) from None
     return RewardConfig(
-        path=str(path), api=api, reference_keys=keys.required, optional_reference_keys=keys.optional
+        path=where, api=api, reference_keys=keys.required, optional_reference_keys=keys.optional
     )
 
 

@@ -191,6 +191,7 @@ def check_schedule(
 ) -> ScheduleCheck:
     """The body and dataset checks, `tune launch`'s own preflight on the body's values, and overlap.
     Each check is independent: one failing lookup makes its own line unknown."""
+    from ops.planning.reinforcement import Knobs
     from ops.preflight.gate import run_preflight
 
     body = schedule.body
@@ -208,7 +209,18 @@ def check_schedule(
             "epochs": _int(hyper.get("epochCount")),
         }
         if "reinforcementTuningSpec" in body:
-            run |= {"method": "reinforcement", "steps": _int(hyper.get("stepCount"))}
+            # The reward travels in the body: preflight checks it and the `references` it reads.
+            reward = {k: v for k, v in spec.items() if k in ("singleRewardConfig", "compositeRewardConfig")}
+            run |= {
+                "method": "reinforcement",
+                "steps": _int(hyper.get("stepCount")),
+                "reward": reward,
+                "knobs": Knobs(
+                    _int(hyper.get("batchSize")),
+                    _int(hyper.get("samplesPerPrompt")),
+                    _int(hyper.get("maxOutputTokens")),
+                ),
+            }
     else:
         # The pipeline learns its reward model from the preference data: that is what is planned.
         run = {

@@ -163,7 +163,7 @@ def launch(
     region = _region(request, settings, stack)
     kms_key = request.kms_key or stack.kms_key
     _check_kms_key(kms_key, region)
-    refuse_what_the_service_rejects(request, kms_key)
+    refuse_what_the_service_rejects(request, kms_key, region)
     reward = None
     if request.method is Method.reinforcement:
         from ops.tuning.reinforcement import PRE_GA_WARNING, reward_for

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ops.errors import ExitStatus, TunectlError
-from ops.tuning.spec import Engine, Hyperparameters, LaunchRequest, Method
+from ops.tuning.spec import Engine, Hyperparameters, LaunchRequest, Method, dataset_kind
 from ops.tuning.upload import sha256_file
 
 if TYPE_CHECKING:
     from ops.datasets.validate import FileReport
+    from ops.planning.reinforcement import Knobs
     from ops.preflight.gate import PreflightReport
     from ops.preflight.max_cost import MaxCost
     from ops.settings import Settings
@@ -186,7 +187,7 @@ def source_reports(prepared: list[Prepared]) -> list[FileReport]:
 
 
 def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> list[Prepared]:
-    kind = request.method.value
+    kind = dataset_kind(request.engine, request.method)
     if request.engine is Engine.gemini:
         # Reinforcement datasets have one format (prompts with `references`): nothing to convert.
         style = None if request.method is Method.reinforcement else "gemini"
@@ -194,7 +195,7 @@ def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> l
         if request.validation:
             out.append(_prepare_one("validation", request.validation, style, kind, request, settings, tmp))
         return out
-    train = _prepare_one("train", request.train, "palm", "preference", request, settings, tmp)
+    train = _prepare_one("train", request.train, "palm", kind, request, settings, tmp)
     out = [train]
     if request.prompts:
         prompts = request.prompts
@@ -224,7 +225,7 @@ def prepare_datasets(request: LaunchRequest, settings: Settings, tmp: Path) -> l
             "are then derived from it",
         )
     if request.validation:
-        out.append(_prepare_one("eval", request.validation, "palm", "preference", request, settings, tmp))
+        out.append(_prepare_one("eval", request.validation, "palm", kind, request, settings, tmp))
     return out
 
 
@@ -258,6 +259,7 @@ def plan_launch(
         settings=settings,
         reports=[r for r in (train.report, validation.report if validation else None) if r is not None],
         method=request.method.value,
+        knobs=_knobs(hp),
     )
     if request.method is Method.reinforcement:
         entry = prices.reinforcement_tuning(str(request.base_model))
@@ -275,6 +277,13 @@ def plan_launch(
     if not gemini and hp.steps is None:
         hp = replace(hp, steps=plan.total_steps, epochs=None)
     return hp, estimate
+
+
+def _knobs(hp: Hyperparameters) -> Knobs:
+    """The hyperparameters a reinforcement plan depends on, as the plan and the gate both take them."""
+    from ops.planning.reinforcement import Knobs
+
+    return Knobs(hp.batch_size, hp.samples_per_prompt, hp.max_output_tokens)
 
 
 def gate(
@@ -298,6 +307,8 @@ def gate(
         epochs=request.hyperparameters.epochs,
         steps=request.hyperparameters.steps,
         method=request.method.value,
+        reward_config=request.reward_config,
+        knobs=_knobs(request.hyperparameters),
         allow_unknown=request.allow_unknown + (("model",) if request.allow_unknown_model else ()),
         max_cost=max_cost,
         reports=source_reports(prepared),

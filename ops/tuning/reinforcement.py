@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ops.errors import TunectlError
 
 if TYPE_CHECKING:
+    from ops.planning.reinforcement import Knobs
     from ops.tuning.spec import Hyperparameters, LaunchRequest
 
 API_VERSION = "v1beta1"
@@ -52,28 +53,55 @@ _ONLY_REINFORCEMENT = {
 }
 
 
-def refuse_unsent_reinforcement_options(request: LaunchRequest) -> None:
-    """Reinforcement-only options on another method, and --reward-config without the method, would
-    not reach the request: refused, as every option the service would not see is."""
-    from ops.tuning.spec import Engine, Method
-
-    reinforcement = request.engine is Engine.gemini and request.method is Method.reinforcement
-    if request.method is Method.reinforcement and request.engine is not Engine.gemini:
+def refuse_misplaced_reward(engine: str, method: str, reward_config: str | None, *, what: str) -> None:
+    """`--method reinforcement` is managed Gemini tuning only, and `--reward-config` means nothing to
+    the other methods: both are usage errors in `plan`, `preflight` and `tune launch` alike (`what`
+    names the command's object: "this launch would not send it", "this plan would not use it")."""
+    if method == "reinforcement" and engine != "gemini":
         raise TunectlError(
             "option-not-applicable",
             "--method reinforcement is managed Gemini tuning; the rlhf pipeline learns from preferences",
             where="--method",
             hint="use --engine gemini, or drop --method",
         )
-    if reinforcement:
-        return
-    if request.reward_config is not None:
+    if method != "reinforcement" and reward_config is not None:
         raise TunectlError(
             "option-not-applicable",
-            "--reward-config applies only to --method reinforcement; this launch would not send it",
+            f"--reward-config applies only to --method reinforcement; {what}",
             where="--reward-config",
             hint="drop --reward-config, or pass --method reinforcement",
         )
+
+
+def refuse_knobs_off_reinforcement(method: str, knobs: Knobs, *, what: str) -> None:
+    """`plan` and `preflight` take the hyperparameters a reinforcement plan depends on; on another
+    method they would change nothing, so they are refused as launch refuses them."""
+    if method == "reinforcement":
+        return
+    for attribute in ("batch_size", "samples_per_prompt", "max_output_tokens"):
+        if getattr(knobs, attribute) is not None:
+            flag = _ONLY_REINFORCEMENT[attribute]
+            raise TunectlError(
+                "option-not-applicable",
+                f"{flag} applies only to gemini reinforcement tuning; {what}",
+                where=flag,
+                hint=f"drop {flag}",
+            )
+
+
+def refuse_unsent_reinforcement_options(request: LaunchRequest) -> None:
+    """Reinforcement-only options on another method, and --reward-config without the method, would
+    not reach the request: refused, as every option the service would not see is."""
+    from ops.tuning.spec import Engine, Method
+
+    refuse_misplaced_reward(
+        request.engine.value,
+        request.method.value,
+        request.reward_config,
+        what="this launch would not send it",
+    )
+    if request.engine is Engine.gemini and request.method is Method.reinforcement:
+        return
     for attribute, flag in _ONLY_REINFORCEMENT.items():
         if getattr(request.hyperparameters, attribute) is not None:
             raise TunectlError(

@@ -8,7 +8,13 @@ id is a digest of what the service sees, so an option it never receives must not
 from __future__ import annotations
 
 from ops.errors import TunectlError
-from ops.models.catalog import adapter_problem, method_problem, model_problem, rlhf_problem
+from ops.models.catalog import (
+    adapter_problem,
+    method_problem,
+    model_problem,
+    region_problem,
+    rlhf_problem,
+)
 from ops.tuning.spec import Engine, LaunchRequest, Method
 
 # Options that only one engine or method sends; anything else would be dropped silently.
@@ -49,8 +55,8 @@ def refuse_unsent_options(request: LaunchRequest) -> None:
             )
 
 
-def refuse_what_the_service_rejects(request: LaunchRequest, kms_key: str | None) -> None:
-    """The catalog's rules for this launch; the first broken one is raised."""
+def refuse_what_the_service_rejects(request: LaunchRequest, kms_key: str | None, region: str) -> None:
+    """The catalog's rules for this launch in `region`; the first broken one is raised."""
     refuse_unsent_options(request)
     model = str(request.base_model)
     if request.engine is Engine.rlhf_pipeline:
@@ -62,13 +68,18 @@ def refuse_what_the_service_rejects(request: LaunchRequest, kms_key: str | None)
     rule = model_problem(model, allow_unknown=request.allow_unknown_model)
     if rule is None:
         rule = method_problem(model, request.method.value)
+    if rule is None:
+        rule = region_problem(model, request.method.value, region)
     if rule is None and request.hyperparameters.adapter_size is not None:
         rule = adapter_problem(model, request.hyperparameters.adapter_size)
     if rule is not None:
         raise rule.error()
     if request.method is Method.reinforcement:
+        from ops.planning.reinforcement import learning_rate_problem
         from ops.tuning.reinforcement import thinking_problem
 
-        problem = thinking_problem(model, request.hyperparameters)
+        problem = thinking_problem(model, request.hyperparameters) or learning_rate_problem(
+            request.hyperparameters.learning_rate_multiplier
+        )
         if problem is not None:
             raise problem

@@ -38,6 +38,12 @@ PIPELINE_REGIONS = {Accelerator.tpu: "europe-west4", Accelerator.gpu: "us-centra
 _ENGINE_PREFIX = {Engine.gemini: "gem", Engine.rlhf_pipeline: "rlhf"}
 
 
+def dataset_kind(engine: str, method: str) -> str:
+    """The kind of dataset a run trains on (`dataset validate --kind`): a Gemini run's is its method's,
+    the RLHF pipeline's is preference pairs. plan, preflight and launch all check this one kind."""
+    return method if engine == Engine.gemini else "preference"
+
+
 @dataclass(frozen=True)
 class DatasetRef:
     """One dataset as the job sees it: its role, where it lives, and the digest of those bytes."""
