@@ -163,7 +163,9 @@ def test(
     ] = None,
     samples: Annotated[
         int | None,
-        typer.Option("--samples", min=1, max=16, help="with --from-base-model: responses per example (default 1)"),
+        typer.Option(
+            "--samples", min=1, max=16, help="with --from-base-model: responses per example (default 1)"
+        ),
     ] = None,
     concurrency: Annotated[
         int,
