@@ -169,7 +169,8 @@ STEPS: tuple[Step, ...] = (
         ),
     ),
     Step(
-        "The composite reward (string match + Python snippet in a sandbox), as JSON",
+        "The composite reward (string match + a Python snippet run in a child process with time and "
+        "memory limits: a limit on mistakes, not a security boundary), as JSON",
         (
             "reward",
             "test",

@@ -350,3 +350,108 @@ def test_offline_flag_sends_nothing_even_with_a_project(
     status, data, err = run_json(capsys, "reward", "test", *args)
     assert status == 1 and data["verdict"] == "unknown" and vertex_server.validations == []
     assert "--offline" in err
+
+
+def test_one_response_cannot_vary_so_the_test_cannot_tell(
+    offline: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    one = write(tmp_path / "one.jsonl", [{"example": 1, "response": "<answer>15</answer>"}])
+    status, data, err = run_json(capsys, *reward_test(config="reward-exact.yaml", responses=one))
+    assert status == 1 and data["verdict"] == "too-few" and data["rewards"][0]["verdict"] == "too-few"
+    assert "fewer than 2 responses" in err and "cannot tell" in err
+
+
+def test_supervised_data_is_refused_as_not_reinforcement_data(
+    offline: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    supervised = SAMPLE.parent / "sarcasm-generation-gemini" / "train.jsonl"
+    args = ["reward", "test", "--reward-config", str(SAMPLE / "reward-exact.yaml"), "--dataset"]
+    status, _, err = run_cli(capsys, *args, str(supervised), "--responses", RESPONSES)
+    assert status == 2 and err.count("error[") == 1
+    assert "error[dataset-not-reinforcement]" in err and f"{supervised}:1" in err and "supervised" in err
+
+
+def test_a_blank_line_in_the_dataset_is_refused_as_dataset_validate_refuses_it(
+    offline: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lines = Path(TRAIN).read_text(encoding="utf-8").splitlines(keepends=True)
+    dataset = tmp_path / "gap.jsonl"
+    dataset.write_text("".join(lines[:2]) + "\n" + "".join(lines[2:]), encoding="utf-8")
+    args = ["reward", "test", "--reward-config", str(SAMPLE / "reward-exact.yaml"), "--dataset"]
+    status, _, err = run_cli(capsys, *args, str(dataset), "--responses", RESPONSES)
+    assert status == 2 and "error[dataset-invalid]: empty line" in err and f"{dataset}:3" in err
+    status, report, _ = run_cli(capsys, "dataset", "validate", str(dataset))
+    assert status == 1 and "blank-line" in report
+
+
+def test_samples_without_from_base_model_is_a_usage_error(
+    offline: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run_cli(capsys, *reward_test("--samples", "3"))
+    assert status == 2 and "error[reward-test-input]" in err and "--samples" in err
+
+
+@pytest.mark.parametrize(
+    ("response", "words"),
+    [
+        ({"role": "user", "parts": [{"text": "15"}]}, "`response.role` is 'user'"),
+        ({"parts": [{"text": 5}]}, "parts.0.text"),
+        ({"role": "model", "parts": []}, "non-empty list"),
+        ({"parts": [{"txt": "15"}]}, "parts.0.txt"),
+    ],
+)
+def test_a_response_object_must_be_the_models_content(
+    offline: None, capsys: pytest.CaptureFixture[str], tmp_path: Path, response: Any, words: str
+) -> None:
+    responses = write(
+        tmp_path / "r.jsonl", [{"example": 1, "response": "15"}, {"example": 2, "response": response}]
+    )
+    status, _, err = run_cli(capsys, *reward_test(responses=responses))
+    assert status == 2 and "error[responses-invalid]" in err and f"{responses}:2" in err and words in err
+
+
+def test_a_model_content_response_is_scored(
+    offline: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rows = [
+        {"example": 1, "response": {"role": "model", "parts": [{"text": "<answer>15</answer>"}]}},
+        {"example": 2, "response": {"parts": [{"text": "<answer>0</answer>"}]}},
+    ]
+    status, data, _ = run_json(
+        capsys, *reward_test(config="reward-exact.yaml", responses=write(tmp_path / "r.jsonl", rows))
+    )
+    assert status == 0 and data["rewards"][0]["mean"] == 0.5
+
+
+def test_responses_that_are_not_utf8_name_the_line_and_byte(
+    offline: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    responses = tmp_path / "r.jsonl"
+    responses.write_bytes(b'{"example": 1, "response": "15"}\n{"example": 2, "response": "\xff"}\n')
+    status, _, err = run_cli(capsys, *reward_test(responses=str(responses)))
+    assert status == 2 and "error[responses-not-utf8]" in err and f"{responses}:2:29" in err
+    assert "0xff" in err
+
+
+@pytest.mark.parametrize(("flag", "code"), [("--dataset", "dataset"), ("--reward-config", "reward-config")])
+def test_gs_uris_are_refused_as_not_local(
+    offline: None, capsys: pytest.CaptureFixture[str], flag: str, code: str
+) -> None:
+    args = reward_test()
+    args[args.index(flag) + 1] = "gs://bucket/file.jsonl"
+    status, _, err = run_cli(capsys, *args)
+    assert status == 2 and f"error[{code}-not-local]" in err and "not gs://bucket/file.jsonl" in err
+
+
+def test_the_help_examples_ask_a_model_that_can_still_be_tuned_with_reinforcement() -> None:
+    from ops.commands.examples import EXAMPLES
+    from ops.models.catalog import method_problem, model_problem
+
+    models = [
+        words[words.index("--from-base-model") + 1]
+        for example in EXAMPLES["reward test"]
+        if "--from-base-model" in (words := example.split())
+    ]
+    assert models
+    for model in models:
+        assert model_problem(model) is None and method_problem(model, "reinforcement") is None, model

@@ -209,6 +209,75 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(TunectlError) as caught:
         load_reward_config(tmp_path / "none.yaml")
     assert caught.value.code == "reward-config-missing"
+    assert caught.value.where == str(tmp_path / "none.yaml")
+
+
+def test_a_directory_is_unreadable_and_names_the_path(tmp_path: Path) -> None:
+    with pytest.raises(TunectlError) as caught:
+        load_reward_config(tmp_path)
+    assert (caught.value.code, caught.value.where) == ("reward-config-unreadable", str(tmp_path))
+
+
+def test_a_file_that_is_not_utf8_names_the_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "reward.yaml"
+    path.write_bytes(b"singleRewardConfig:\n  rewardName: \xe9t\xe9\n")
+    with pytest.raises(TunectlError) as caught:
+        load_reward_config(path)
+    assert caught.value.code == "reward-config-unreadable" and caught.value.where == f"{path}:2:15"
+    assert "0xe9" in caught.value.message
+
+
+def test_a_gs_uri_is_refused_as_not_local_and_spelled_as_given() -> None:
+    with pytest.raises(TunectlError) as caught:
+        load_reward_config(Path("gs://bucket/reward.yaml"))  # a Path folds it into gs:/bucket/...
+    error = caught.value
+    assert error.code == "reward-config-not-local" and error.status == ExitStatus.USAGE
+    assert "must be a local file, not gs://bucket/reward.yaml" in error.message
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("reward.yaml", "singleRewardConfig:\n  rewardName: a\n  rewardName: b\n", "3:3"),
+        (
+            "reward.json",
+            '{"compositeRewardConfig": {"weightedRewardConfigs": [\n'
+            '  {"weight": 1, "rewardConfig": {"rewardName": "a"}},\n'
+            '  {"weight": 1, "weight": 2, "rewardConfig": {"rewardName": "b"}}]}}',
+            "3:17",
+        ),
+    ],
+)
+def test_a_key_given_twice_is_refused_with_its_line(tmp_path: Path, name: str, text: str, where: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TunectlError) as caught:
+        load_reward_config(path)
+    assert caught.value.code == "reward-config-invalid" and caught.value.where == f"{path}:{where}"
+    assert "given twice" in caught.value.message
+
+
+def test_equal_keys_in_different_objects_and_escaped_strings_are_fine() -> None:
+    from ops.reinforcement.config import json_duplicate_key
+
+    text = '{"a": {"k": "x\\"y: \\"k\\":"}, "b": [{"k": 1}, {"k": 2}], "k": {"k": 3}}'
+    assert json.loads(text) and json_duplicate_key(text) is None
+    assert json_duplicate_key('{"a": 1, "b": {"c": 2}, "a": 3}') == ("a", 24)
+
+
+def test_keys_read_with_get_or_tested_with_in_are_optional(tmp_path: Path) -> None:
+    snippet = (
+        "def evaluate(example, response):\n"
+        '    unit = example["references"].get("unit")\n'
+        '    refs = example["references"]\n'
+        '    note = refs["note"] if "note" in refs else ""\n'
+        '    return 1.0 if refs["answer"] in str(response) else 0.0\n'
+    )
+    config = load_reward_config(
+        write(tmp_path, {"singleRewardConfig": {"codeExecutionRewardScorer": {"pythonCodeSnippet": snippet}}})
+    )
+    assert config.reference_keys == frozenset({"answer"})
+    assert config.optional_reference_keys == frozenset({"unit", "note"})
 
 
 def _discovery_schemas() -> dict[str, Any]:

@@ -35,7 +35,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "reward test": (
         "tunectl reward test --reward-config reward.yaml --dataset train.jsonl --responses responses.jsonl",
         "tunectl reward test --reward-config reward.yaml --dataset train.jsonl "
-        "--from-base-model gemini-2.5-flash --samples 4",
+        "--from-base-model gemini-3.5-flash --samples 4",
         "tunectl reward test --reward-config reward.json --dataset train.jsonl --responses r.jsonl -f json",
     ),
     "dataset stats": (

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,7 +12,7 @@ import typer
 
 from ops.commands.common import FormatOption, get_settings, group
 from ops.errors import ExitStatus, TunectlError
-from ops.output import OutputFormat, emit, note, warn
+from ops.output import OutputFormat, counting, emit, note, stderr_console, warn
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,17 +27,33 @@ SCORED_BY = {
 }
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like Ctrl-C (a BaseException, so no `except Exception`
+    keeps it), which kills the running snippets' process groups on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 @contextmanager
-def _progress_bar(what: str, total: int) -> Iterator[Callable[[], None]]:
-    """A transient Rich progress bar on stderr (silent under --quiet)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+def _stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP would end tunectl at once, leaving a looping snippet's process (its own
+    session, out of reach of the terminal's signals) to burn a CPU: turn them into `Stopped`."""
+    import signal
 
-    from ops.output import stderr_console
+    def stop(signum: int, frame: object) -> None:
+        for sig in caught:  # a second signal must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
+        raise Stopped(signum)
 
-    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=stderr_console(), transient=True) as bar:
-        task = bar.add_task(what, total=total)
-        yield lambda: bar.advance(task, 1)
+    caught = (signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, stop) for sig in caught}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _number(value: float | None) -> str:
@@ -53,7 +70,7 @@ def _render_stats(console: Console, title: str, stats: dict[str, Any]) -> None:
     if stats["errors"]:
         counts += f", errors {stats['errors']}"
     if stats["unknown"]:
-        counts += f", unknown {stats['unknown']}"
+        counts += f", not scored {stats['unknown']}"
     console.print(
         f"{counts}   min {_number(stats['min'])}  mean {_number(stats['mean'])}  max {_number(stats['max'])}"
         f"   at -1: {_share(stats['share_at_minus_1'])}  at +1: {_share(stats['share_at_plus_1'])}",
@@ -92,17 +109,25 @@ def _render(data: dict[str, Any]) -> Callable[[Console], None]:
             console.print(
                 f"\nexamples whose responses always score the same: {lines}", highlight=False, markup=False
             )
-        for error in data["errors"]:
-            console.print(
-                f"error: example {error['example']}, {error['reward']}: {error['error']}",
-                highlight=False,
-                markup=False,
-            )
-        if data["error_count"] > len(data["errors"]):
-            console.print(f"... {data['error_count'] - len(data['errors'])} more errors (see --format json)")
         console.print(f"\nverdict: {data['verdict']}", highlight=False, markup=False)
 
     return render
+
+
+def _print_errors(data: dict[str, Any]) -> None:
+    """Text mode: each failed score on stderr (diagnostics; stdout is the report). JSON, YAML and CSV
+    carry them in `errors`."""
+    console = stderr_console(always=True)
+    for error in data["errors"]:
+        console.print(
+            f"error: example {error['example']} (responses line {error['response_line']}), reward "
+            f"{error['reward']}: {error['error']}",
+            highlight=False,
+            markup=False,
+        )
+    if data["error_count"] > len(data["errors"]):
+        more = data["error_count"] - len(data["errors"])
+        console.print(f"... {more} more errors (see --format json)", highlight=False, markup=False)
 
 
 def _rows(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -133,13 +158,21 @@ def test(
         str | None,
         typer.Option(
             "--from-base-model",
-            help="ask this model for the responses (generateContent), e.g. gemini-2.5-flash",
+            help="ask this model for the responses (generateContent), e.g. gemini-3.5-flash",
         ),
     ] = None,
     samples: Annotated[
-        int, typer.Option("--samples", min=1, max=16, help="with --from-base-model: responses per example")
-    ] = 1,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=32, help="requests in flight")] = 4,
+        int | None,
+        typer.Option(
+            "--samples", min=1, max=16, help="with --from-base-model: responses per example (default 1)"
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", min=1, max=32, help="requests in flight, and code snippets run at once"
+        ),
+    ] = 4,
     code_timeout: Annotated[
         float,
         typer.Option(
@@ -161,10 +194,13 @@ def test(
 ) -> None:
     """Score responses with a reward config and show whether the reward separates good answers from bad.
 
-    String-match and code rewards are computed here (code in a separate process with a time and memory
-    limit); autorater and Cloud Run rewards through validateReinforcementTuningReward when a project is
-    set, else they are unknown. Exit 1 when a reward gives every response the same value, when a
-    reward fails on a response, or when a reward is unknown; exit 2 for bad input.
+    String-match and code rewards are computed here: code in child processes with a time and memory
+    limit (a limit on mistakes, not a security boundary: the snippet runs as you, with your files and
+    network; test only code you would run yourself). After 3 responses that hit the time limit, a
+    snippet is not run on the rest. Autorater and Cloud Run rewards go through
+    validateReinforcementTuningReward when a project is set, else they are unknown. Exit 0 only when
+    every reward varies: exit 1 when a reward gives every response the same value, fails on a
+    response, is unknown, or was scored on fewer than 2 responses; exit 2 for bad input.
     """
     from ops.reinforcement.check import RewardTest, run_reward_test
     from ops.reinforcement.sandbox import SandboxLimits
@@ -176,22 +212,41 @@ def test(
             where="--responses",
             hint="canned answers: --responses; fresh ones from the base model: --from-base-model",
         )
+    if samples is not None and from_base_model is None:
+        raise TunectlError(
+            "reward-test-input",
+            "--samples is the number of answers asked of --from-base-model; with --responses the file "
+            "holds the answers",
+            where="--samples",
+            hint="drop --samples, or give several responses per example in the --responses file",
+        )
     settings = get_settings(ctx)
     test_spec = RewardTest(
         reward_config=reward_config,
         dataset=dataset,
         responses=responses,
         base_model=from_base_model,
-        samples=samples,
+        samples=samples or 1,
         concurrency=concurrency,
         limits=SandboxLimits(timeout_s=code_timeout, memory_mb=code_memory),
         offline=offline,
     )
-    data = run_reward_test(settings, test_spec, _progress_bar)
+    try:
+        with _stop_on_signals():
+            data = run_reward_test(settings, test_spec, counting)
+    except Stopped as stop:
+        import signal
+
+        # Like Ctrl-C's `interrupted`: one line, and the status a process killed by the signal has.
+        with suppress(OSError):  # after SIGHUP the terminal may be gone
+            print(f"stopped by {signal.Signals(stop.signum).name}", file=sys.stderr, flush=True)
+        raise typer.Exit(128 + stop.signum) from None
     for message in data["warnings"]:
         warn(message)
     for message in data["notes"]:
         note(message)
+    if fmt is OutputFormat.text:
+        _print_errors(data)
     emit(data, fmt, _render(data), rows=_rows(data))
     if data["verdict"] != "ok":
         raise typer.Exit(int(ExitStatus.CHECK_FAILED))

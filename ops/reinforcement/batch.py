@@ -66,31 +66,47 @@ def score_all(
     on_done: Callable[[], None] = lambda: None,
     unknown_reason: str = NO_PROJECT,
 ) -> list[Scored]:
+    """Every (reward, response) score. String matches are scored at once; code snippets and the
+    service's rewards run `concurrency` at a time, in response order. However the run ends (Ctrl-C, a
+    signal turned into an exception), running snippets are killed before this returns or raises."""
     by_line = {e.line: e for e in examples}
     table: dict[tuple[int, int], RewardScore] = {}
-    with LocalScorer(limits) as local:
-        for i, reward in enumerate(rewards):
-            if reward.where == "local":
-                for j, response in enumerate(responses):
-                    table[i, j] = local.score(reward.single, by_line[response.example].data, response.content)
-                    on_done()
-            elif reward.where == "unknown" or remote is None:
-                for j in range(len(responses)):
-                    table[i, j] = RewardScore(None, "unknown", unknown_reason)
-                    on_done()
-    service = [(i, j) for i, r in enumerate(rewards) if r.where == "service" for j in range(len(responses))]
-    if service and remote is not None:
+    slow: list[tuple[int, int]] = []  # code and service cells, for the thread pool
+    local = LocalScorer(limits, concurrency)
 
-        def ask(cell: tuple[int, int]) -> RewardScore:
-            reward, response = rewards[cell[0]], responses[cell[1]]
-            example = by_line[response.example].data
-            score = validate_remote(remote.client, remote.parent, reward.single, example, response.content)
-            on_done()
-            return score
+    def score(cell: tuple[int, int]) -> RewardScore:
+        reward, response = rewards[cell[0]], responses[cell[1]]
+        example = by_line[response.example].data
+        if reward.where == "local":
+            result = local.score(reward.single, example, response.content)
+        else:
+            assert remote is not None
+            result = validate_remote(remote.client, remote.parent, reward.single, example, response.content)
+        on_done()
+        return result
 
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            for cell, score in zip(service, pool.map(ask, service), strict=True):
-                table[cell] = score
+    for i, reward in enumerate(rewards):
+        for j in range(len(responses)):
+            if reward.where == "local" and reward.kind != "code":
+                table[i, j] = score((i, j))
+            elif reward.where == "unknown" or (reward.where == "service" and remote is None):
+                table[i, j] = RewardScore(None, "unknown", unknown_reason)
+                on_done()
+            else:
+                slow.append((i, j))
+    # Response by response, every reward of it, so a failing reward shows up early on the progress bar.
+    slow.sort(key=lambda cell: (cell[1], cell[0]))
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+    try:
+        futures = [(cell, pool.submit(score, cell)) for cell in slow]
+        for cell, future in futures:
+            table[cell] = future.result()
+    finally:
+        # On an interrupt the threads may be waiting on a snippet: kill the snippets first, so the
+        # threads return at once and shutting the pool down does not wait out the time limit.
+        local.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        local.close()
     return [
         Scored(
             response,

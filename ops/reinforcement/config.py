@@ -1,6 +1,7 @@
 """Reward config files: the API's `singleRewardConfig` or `compositeRewardConfig`, checked before a run.
 
-A file (JSON, or YAML read with `yaml.safe_load`) holds exactly one top-level key,
+A file (JSON, or YAML read with a `yaml.SafeLoader`; in both a key given twice in one object is
+refused with its line, where the usual readers keep the last one) holds exactly one top-level key,
 `singleRewardConfig` or `compositeRewardConfig` (either proto3 spelling), whose value is sent as is in
 the v1beta1 `reinforcementTuningSpec` and in `tuningJobs:validateReinforcementTuningReward`.
 
@@ -35,6 +36,7 @@ from urllib.parse import urlsplit
 
 from ops.errors import TunectlError
 from ops.reinforcement import templates
+from ops.reinforcement.inputs import refuse_remote
 from ops.reinforcement.regex import capture_groups, regex_problem
 
 # At most 16 rewards in a composite ("+ Add another reward (up to 16 rewards)"), every reward clipped
@@ -53,7 +55,26 @@ CODE_FUNCTION = "evaluate"
 NOT_IN_V1BETA1 = frozenset(
     {"enableEnhancedCivicAnswers", "modelSelectionConfig", "consentAudio", "voiceConsentSignature"}
 )
+MERGE_TAG = "tag:yaml.org,2002:merge"
 HINT_DOCS = "see `tunectl reward test --help` and the reward config section of README.md"
+
+
+@dataclass(frozen=True)
+class KeyReads:
+    """The keys of an example's `references` a reward reads: `required` ones it reads unconditionally
+    (`{{references.KEY}}`, `references["KEY"]`: an example without the key fails), `optional` ones it
+    reads with `.get("KEY")` or tests with `"KEY" in references` (the snippet copes without them)."""
+
+    required: frozenset[str] = frozenset()
+    optional: frozenset[str] = frozenset()
+
+    def __or__(self, other: KeyReads) -> KeyReads:
+        optional = self.optional | other.optional
+        return KeyReads((self.required | other.required) - optional, optional)
+
+    @staticmethod
+    def of(keys: set[str]) -> KeyReads:
+        return KeyReads(frozenset(keys))
 
 
 @dataclass(frozen=True)
@@ -61,7 +82,10 @@ class RewardConfig:
     path: str  # the file it came from
     # {"singleRewardConfig": {...}} or {"compositeRewardConfig": {...}}, camelCase, as sent
     api: dict[str, Any]
-    reference_keys: frozenset[str]  # keys of each example's `references` map that these rewards read
+    # keys of each example's `references` map that these rewards read unconditionally: an example
+    # without one of them fails (`dataset validate --reward-config` checks them)
+    reference_keys: frozenset[str]
+    optional_reference_keys: frozenset[str] = frozenset()  # read with `.get(...)` or tested with `in`
 
     @property
     def composite(self) -> bool:
@@ -102,34 +126,132 @@ def reward_config_from(raw: Any, where: str) -> RewardConfig:
         raise TunectlError(
             "reward-config-invalid", problem.message, where=at, hint=problem.hint or HINT_DOCS
         ) from None
-    return RewardConfig(path=where, api=api, reference_keys=frozenset(keys))
+    return RewardConfig(
+        path=where, api=api, reference_keys=keys.required, optional_reference_keys=keys.optional
+    )
 
 
 def _read(path: Path) -> Any:
+    refuse_remote(path, "reward-config", "the reward config")
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise TunectlError(
             "reward-config-missing",
             f"no reward config at {path}",
+            where=str(path),
             hint="pass an existing .yaml or .json file",
         ) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise TunectlError("reward-config-unreadable", f"cannot read {path}: {err}") from None
+    except OSError as err:
+        raise TunectlError(
+            "reward-config-unreadable",
+            f"cannot read {path}: {err.strerror or err}",
+            where=str(path),
+            hint="pass a readable .yaml or .json file",
+        ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line, column = position(data, err.start)
+        raise TunectlError(
+            "reward-config-unreadable",
+            f"{path} is not UTF-8 text: byte 0x{data[err.start : err.start + 1].hex()} is not valid UTF-8",
+            where=f"{path}:{line}:{column}",
+            hint="save the file as UTF-8",
+        ) from None
     if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as err:
-            raise TunectlError(
-                "reward-config-invalid",
-                f"not valid JSON: {err.msg}",
-                where=f"{path}:{err.lineno}:{err.colno}",
-                hint="fix the JSON syntax, or write the file as YAML (.yaml)",
-            ) from None
+        return _read_json(path, text)
+    return _read_yaml(path, text)
+
+
+def position(data: bytes | str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of `offset` in `data`."""
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    before = data[:offset]
+    return before.count(newline) + 1, offset - (before.rfind(newline) + 1) + 1  # type: ignore[arg-type]
+
+
+def _duplicate(path: Path, key: str, line: int, column: int) -> TunectlError:
+    return TunectlError(
+        "reward-config-invalid",
+        f"key {key!r} is given twice in one object (a reader would silently keep the last one)",
+        where=f"{path}:{line}:{column}",
+        hint="remove one of them",
+    )
+
+
+def _read_json(path: Path, text: str) -> Any:
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise TunectlError(
+            "reward-config-invalid",
+            f"not valid JSON: {err.msg}",
+            where=f"{path}:{err.lineno}:{err.colno}",
+            hint="fix the JSON syntax, or write the file as YAML (.yaml)",
+        ) from None
+    found = json_duplicate_key(text)
+    if found is not None:
+        key, offset = found
+        raise _duplicate(path, key, *position(text, offset))
+    return raw
+
+
+def json_duplicate_key(text: str) -> tuple[str, int] | None:
+    """The first key (in text order) given twice in one object of valid JSON `text`, and its offset.
+
+    `json.loads` keeps the last of two equal keys, and an `object_pairs_hook` sees the pairs without
+    their places: a walk over the tokens names the line."""
+    seen: list[set[str] | None] = []  # per open bracket: the keys of an object, None for an array
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == '"':
+            end = i + 1
+            while text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            after = end + 1
+            while after < n and text[after] in " \t\r\n":
+                after += 1
+            keys = seen[-1] if seen else None
+            if keys is not None and after < n and text[after] == ":":
+                key = json.loads(text[i : end + 1])
+                if key in keys:
+                    return key, i
+                keys.add(key)
+            i = end + 1
+            continue
+        if char == "{":
+            seen.append(set())
+        elif char == "[":
+            seen.append(None)
+        elif char in "}]":
+            seen.pop()
+        i += 1
+    return None
+
+
+def _read_yaml(path: Path, text: str) -> Any:
     import yaml
 
+    class UniqueKeyLoader(yaml.SafeLoader):
+        """`safe_load` keeps the last of two equal keys without a word: refuse them instead."""
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            keys: set[Any] = set()
+            for key_node, _ in node.value:
+                # Scalar keys only (what a reward file has); `<<` merges may be overridden on purpose.
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == MERGE_TAG:
+                    continue
+                key = self.construct_object(key_node)
+                if key in keys:
+                    mark = key_node.start_mark
+                    raise _duplicate(path, str(key), mark.line + 1, mark.column + 1)
+                keys.add(key)
+            return super().construct_mapping(node, deep)
+
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: builds plain data only
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
@@ -139,7 +261,7 @@ def _read(path: Path) -> Any:
         ) from None
 
 
-def _check(raw: Any) -> tuple[dict[str, Any], set[str]]:
+def _check(raw: Any) -> tuple[dict[str, Any], KeyReads]:
     from google.genai import types as genai
 
     if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in TOP_LEVEL:
@@ -152,14 +274,11 @@ def _check(raw: Any) -> tuple[dict[str, Any], set[str]]:
             "`compositeRewardConfig: {weightedRewardConfigs: [...]}`",
         )
     key, value = next(iter(raw.items()))
-    keys: set[str] = set()
     if TOP_LEVEL[key] == "single":
         single = _walk(value, genai.SingleReinforcementTuningRewardConfig, "singleRewardConfig")
-        keys |= _check_single(single, "singleRewardConfig")
-        return {"singleRewardConfig": single}, keys
+        return {"singleRewardConfig": single}, _check_single(single, "singleRewardConfig")
     composite = _walk(value, genai.CompositeReinforcementTuningRewardConfig, "compositeRewardConfig")
-    keys |= _check_composite(composite)
-    return {"compositeRewardConfig": composite}, keys
+    return {"compositeRewardConfig": composite}, _check_composite(composite)
 
 
 # --- the schema walk ----------------------------------------------------------------------------------
@@ -288,7 +407,7 @@ def _json_type(value: Any) -> str:
 # --- rules beyond the schema ------------------------------------------------------------------------
 
 
-def _check_composite(composite: dict[str, Any]) -> set[str]:
+def _check_composite(composite: dict[str, Any]) -> KeyReads:
     where = "compositeRewardConfig.weightedRewardConfigs"
     weighted = composite.get("weightedRewardConfigs") or []
     if not weighted:
@@ -299,7 +418,7 @@ def _check_composite(composite: dict[str, Any]) -> set[str]:
             f"{len(weighted)} rewards; a composite holds at most {MAX_COMPOSITE_REWARDS}",
             "merge rewards, e.g. several checks in one code snippet",
         )
-    keys: set[str] = set()
+    keys = KeyReads()
     names: dict[str, int] = {}
     for i, item in enumerate(weighted):
         here = f"{where}[{i}]"
@@ -314,7 +433,7 @@ def _check_composite(composite: dict[str, Any]) -> set[str]:
             raise _Problem(
                 f"{here}.rewardConfig", "missing rewardConfig", "add the single reward config it weighs"
             )
-        keys |= _check_single(item["rewardConfig"], f"{here}.rewardConfig")
+        keys = keys | _check_single(item["rewardConfig"], f"{here}.rewardConfig")
         name = item["rewardConfig"].get("rewardName")
         if name is not None:
             if name in names:
@@ -327,7 +446,7 @@ def _check_composite(composite: dict[str, Any]) -> set[str]:
     return keys
 
 
-def _check_single(single: dict[str, Any], where: str) -> set[str]:
+def _check_single(single: dict[str, Any], where: str) -> KeyReads:
     present = [s for s in SCORERS if s in single]
     if len(present) != 1:
         found = ", ".join(present) if present else "none"
@@ -336,21 +455,19 @@ def _check_single(single: dict[str, Any], where: str) -> set[str]:
             f"a single reward names exactly one scorer (found: {found})",
             f"use one of {', '.join(SCORERS)}; combine several with compositeRewardConfig",
         )
-    keys: set[str] = set()
     if "parseResponseConfig" in single:
         _check_parse(single["parseResponseConfig"], f"{where}.parseResponseConfig")
     scorer = present[0]
     body = single[scorer]
     here = f"{where}.{scorer}"
     if scorer == "stringMatchRewardScorer":
-        keys |= _check_string_match(body, here)
-    elif scorer == "codeExecutionRewardScorer":
-        keys |= _check_code(body, here)
-    elif scorer == "cloudRunRewardScorer":
+        return KeyReads.of(_check_string_match(body, here))
+    if scorer == "codeExecutionRewardScorer":
+        return _check_code(body, here)
+    if scorer == "cloudRunRewardScorer":
         _check_cloud_run(body, here)
-    else:
-        keys |= _check_autorater(body, here)
-    return keys
+        return KeyReads()
+    return KeyReads.of(_check_autorater(body, here))
 
 
 def _check_parse(parse: dict[str, Any], where: str) -> None:
@@ -464,7 +581,7 @@ def _check_string_match(body: dict[str, Any], where: str) -> set[str]:
     return _check_expression(json_match["valueStringMatchExpression"], f"{here}.valueStringMatchExpression")
 
 
-def _check_code(body: dict[str, Any], where: str) -> set[str]:
+def _check_code(body: dict[str, Any], where: str) -> KeyReads:
     code = body.get("pythonCodeSnippet")
     here = f"{where}.pythonCodeSnippet"
     if not code:
@@ -504,38 +621,50 @@ def _check_code(body: dict[str, Any], where: str) -> set[str]:
     return _code_reference_keys(tree)
 
 
-def _code_reference_keys(tree: ast.AST) -> set[str]:
-    """Best effort: `references["k"]` / `references.get("k")` / `...["references"]["k"]` with literal keys."""
+def _code_reference_keys(tree: ast.AST) -> KeyReads:
+    """Best effort, literal keys only: `references["k"]` (or `example["references"]["k"]`) reads `k`
+    unconditionally, so every example needs it; `references.get("k")` and `"k" in references` mean
+    the snippet copes without `k`, so it is optional (optional wins when a snippet does both)."""
 
     def is_references(node: ast.AST) -> bool:
         if isinstance(node, ast.Name):
             return node.id in {"references", "refs"}
         if isinstance(node, ast.Subscript):
-            return isinstance(node.slice, ast.Constant) and node.slice.value == "references"
+            return _literal(node.slice) == "references"
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
-            return (
-                bool(node.args)
-                and isinstance(node.args[0], ast.Constant)
-                and node.args[0].value == "references"
-            )
+            return bool(node.args) and _literal(node.args[0]) == "references"
         return False
 
-    keys: set[str] = set()
+    required: set[str] = set()
+    optional: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript) and is_references(node.value):
-            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
-                keys.add(node.slice.value)
+            key = _literal(node.slice)
+            if key is not None:
+                required.add(key)
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr == "get"
             and is_references(node.func.value)
             and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
         ):
-            keys.add(node.args[0].value)
-    return keys
+            key = _literal(node.args[0])
+            if key is not None:
+                optional.add(key)
+        elif (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], (ast.In, ast.NotIn))
+        ):
+            key = _literal(node.left)
+            if key is not None and is_references(node.comparators[0]):
+                optional.add(key)
+    return KeyReads(frozenset(required - optional), frozenset(optional))
+
+
+def _literal(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def _check_cloud_run(body: dict[str, Any], where: str) -> None:

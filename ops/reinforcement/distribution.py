@@ -4,7 +4,8 @@ good answers from bad ones.
 Group-relative reinforcement learning learns from the *differences* between the rewards of the
 samples drawn for one prompt: a reward that is the same for every response teaches nothing, and so
 does a prompt whose responses always score the same. Both are reported; a constant reward is the
-check that fails (`reward test` exits 1).
+check that fails (`reward test` exits 1), and so is a reward scored on fewer than 2 responses: one
+value cannot vary, so such a test cannot tell (`too-few`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from ops.reinforcement.score import RewardScore
 BINS = 10  # over [-1, 1]: each 0.2 wide, the last one closed
 LOW, HIGH = -1.0, 1.0
 MAX_LISTED_ERRORS = 20
+MIN_SCORED = 2  # one value cannot vary: below this a reward's spread tells nothing
+# The verdicts, worst first: the report's verdict is the worst of its rewards' (and the overall's).
+VERDICTS = ("constant", "errors", "unknown", "too-few", "ok")
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,19 @@ class Stats:
 
     @property
     def constant(self) -> bool:
-        return self.scored > 1 and self.minimum == self.maximum
+        return self.scored >= MIN_SCORED and self.minimum == self.maximum
+
+    @property
+    def verdict(self) -> str:
+        if self.constant:
+            return "constant"
+        if self.errors:
+            return "errors"
+        if self.unknown:
+            return "unknown"
+        if self.scored < MIN_SCORED:
+            return "too-few"
+        return "ok"
 
     def as_dict(self) -> dict[str, Any]:
         width = (HIGH - LOW) / BINS
@@ -49,6 +65,7 @@ class Stats:
             "share_at_minus_1": self.at_low,
             "share_at_plus_1": self.at_high,
             "constant": self.constant,
+            "verdict": self.verdict,
             "histogram": [
                 {"from": round(LOW + k * width, 6), "to": round(LOW + (k + 1) * width, 6), "count": n}
                 for k, n in enumerate(self.histogram)
@@ -116,28 +133,40 @@ def report(rewards: list[Reward], scored: list[Scored]) -> dict[str, Any]:
     overall = stats([s.overall for s in scored])
     same, with_several = same_score_examples(scored)
     warnings = []
-    constant = [r["name"] for r in per_reward if r["constant"]]
-    for name in constant:
-        warnings.append(
-            f"reward {name} gives every response the same value: it cannot separate good from bad answers"
-        )
+    for r in per_reward:
+        if r["constant"]:
+            warnings.append(
+                f"reward {r['name']} gives every response the same value: it cannot separate good from "
+                "bad answers"
+            )
     if overall.constant and len(rewards) > 1:
         warnings.append("the overall reward is the same for every response: no learning signal")
-    unknown = [r["name"] for r in per_reward if r["unknown"]]
-    if unknown:
-        reason = next(c.detail for s in scored for c in s.scores if c.status == "unknown")
-        warnings.append(f"not scored, so unknown (fail closed): {', '.join(unknown)}; {reason}")
+    # Why rewards were not scored, one warning per reason (offline, a snippet that kept timing out).
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for i, reward in enumerate(rewards):
+        for reason in dict.fromkeys(
+            s.scores[i].detail or "" for s in scored if s.scores[i].status == "unknown"
+        ):
+            reasons[reason].append(reward.name)
+    for reason, names in reasons.items():
+        warnings.append(f"not scored, so unknown (fail closed): {', '.join(names)}; {reason}")
     if errors:
         warnings.append(f"{len(errors)} score(s) failed: see errors")
+    too_few = [r["name"] for r in per_reward if r["verdict"] == "too-few"]
+    if too_few:
+        warnings.append(
+            f"{', '.join(too_few)} scored on fewer than {MIN_SCORED} responses: one value cannot vary, "
+            "so this test cannot tell whether the reward separates good from bad answers; "
+            "give more responses"
+        )
     notes = []
-    if with_several == 0:
+    if with_several == 0 and len(scored) >= MIN_SCORED:
         notes.append(
             "every example has one response: give several per example to see which prompts always "
             "score the same"
         )
-    verdict = (
-        "constant" if constant or overall.constant else "errors" if errors else "unknown" if unknown else "ok"
-    )
+    found = [r["verdict"] for r in per_reward] + (["constant"] if overall.constant else [])
+    verdict = next(v for v in VERDICTS if v in found or v == "ok")
     return {
         "responses": len(scored),
         "examples": len({s.response.example for s in scored}),

@@ -8,8 +8,10 @@ read 2026-12-02). Locally the snippet
 runs in a child Python (`python -I`, its own temporary directory, no tunectl modules), one child per
 reward that is reused across examples: a wall-clock limit per call (the child is killed and a fresh one
 started for the next example), an address-space limit (`RLIMIT_AS`) and a CPU-time backstop
-(`RLIMIT_CPU`). The child still has the network and the user's files: it is a limit on mistakes, not a
-security boundary, so only test snippets you would run yourself.
+(`RLIMIT_CPU`). Several children of one snippet may run at once (`SandboxPool`, bounded by
+`--concurrency`). The child still has the network and the user's files, runs as the user and can even
+signal tunectl: it is a limit on mistakes, not a security boundary, so only test snippets you would
+run yourself.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -47,6 +51,10 @@ class CodeResult:
 
     reward: float | None
     error: str | None = None
+    timed_out: bool = False  # the wall-clock or CPU-time limit stopped it
+
+
+STOPPED = CodeResult(None, "not scored: tunectl was stopping")
 
 
 class CodeSandbox:
@@ -56,6 +64,7 @@ class CodeSandbox:
         self._proc: subprocess.Popen[bytes] | None = None
         self._buffer = b""
         self._home = tempfile.TemporaryDirectory(prefix="tunectl-reward-")
+        self._stopping = False
 
     def __enter__(self) -> CodeSandbox:
         return self
@@ -69,7 +78,18 @@ class CodeSandbox:
         self._stop()
         self._home.cleanup()
 
+    def kill(self) -> None:
+        """Stop the snippet now, from any thread (tunectl is stopping): its process group is killed, a
+        call in progress returns `STOPPED`, and no new child starts. `close` still has to follow."""
+        self._stopping = True
+        proc = self._proc
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
     def evaluate(self, example: dict[str, Any], response: dict[str, Any]) -> CodeResult:
+        if self._stopping:
+            return STOPPED
         proc = self._start()
         assert proc.stdin is not None
         try:
@@ -81,7 +101,9 @@ class CodeSandbox:
         if line is _TIMEOUT:
             self._stop()
             return CodeResult(
-                None, f"evaluate did not return within {self.limits.timeout_s:g} s (time limit)"
+                None,
+                f"evaluate did not return within {self.limits.timeout_s:g} s (time limit)",
+                timed_out=True,
             )
         if line is _ENDED:
             return self._died()
@@ -127,8 +149,10 @@ class CodeSandbox:
         assert self._proc is not None
         code = self._proc.wait()
         self._stop()
+        if self._stopping:
+            return STOPPED
         if code == -signal.SIGXCPU or code == -signal.SIGKILL:
-            return CodeResult(None, "the snippet used up its CPU time (time limit)")
+            return CodeResult(None, "the snippet used up its CPU time (time limit)", timed_out=True)
         if code < 0:
             return CodeResult(None, f"the snippet process was killed by signal {signal.Signals(-code).name}")
         return CodeResult(None, f"the snippet ended its process (exit status {code}), e.g. by calling exit()")
@@ -144,3 +168,59 @@ class CodeSandbox:
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 stream.close()
+
+
+class SandboxPool:
+    """Up to `size` sandboxes of one snippet, each used by one thread at a time, started as needed;
+    and how many calls of this snippet hit the time limit (`timeouts`), so callers can stop paying
+    the limit again and again for a snippet that loops."""
+
+    def __init__(self, snippet: str, limits: SandboxLimits, size: int) -> None:
+        self.snippet = snippet
+        self.limits = limits
+        self.timeouts = 0
+        self._size = max(1, size)
+        self._all: list[CodeSandbox] = []
+        self._idle: list[CodeSandbox] = []
+        self._lock = threading.Lock()
+        self._free = threading.Semaphore(self._size)
+        self._stopping = False
+
+    @contextlib.contextmanager
+    def sandbox(self) -> Iterator[CodeSandbox]:
+        with self._free:
+            with self._lock:
+                if self._idle:
+                    box = self._idle.pop()
+                else:
+                    box = CodeSandbox(self.snippet, self.limits)
+                    self._all.append(box)
+            try:
+                yield box
+            finally:
+                with self._lock:
+                    self._idle.append(box)
+
+    def evaluate(self, example: dict[str, Any], response: dict[str, Any]) -> CodeResult:
+        if self._stopping:
+            return STOPPED
+        with self.sandbox() as box:
+            result = box.evaluate(example, response)
+        if result.timed_out:
+            with self._lock:
+                self.timeouts += 1
+        return result
+
+    def kill(self) -> None:
+        """Stop every running snippet of this pool now (from any thread); nothing new starts."""
+        with self._lock:
+            self._stopping = True
+            boxes = list(self._all)
+        for box in boxes:
+            box.kill()
+
+    def close(self) -> None:
+        for box in self._all:
+            box.close()
+        self._all.clear()
+        self._idle.clear()

@@ -25,15 +25,19 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from ops.reinforcement import templates
-from ops.reinforcement.sandbox import CodeSandbox, SandboxLimits
+from ops.reinforcement.sandbox import SandboxLimits, SandboxPool
 
 Status = Literal["ok", "error", "unknown"]
 Kind = Literal["string-match", "code", "cloud-run", "autorater"]
 LOCAL_KINDS: frozenset[str] = frozenset({"string-match", "code"})
+# A snippet that hit the time limit this many times is not run on the remaining responses: each would
+# most likely cost the whole --code-timeout again (100 s by default), and the reward has failed anyway.
+MAX_CODE_TIMEOUTS = 3
 
 
 @dataclass(frozen=True)
@@ -130,19 +134,39 @@ def score_string_match(scorer: dict[str, Any], parsed: str, references: dict[str
 
 
 class LocalScorer:
-    """Scores string-match and code rewards; keeps one sandbox per code reward. Use as a context manager."""
+    """Scores string-match and code rewards; keeps a pool of up to `concurrency` sandboxes per code
+    reward. `score` may be called from several threads at once. Use as a context manager."""
 
-    def __init__(self, limits: SandboxLimits | None = None) -> None:
+    def __init__(self, limits: SandboxLimits | None = None, concurrency: int = 1) -> None:
         self.limits = limits or SandboxLimits()
-        self._sandboxes: dict[str, CodeSandbox] = {}
+        self.concurrency = concurrency
+        self._pools: dict[str, SandboxPool] = {}
+        self._lock = threading.Lock()
 
     def __enter__(self) -> LocalScorer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for sandbox in self._sandboxes.values():
-            sandbox.close()
-        self._sandboxes.clear()
+        self.close()
+
+    def kill(self) -> None:
+        """Kill every running snippet now (tunectl is stopping); calls in progress return at once."""
+        with self._lock:
+            pools = list(self._pools.values())
+        for pool in pools:
+            pool.kill()
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
+
+    def _pool(self, snippet: str) -> SandboxPool:
+        with self._lock:
+            pool = self._pools.get(snippet)
+            if pool is None:
+                pool = self._pools[snippet] = SandboxPool(snippet, self.limits, self.concurrency)
+            return pool
 
     def score(self, single: dict[str, Any], example: dict[str, Any], response: dict[str, Any]) -> RewardScore:
         """`example` is the dataset line in camelCase; `response` the model's Content."""
@@ -155,12 +179,16 @@ class LocalScorer:
                 single["stringMatchRewardScorer"], parsed, example.get("references", {})
             )
             return RewardScore(result.value, result.status, result.detail or note)
-        snippet = single["codeExecutionRewardScorer"]["pythonCodeSnippet"]
-        sandbox = self._sandboxes.get(snippet)
-        if sandbox is None:
-            sandbox = self._sandboxes[snippet] = CodeSandbox(snippet, self.limits)
+        pool = self._pool(single["codeExecutionRewardScorer"]["pythonCodeSnippet"])
+        if pool.timeouts >= MAX_CODE_TIMEOUTS:
+            return RewardScore(
+                None,
+                "unknown",
+                f"the snippet already hit the time limit ({self.limits.timeout_s:g} s, "
+                f"--code-timeout) on {pool.timeouts} responses, so it was not run on the rest",
+            )
         content = model_content(parsed) if single.get("parseResponseConfig") else response
-        outcome = sandbox.evaluate(example, content)
+        outcome = pool.evaluate(example, content)
         if outcome.reward is None:
             return RewardScore(None, "error", outcome.error)
         return RewardScore.of(outcome.reward, note)
