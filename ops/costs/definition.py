@@ -7,7 +7,8 @@ how parameters are written. Those spellings live in the two `Dialect` classes; e
 window, Vertex AI, inferred attribution, grouping, freshness) is written once below.
 
 DuckDB gets list functions (`list_filter`, `list_sum(list_transform(...))`): about 20x faster there
-than BigQuery's `FROM t, UNNEST(labels)` shape (DESIGN.md section 5). BigQuery gets ARRAY subqueries
+than the `FROM t, UNNEST(labels)` shape of Google's example billing queries
+(benchmarks/reconcile_realistic.py). BigQuery gets ARRAY subqueries
 over `UNNEST`, its documented idiom. Money is cast per row to DECIMAL(38,9) / NUMERIC (BigQuery's
 NUMERIC *is* 38 digits with 9 after the point), then summed exactly; Python only adds Decimals.
 

@@ -7,7 +7,7 @@ times (`ops.planning.reinforcement`, Google's hyperparameters page). Google bill
 training phase at the Model Tuning rate, but nothing says how many a run generates: its cost is
 unknown, said so.
 
-rlhf-pipeline: batch size by accelerator (DESIGN.md section 2: GPU/us-central1 8, TPU/europe-west4 24),
+rlhf-pipeline: batch size by accelerator (BATCH_SOURCE: GPU/us-central1 8, TPU/europe-west4 24),
 steps per epoch = ceil(examples / batch size), total steps from --epochs or --steps. Duration uses
 one calibration point, the article's run: 300 steps took about 2h15m on the TPU pod, i.e.
 0.0075 hours (27 s) per step; cost = hours x the accelerator's hourly price. The GPU configuration

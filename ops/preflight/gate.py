@@ -104,7 +104,7 @@ class PreflightReport:
         }
 
 
-# The RLHF pipeline chooses its region from the accelerator (DESIGN.md section 2).
+# The RLHF pipeline chooses its region from the accelerator (ops.tuning.spec.PIPELINE_REGIONS).
 PIPELINE_REGIONS = {"tpu": "europe-west4", "gpu": "us-central1"}
 ENGINES = ("gemini", "rlhf-pipeline")
 

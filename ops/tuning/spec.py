@@ -33,7 +33,8 @@ class Accelerator(StrEnum):
     tpu = "tpu"
 
 
-# The rlhf pipeline runs where its accelerator lives (DESIGN.md section 2).
+# The rlhf pipeline runs where its accelerator lives (Google's RLHF tuning page: TPU v3 pods in
+# europe-west4, A100 80GB GPUs in us-central1).
 PIPELINE_REGIONS = {Accelerator.tpu: "europe-west4", Accelerator.gpu: "us-central1"}
 _ENGINE_PREFIX = {Engine.gemini: "gem", Engine.rlhf_pipeline: "rlhf"}
 
