@@ -8,7 +8,8 @@ without a project filter covers the whole billing account (the export holds that
 budget naming one project is matched on our project's id (budgets name projects by number, which
 file exports do not carry); a budget spanning several projects is unknown. Export rows lag usage by
 hours (Cloud Billing loads the export periodically, not as usage happens:
-https://cloud.google.com/billing/docs/how-to/export-data-bigquery-setup), so the spend is a floor and the reason says how fresh it is.
+https://cloud.google.com/billing/docs/how-to/export-data-bigquery-setup), so the spend is a floor
+and the reason says how fresh it is.
 """
 
 from __future__ import annotations
