@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ops.preflight.budget import BudgetScope, Spend
 from ops.preflight.gate import CheckStatus, PreflightReport, run_preflight
 from tests.cloud.harness import Cloud
@@ -97,6 +99,31 @@ def test_the_reward_file_is_loaded_and_its_references_found_in_every_example(clo
     reward = reinforcement(cloud.settings()).by_name("reward")
     assert reward.status is CheckStatus.ok and reward.kind is None
     assert "reads references answer: every example has them" in reward.reason
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"validation": str(ARITHMETIC.parent / "sarcasm-classification" / "validation.jsonl")},
+        {"train": str(ARITHMETIC.parent / "sarcasm-generation-gemini" / "train.jsonl")},
+        {"train": str(ARITHMETIC.parent / "sarcasm-preference" / "train.jsonl")},
+    ],
+)
+def test_the_reward_is_never_ok_when_a_file_is_not_reinforcement_data(
+    cloud: Cloud, files: dict[str, str]
+) -> None:
+    # Fail closed: a file of another kind has no `references`, so none of them "lack" one.
+    reward = reinforcement(cloud.settings(), **files).by_name("reward")
+    # A Gemini supervised file read as reinforcement prompts has errors: unknown; other kinds: no.
+    assert reward.status in (CheckStatus.no, CheckStatus.unknown), reward.reason
+    assert "not reinforcement prompts" in reward.reason or "has errors" in reward.reason
+
+
+def test_the_reward_is_unknown_when_a_file_cannot_be_read(cloud: Cloud, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    reward = reinforcement(cloud.settings(), validation=str(empty)).by_name("reward")
+    assert reward.status is not CheckStatus.ok, reward.reason
 
 
 def test_without_a_reward_file_the_reward_is_unknown_and_cannot_be_waived(cloud: Cloud) -> None:

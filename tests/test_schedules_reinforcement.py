@@ -54,6 +54,17 @@ def test_check_reads_the_v1beta1_body_and_says_the_cost_is_unknown(scheduled: Cl
     assert status == 1 and data["verdict"] == "unknown"
 
 
+def test_check_says_no_to_the_reward_when_the_validation_file_is_not_reinforcement_data(
+    scheduled: Cloud, capsys: Any
+) -> None:
+    supervised = ARITHMETIC.parent / "sarcasm-classification" / "validation.jsonl"
+    scheduled.get(StorageServer).put_object(BUCKET, "arithmetic/validation.jsonl", supervised.read_bytes())
+    status, data, _ = run_json(capsys, "schedules", "check", "weekly-rl")
+    checks = {c["name"]: c for c in data["schedules"][0]["checks"]}
+    assert checks["reward"]["status"] == "no", checks["reward"]
+    assert status == 1 and data["verdict"] == "no-go"
+
+
 def test_a_firing_creates_a_reinforcement_job_on_v1beta1(scheduled: Cloud) -> None:
     scheduled.get(SchedulerServer).fire(RL)
     (job,) = scheduled.get(VertexServer).tuning_jobs.values()

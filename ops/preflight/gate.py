@@ -468,6 +468,8 @@ def reward_check(
 ) -> PreflightCheck:
     """A reinforcement run is only as good as its reward: without the file, what it reads from each
     example is unchecked, so the line is unknown, and not waivable (like the dataset it reads)."""
+    from ops.datasets.formats import Kind
+
     name = "reward"
     if problem is not None:
         return PreflightCheck(name, CheckStatus.no, f"the reward does not pass its checks: {problem}")
@@ -480,6 +482,23 @@ def reward_check(
         )
     reward_config = references.source
     keys = ", ".join(sorted(references.keys)) or "none"
+    # Fail closed: a file that is not reinforcement data has no `references` to count, so "none
+    # missing" would say nothing; an unread file says nothing either.
+    unread = [report.path for report in reports if report.kind is None]
+    if unread:
+        return PreflightCheck(
+            name,
+            CheckStatus.unknown,
+            f"{reward_config} loads, but {unread[0]} could not be read: the `references` it reads are unchecked",
+        )
+    foreign = [report for report in reports if report.kind != Kind.reinforcement.value]
+    if foreign:
+        return PreflightCheck(
+            name,
+            CheckStatus.no,
+            f"{foreign[0].path} holds {foreign[0].kind} examples, not reinforcement prompts with "
+            f"`references`: {reward_config} has nothing to read (see the dataset line)",
+        )
     missing = sum(
         int((report.stats.get("references") or {}).get("examples_missing_required") or 0)
         for report in reports
@@ -489,6 +508,15 @@ def reward_check(
             name,
             CheckStatus.no,
             f"{reward_config} reads references {keys}; {missing} example(s) lack one (see the dataset line)",
+        )
+    invalid = [report.path for report in reports if not report.valid]
+    if invalid and references.keys:
+        # Examples with errors may not have been checked for `references` at all.
+        return PreflightCheck(
+            name,
+            CheckStatus.unknown,
+            f"{reward_config} loads, but {invalid[0]} has errors: the `references` it reads are "
+            "unchecked (see the dataset line)",
         )
     if not references.keys:
         return PreflightCheck(name, CheckStatus.ok, f"{reward_config} loads; it reads no `references` key")
