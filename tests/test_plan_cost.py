@@ -164,12 +164,9 @@ def test_plan_json_has_exactly_the_issue_shape(clean_env: Path, capsys: pytest.C
 
 def test_plan_text_lists_assumptions(clean_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     train = write_jsonl(clean_env / "t.jsonl", [palm(i) for i in range(20)])
-    assert (
-        run(["plan", "--train", str(train), "--engine", "gemini", "--base-model", "gemini-2.5-flash-lite"])
-        == 0
-    )
+    assert run(["plan", "--train", str(train), "--engine", "gemini", "--base-model", "gemini-2.5-pro"]) == 0
     out = capsys.readouterr().out
-    assert "estimated cost" in out and "assumptions:" in out and "1.50 USD per 1M training tokens" in out
+    assert "estimated cost" in out and "assumptions:" in out and " 25 USD per 1M training tokens" in out
 
 
 def test_plan_hints_validating_the_validation_file_beside_its_training_file(

@@ -172,13 +172,16 @@ def test_plan_max_cost_exits_1_above_the_ceiling_or_when_it_cannot_compare(
     assert (code, data["max_cost"]["status"]) == (status, verdict)
 
 
-def test_plan_warns_about_a_model_launch_would_refuse(
+def test_plan_refuses_a_retired_model_as_launch_does_and_warns_about_an_unknown_one(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     isolate_config(monkeypatch, tmp_path)
     args = ("plan", "--train", TRAIN, "--engine", "gemini", "--base-model", "gemini-2.5-flash")
     code, _data, err = run_json(capsys, *args)
-    assert code == 0 and "retired for tuning on 2026-10-16" in err and "model-retired" in err
+    assert code == 2 and "retired for tuning on 2026-10-16" in err and "model-retired" in err
+    unknown = ("plan", "--train", TRAIN, "--engine", "gemini", "--base-model", "gemini-9-ultra")
+    code, _data, err = run_json(capsys, *unknown)
+    assert code == 0 and "model-unknown" in err and "will refuse it" in err
 
 
 # Only a refusal here: ops.datasets retries a failing or hung gs:// read for over a minute (the storage

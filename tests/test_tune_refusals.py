@@ -93,3 +93,51 @@ def test_the_plan_shown_before_asking_names_the_accelerator_steps_and_cost(tune:
     assert status == 2 and "error[confirmation-needed]" in err
     assert "tpu (TPU v3 pod, 64 cores, europe-west4)" in err
     assert "total steps: 30" in err and "estimated cost: 8.28 USD" in err
+
+
+@pytest.mark.parametrize("method", ["supervised", "preference", "reinforcement"])
+@pytest.mark.parametrize("command", [("plan",), ("preflight",), ("tune", "launch", "--dry-run")])
+def test_the_rlhf_pipeline_has_no_method_so_an_explicit_method_is_refused(
+    tune: TuneCli, command: tuple[str, ...], method: str
+) -> None:
+    status, _out, err = tune(
+        *command, "--engine", "rlhf-pipeline", "--base-model", "t5-small", "--accelerator", "tpu",
+        "--train", PREFERENCES, "--method", method,
+    )  # fmt: skip
+    assert status == 2 and "error[option-not-applicable]" in err and "--method" in err, err
+    assert "hint: drop --method" in err
+
+
+PLAN_REFUSALS = {
+    "rlhf-model-unknown": ("--engine", "rlhf-pipeline", "--base-model", "llama-7b", "--train", PREFERENCES),
+    "rlhf-model-region": (
+        "--engine",
+        "rlhf-pipeline",
+        "--accelerator",
+        "gpu",
+        "--base-model",
+        "t5-xxl",
+        "--train",
+        PREFERENCES,
+    ),  # fmt: skip
+    "region-not-supported": (
+        "--region",
+        "europe-west4",
+        "--engine",
+        "gemini",
+        "--method",
+        "reinforcement",
+        "--base-model",
+        "gemini-3.5-flash",
+        "--train",
+        str(SAMPLES / "arithmetic-reinforcement" / "train.jsonl"),
+    ),  # fmt: skip
+    "model-retired": ("--engine", "gemini", "--base-model", "gemini-2.5-flash", "--train", SFT),
+}
+
+
+@pytest.mark.parametrize("code", sorted(PLAN_REFUSALS))
+def test_plan_refuses_what_launch_refuses(tune: TuneCli, code: str) -> None:
+    status, _out, err = tune("plan", *PLAN_REFUSALS[code])
+    assert status == 2 and f"error[{code}]" in err, err
+    assert "hint: " in err

@@ -29,8 +29,12 @@ def plan(
     ] = None,
     base_model: BaseModelOption = None,
     method: Annotated[
-        Method, typer.Option("--method", help="gemini: supervised, preference or reinforcement")
-    ] = Method.supervised,
+        Method | None,
+        typer.Option(
+            "--method",
+            help="gemini: supervised (default), preference or reinforcement; not for rlhf-pipeline",
+        ),
+    ] = None,
     epochs: Annotated[int | None, typer.Option("--epochs", help="epochs to train")] = None,
     steps: Annotated[
         int | None, typer.Option("--steps", help="total steps (rlhf-pipeline, reinforcement)")
@@ -58,11 +62,29 @@ def plan(
     from ops.preflight.max_cost import judge_cost, parse_max_cost
     from ops.tuning.reinforcement import refuse_knobs_off_reinforcement, refuse_misplaced_reward
 
+    from ops.tuning.rules import resolve_method
+
+    method = resolve_method(engine, method)
     ceiling = parse_max_cost(max_cost)
     refuse_misplaced_reward(engine.value, method.value, reward_config, what="this plan would not use it")
     knobs = Knobs(batch_size, samples_per_prompt, max_output_tokens)
     refuse_knobs_off_reinforcement(method.value, knobs, what="this plan would not use it")
     _warn_about_model(engine, base_model)
+    if base_model:
+        from ops.tuning.rules import catalog_problem
+
+        # What `tune launch` would refuse, plan refuses: an unknown Gemini model only warns (above),
+        # as launch takes it with --allow-unknown-model.
+        rule = catalog_problem(
+            engine,
+            base_model,
+            method,
+            get_settings(ctx).region,
+            accelerator or Accelerator.tpu,  # the plan's default accelerator
+            allow_unknown_model=True,
+        )
+        if rule is not None:
+            raise rule.error()
 
     remote = train.startswith("gs://") or bool(validation and validation.startswith("gs://"))
     result = plan_run(
@@ -151,5 +173,5 @@ def _warn_about_model(engine: Engine, base_model: str | None) -> None:
     from ops.models.catalog import model_problem
 
     rule = model_problem(base_model)
-    if rule is not None:
+    if rule is not None and rule.code == "model-unknown":  # a retired one is refused (catalog_problem)
         warn(f"{rule.message}; `tune launch` will refuse it ({rule.code})")

@@ -112,8 +112,12 @@ def preflight(
         int | None, typer.Option("--steps", help="total steps (rlhf-pipeline, reinforcement)", min=1)
     ] = None,
     method: Annotated[
-        Method, typer.Option("--method", help="gemini: supervised, preference or reinforcement")
-    ] = Method.supervised,
+        Method | None,
+        typer.Option(
+            "--method",
+            help="gemini: supervised (default), preference or reinforcement; not for rlhf-pipeline",
+        ),
+    ] = None,
     reward_config: RewardConfigOption = None,
     batch_size: BatchSizeOption = None,
     samples_per_prompt: SamplesPerPromptOption = None,
@@ -135,7 +139,9 @@ def preflight(
     from ops.preflight.gate import run_preflight
     from ops.preflight.max_cost import parse_max_cost
     from ops.tuning.reinforcement import refuse_knobs_off_reinforcement
+    from ops.tuning.rules import resolve_method
 
+    method = resolve_method(engine, method)
     knobs = Knobs(batch_size, samples_per_prompt, max_output_tokens)
     refuse_knobs_off_reinforcement(method.value, knobs, what="this preflight would not use it")
     report = run_preflight(

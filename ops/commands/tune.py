@@ -94,8 +94,12 @@ def launch(
         typer.Option("--prompts", help="rlhf-pipeline prompt dataset; default: the training set's prompts"),
     ] = None,
     method: Annotated[
-        Method, typer.Option("--method", help="gemini: supervised, preference or reinforcement (Pre-GA)")
-    ] = Method.supervised,
+        Method | None,
+        typer.Option(
+            "--method",
+            help="gemini: supervised (default), preference or reinforcement (Pre-GA); not for rlhf-pipeline",
+        ),
+    ] = None,
     reward_config: RewardConfigOption = None,
     base_model: Annotated[
         str | None,
@@ -173,8 +177,10 @@ def launch(
     """
     from ops.tuning.labels import parse_label_flags
     from ops.tuning.launch import launch as launch_run
+    from ops.tuning.rules import resolve_method
     from ops.tuning.spec import Hyperparameters, LaunchRequest
 
+    method = resolve_method(engine, method)
     if epochs is not None and steps is not None:
         raise TunectlError(
             "epochs-and-steps",

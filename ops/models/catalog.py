@@ -253,6 +253,7 @@ def rlhf_problem(reference: str, accelerator_name: str, *, cmek: bool) -> Rule |
             f"it takes {', '.join(models)}",
             next(iter(models.values()))["source"],
             "--base-model",
+            f"use one of {', '.join(models)} (`tunectl models list`)",
         )
     row = models[reference]
     if region not in row["regions"]:
