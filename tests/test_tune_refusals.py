@@ -119,7 +119,7 @@ PLAN_REFUSALS = {
         "t5-xxl",
         "--train",
         PREFERENCES,
-    ),  # fmt: skip
+    ),
     "region-not-supported": (
         "--region",
         "europe-west4",
@@ -131,7 +131,7 @@ PLAN_REFUSALS = {
         "gemini-3.5-flash",
         "--train",
         str(SAMPLES / "arithmetic-reinforcement" / "train.jsonl"),
-    ),  # fmt: skip
+    ),
     "model-retired": ("--engine", "gemini", "--base-model", "gemini-2.5-flash", "--train", SFT),
 }
 

@@ -61,7 +61,6 @@ def plan(
     from ops.planning.reinforcement import Knobs
     from ops.preflight.max_cost import judge_cost, parse_max_cost
     from ops.tuning.reinforcement import refuse_knobs_off_reinforcement, refuse_misplaced_reward
-
     from ops.tuning.rules import resolve_method
 
     method = resolve_method(engine, method)

@@ -489,7 +489,8 @@ def reward_check(
         return PreflightCheck(
             name,
             CheckStatus.unknown,
-            f"{reward_config} loads, but {unread[0]} could not be read: the `references` it reads are unchecked",
+            f"{reward_config} loads, but {unread[0]} could not be read: "
+            "the `references` it reads are unchecked",
         )
     foreign = [report for report in reports if report.kind != Kind.reinforcement.value]
     if foreign:
