@@ -141,3 +141,36 @@ def test_plan_refuses_what_launch_refuses(tune: TuneCli, code: str) -> None:
     status, _out, err = tune("plan", *PLAN_REFUSALS[code])
     assert status == 2 and f"error[{code}]" in err, err
     assert "hint: " in err
+
+
+@pytest.mark.parametrize(
+    ("command", "engine", "train", "expected"),
+    [
+        (
+            ("plan",),
+            ("--engine", "gemini", "--base-model", "gemini-3.5-flash"),
+            PREFERENCES,
+            "--method supervised (the default) trains on supervised data; this file holds preference "
+            "examples: pass --method preference",
+        ),
+        (
+            ("tune", "launch", "--dry-run"),
+            ("--engine", "gemini", "--base-model", "gemini-3.5-flash"),
+            PREFERENCES,
+            "pass --method preference",
+        ),
+        (
+            ("preflight",),
+            ("--engine", "rlhf-pipeline", "--base-model", "t5-small", "--accelerator", "tpu"),
+            SFT,
+            "--engine rlhf-pipeline trains on preference data; this file holds supervised examples",
+        ),
+    ],
+)
+def test_a_wrong_kind_names_the_option_the_user_passed_not_kind(
+    tune: TuneCli, command: tuple[str, ...], engine: tuple[str, ...], train: str, expected: str
+) -> None:
+    status, out, err = tune(*command, *engine, "--train", train)
+    said = " ".join((out + err).split())
+    assert status == 1 and expected in said, said
+    assert "--kind asked" not in said

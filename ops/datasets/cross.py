@@ -5,7 +5,7 @@ Each takes what the scan collected and returns findings as (line, column, code, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,10 @@ def file_issues(
     first_line: int | None,
     wanted: Kind | None,
     training_kind: Kind | None,
+    explain_kind: Callable[[Kind, Kind], str] | None = None,
 ) -> list[Issue]:
+    """File-level issues. `explain_kind(wanted, found)` words a wrong kind in the caller's terms
+    (`--method`, `--engine`); without it the kind was asked for with `--kind`."""
     issues: list[Issue] = []
     if source.is_remote and not source.display.endswith(".jsonl"):
         issues.append((None, None, "file-not-jsonl", f"{source.display} is not a .jsonl object"))
@@ -48,7 +51,11 @@ def file_issues(
         message = f"{source.size:,} bytes is over the {limits.max_file_bytes:,}-byte limit"
         issues.append((None, None, "file-too-large", message))
     if layout is not None and wanted is not None and layout.kind is not wanted:
-        message = f"the file holds {layout.kind} examples ({layout}); --kind asked for {wanted}"
+        message = (
+            explain_kind(wanted, layout.kind)
+            if explain_kind is not None
+            else f"the file holds {layout.kind} examples ({layout}); --kind asked for {wanted}"
+        )
         issues.append((first_line, None, "wrong-kind", message))
     elif layout is not None and training_kind is not None and layout.kind is not training_kind:
         message = f"the validation file holds {layout.kind} examples; training holds {training_kind}"

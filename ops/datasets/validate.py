@@ -15,7 +15,7 @@ import os
 import signal
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -258,6 +258,7 @@ def _validate_one(
     limits: ModelLimits | None = None,
     check_media: bool = False,
     references: RequiredReferences | None = None,
+    explain_kind: Callable[[Kind, Kind], str] | None = None,
 ) -> tuple[FileReport, TrainingKeys]:
     role = "validation" if training else "training"
     source = open_source(path_or_uri, settings=settings)
@@ -273,7 +274,7 @@ def _validate_one(
         method = _METHOD_TABLE.get(layout, "supervised") if layout is not None else "supervised"
         limits = model_limits(base_model, method=method)
     training_kind = next((t.layout.kind for t in training if t.layout is not None), None)
-    issues = file_issues(source, limits, layout, first_line, wanted, training_kind)
+    issues = file_issues(source, limits, layout, first_line, wanted, training_kind, explain_kind)
 
     options = ScanOptions(layout, limits.max_tokens_per_example, collect_media=check_media)
     whole = None
@@ -406,6 +407,7 @@ def validate_file(
     workers: int | None = None,
     limits: ModelLimits | None = None,
     references: RequiredReferences | None = None,
+    explain_kind: Callable[[Kind, Kind], str] | None = None,
 ) -> FileReport:
     """Validate one dataset file (local path or gs:// URI). With `validation_of` (the training
     file(s)), the file is checked as a validation set: its size limit, kind match and leakage.
@@ -426,6 +428,7 @@ def validate_file(
             workers=workers,
             limits=limits,
             references=references,
+            explain_kind=explain_kind,
         )[0]
     return validate_files(
         training,
@@ -437,6 +440,7 @@ def validate_file(
         workers=workers,
         limits=limits,
         references=references,
+        explain_kind=explain_kind,
     )[-1]
 
 
@@ -452,11 +456,13 @@ def validate_files(
     limits: ModelLimits | None = None,
     check_uris: bool = False,
     references: RequiredReferences | None = None,
+    explain_kind: Callable[[Kind, Kind], str] | None = None,
 ) -> list[FileReport]:
     """Validate training files, then (optionally) a validation file against all of them.
     `check_uris` asks Cloud Storage about every gs:// object the examples reference. `references`
     (from a reward config) must be keys of every example's `references`: the files are then
-    reinforcement data."""
+    reinforcement data. `explain_kind(wanted, found)` words a wrong kind in the terms of the command
+    that asked for `kind` (plan, preflight and launch ask with --method or --engine, not --kind)."""
     kinds = [k.value for k in Kind]
     if kind != "auto" and kind not in kinds:
         raise TunectlError("bad-kind", f"--kind must be auto or {', '.join(kinds)}, not {kind!r}")
@@ -494,6 +500,7 @@ def validate_files(
                     limits=limits,
                     check_media=check_uris,
                     references=references,
+                    explain_kind=explain_kind,
                 )
                 reports.append(report)
                 if not is_validation:

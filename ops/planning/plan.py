@@ -389,7 +389,7 @@ def plan_run(
     """
     from ops.datasets import validate_files
     from ops.datasets.validate import validate_command
-    from ops.tuning.spec import dataset_kind
+    from ops.tuning.spec import dataset_kind, explain_kind
 
     kind = dataset_kind(engine, method)
     if reports is None:
@@ -406,6 +406,7 @@ def plan_run(
             settings=settings,
             kind=kind,
             references=references,
+            explain_kind=explain_kind(engine, method),
         )
     invalid = [r for r in reports if not r.valid]
     if invalid:

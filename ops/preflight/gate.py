@@ -391,6 +391,7 @@ def dataset_check(
     reports: list[FileReport] | None = None,
     kind: str = "auto",
     references: RequiredReferences | None = None,
+    explain_kind: Callable[[str, str], str] | None = None,
 ) -> tuple[PreflightCheck, list[FileReport]]:
     """`ops.datasets` validation; its reports feed the plan, so the files are read once. A reward
     config's `references` keys are checked in every example, as `tune launch` checks them."""
@@ -405,6 +406,7 @@ def dataset_check(
             settings=settings,
             kind=kind,
             references=references,
+            explain_kind=explain_kind,
         )
     details = {
         "files": [
@@ -418,7 +420,10 @@ def dataset_check(
         for report in bad:
             errors = Counter(e.code for e in report.errors)
             codes = ", ".join(f"{code} x{n}" for code, n in sorted(errors.items()))
-            parts.append(f"{report.path}: {plural(len(report.errors), 'error')} ({codes})")
+            part = f"{report.path}: {plural(len(report.errors), 'error')} ({codes})"
+            # A wrong kind is fixed with an option, not in the data: say which.
+            wrong = next((e for e in report.errors if e.code == "wrong-kind"), None)
+            parts.append(part if wrong is None else f"{part}: {wrong.message}")
         training = None if bad[0] is reports[0] else train
         reason = "; ".join(parts) + f"; see {validate_command(bad[0].path, kind=kind, training=training)}"
         return PreflightCheck("dataset", CheckStatus.no, reason, details), reports
@@ -675,10 +680,17 @@ def run_preflight(
     counter = count_active_jobs or (lambda: count_active_tuning_jobs(settings, where))
     checks = [_guarded("model", lambda: model_check(engine, base_model, accelerator, method), kind="model")]
     try:
-        from ops.tuning.spec import dataset_kind
+        from ops.tuning.spec import dataset_kind, explain_kind
 
         dataset, reports = dataset_check(
-            settings, train, validation, base_model, reports, dataset_kind(engine, method), references
+            settings,
+            train,
+            validation,
+            base_model,
+            reports,
+            dataset_kind(engine, method),
+            references,
+            explain_kind(engine, method),
         )
     except Exception as exc:  # fail closed
         reports = []

@@ -8,12 +8,13 @@ digests are of the bytes the job will see, which is what the run id and the uplo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ops.errors import ExitStatus, TunectlError
-from ops.tuning.spec import Engine, Hyperparameters, LaunchRequest, Method, dataset_kind
+from ops.tuning.spec import Engine, Hyperparameters, LaunchRequest, Method, dataset_kind, explain_kind
 from ops.tuning.upload import sha256_file
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def _validate(
     base_model: str | None,
     training: str | None = None,
     reward_config: str | None = None,
+    explain: Callable[[str, str], str] | None = None,
 ) -> FileReport:
     """Refuse to launch on a dataset with errors (ops.datasets, issue 6): Vertex AI would find them
     only after the job started and billed. A reinforcement dataset is checked against the reward
@@ -66,13 +68,14 @@ def _validate(
         settings=settings,
         validation_of=training,
         references=references,
+        explain_kind=explain,
     )
     if not report.valid:
-        problems = [f"line {e.line}: {e.code}" for e in report.errors]
+        first = report.errors[0]
         raise TunectlError(
             "dataset-invalid",
-            f"{source} has {len(report.errors)} error(s), so nothing was launched: "
-            + "; ".join(problems[:5]),
+            f"{source} has {len(report.errors)} error(s), so nothing was launched; first: "
+            f"{first.code} at line {first.line}: {first.message}",
             where=source,
             hint=f"run {validate_command(source, kind=kind, training=training, reward_config=reward_config)} "
             "for the full report",
@@ -164,7 +167,8 @@ def _prepare_one(
             hint="give a local JSONL path (relative to the current directory) or a gs:// URI",
         )
     reward = request.reward_config if request.method is Method.reinforcement else None
-    report = _validate(source, settings, kind, base_model, training, reward)
+    explain = explain_kind(request.engine.value, request.method.value)
+    report = _validate(source, settings, kind, base_model, training, reward, explain)
     style = report.style  # the file's format (palm | gemini) decides the conversion
     # A kind with one format only (reinforcement) is used as written.
     target = style if target_style is None else target_style

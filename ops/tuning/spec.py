@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -43,6 +44,27 @@ def dataset_kind(engine: str, method: str) -> str:
     """The kind of dataset a run trains on (`dataset validate --kind`): a Gemini run's is its method's,
     the RLHF pipeline's is preference pairs. plan, preflight and launch all check this one kind."""
     return method if engine == Engine.gemini else "preference"
+
+
+def explain_kind(engine: str, method: str) -> Callable[[str, str], str]:
+    """A wrong-kind message in the terms of the option that chose `dataset_kind` (plan, preflight and
+    launch take --method or --engine, never --kind): what it trains on, what the file holds, and the
+    --method that trains on that, when there is one."""
+
+    def explain(wanted: str, found: str) -> str:
+        if engine != Engine.gemini:
+            asked = f"--engine {engine} trains on {wanted} data"
+        else:
+            default = " (the default)" if method == Method.supervised else ""
+            asked = f"--method {method}{default} trains on {wanted} data"
+        message = f"{asked}; this file holds {found} examples"
+        if engine == Engine.gemini and found in {m.value for m in Method}:
+            message += f": pass --method {found}"
+        elif engine != Engine.gemini and found in {m.value for m in Method}:
+            message += f": pass --engine gemini --method {found}"
+        return message
+
+    return explain
 
 
 @dataclass(frozen=True)
