@@ -142,6 +142,9 @@ def resolve_settings(
             values[name], sources[name] = from_file[name], f"config {path}"
         else:
             sources[name] = "default"
+    from ops.tuning.timeouts import parse_request_timeout
+
+    parse_request_timeout(environ.get("TUNECTL_REQUEST_TIMEOUT"))  # a usage error before any request
     if isinstance(values.get("anonymous"), str):
         values["anonymous"] = _switch(str(values["anonymous"]), where=sources["anonymous"])
     try:

@@ -58,6 +58,26 @@ def test_a_bad_request_timeout_is_a_usage_error_not_a_cloud_error(
     assert caught.value.where == "env TUNECTL_REQUEST_TIMEOUT"
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["quota", "show"],
+        ["schedules", "list"],
+        ["schedules", "check"],
+        ["pricing", "refresh"],
+        ["config", "show"],
+    ],
+)
+def test_every_command_reading_settings_refuses_a_bad_request_timeout(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Validated where settings are read, not only where a Vertex request reads it.
+    monkeypatch.setenv("TUNECTL_REQUEST_TIMEOUT", "-1")
+    assert run([*command, "--project", "p"]) == ExitStatus.USAGE
+    err = diagnostic(capsys)
+    assert err.startswith("error[setting-invalid]") and "--> env TUNECTL_REQUEST_TIMEOUT" in err
+
+
 def test_a_config_file_that_does_not_exist_is_an_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,7 +15,12 @@ def request_timeout_seconds() -> float:
 
     A value that is not a positive number is a usage error naming the variable (exit 2), raised before
     any request: inside a retried call it would read as the network being down."""
-    raw = os.environ.get("TUNECTL_REQUEST_TIMEOUT")
+    return parse_request_timeout(os.environ.get("TUNECTL_REQUEST_TIMEOUT"))
+
+
+def parse_request_timeout(raw: str | None) -> float:
+    """The variable's value in seconds; settings are resolved through this too, so every command that
+    reads settings refuses a bad value, not only those whose requests read it."""
     if not raw:
         return DEFAULT_REQUEST_TIMEOUT
     try:
