@@ -96,7 +96,13 @@ def test_convert_and_split_write_their_outputs(clean_env: Path, capsys: pytest.C
 def test_vertex_counter_needs_a_base_model(clean_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_jsonl(clean_env / "d.jsonl", [palm(1)])
     assert run(["dataset", "validate", str(path), "--counter", "vertex"]) == ExitStatus.USAGE
-    assert "error[missing-base-model]" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "error[missing-base-model]" in err
+    # The hint's example is a current model from the catalog, never a retired one.
+    assert "e.g. --base-model gemini-3.5-flash" in err and "2.5" not in err
+    assert run(["plan", "--train", str(path), "--engine", "gemini"]) == ExitStatus.USAGE
+    err = capsys.readouterr().err
+    assert "error[missing-base-model]" in err and "e.g. --base-model gemini-3.5-flash" in err
 
 
 def test_split_refuses_out_dir_with_an_explicit_output(

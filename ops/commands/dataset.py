@@ -38,7 +38,7 @@ class StyleChoice(StrEnum):
 
 
 BaseModelOption = Annotated[
-    str | None, typer.Option("--base-model", help="base model whose limits apply (e.g. gemini-2.5-flash)")
+    str | None, typer.Option("--base-model", help="base model whose limits apply (e.g. gemini-3.5-flash)")
 ]
 CounterOption = Annotated[
     CounterChoice,
@@ -61,11 +61,13 @@ def make_counter(ctx: typer.Context, choice: CounterChoice, base_model: str | No
     if choice is CounterChoice.estimate:
         return EstimateTokenCounter()
     if not base_model:
+        from ops.models.catalog import current_model
+
         raise TunectlError(
             "missing-base-model",
             "--counter vertex counts with a model: pass --base-model",
             where="--counter",
-            hint="e.g. --base-model gemini-2.5-flash, or --counter estimate to count offline",
+            hint=f"e.g. --base-model {current_model()}, or --counter estimate to count offline",
         )
     return VertexTokenCounter(get_settings(ctx), model=base_model)
 

@@ -150,6 +150,12 @@ def gemini_model(model_id: str) -> ModelEntry | None:
     return models.get(family) if family else None
 
 
+def current_model(method: str = "supervised") -> str:
+    """A model for a hint's example: the catalog's first one not retired that tunes `method`, so a
+    hint never suggests a model the service would refuse."""
+    return next(m for m, e in gemini_models().items() if method in e.methods and not e.retired_on())
+
+
 def rlhf_base_models() -> dict[str, dict[str, Any]]:
     return dict(raw_catalog()["rlhf_base_models"])
 

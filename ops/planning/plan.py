@@ -182,11 +182,13 @@ def plan_from_counts(
                 hint="drop --accelerator (it is for --engine rlhf-pipeline)",
             )
         if base_model is None:
+            from ops.models.catalog import current_model
+
             raise TunectlError(
                 "missing-base-model",
                 "--base-model is required with --engine gemini",
                 where="--base-model",
-                hint="e.g. --base-model gemini-2.5-flash; `tunectl models list` shows the tunable models",
+                hint=f"e.g. --base-model {current_model()}; `tunectl models list` shows the tunable models",
             )
         n_epochs = Decimal(epochs or 1)
         if epochs is None:
