@@ -142,6 +142,7 @@ def emit(
                 raise TunectlError(
                     "format-not-tabular",
                     "this report is not a table, so it has no CSV form",
+                    where="--format csv",
                     hint="use --format json or --format yaml",
                 )
             print_csv(rows)

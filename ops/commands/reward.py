@@ -12,7 +12,7 @@ import typer
 
 from ops.commands.common import FormatOption, get_settings, group
 from ops.errors import ExitStatus, TunectlError
-from ops.output import OutputFormat, counting, emit, note, stderr_console, warn
+from ops.output import OutputFormat, counting, emit, note, plural, stderr_console, warn
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -93,7 +93,8 @@ def _render_stats(console: Console, title: str, stats: dict[str, Any]) -> None:
 def _render(data: dict[str, Any]) -> Callable[[Console], None]:
     def render(console: Console) -> None:
         console.print(
-            f"{data['responses']} responses to {data['examples']} examples of {data['dataset']}, "
+            f"{plural(data['responses'], 'response')} to {plural(data['examples'], 'example')} of "
+            f"{data['dataset']}, "
             f"from {data['responses_from']}",
             highlight=False,
             markup=False,

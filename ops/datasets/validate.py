@@ -470,6 +470,7 @@ def validate_files(
         raise TunectlError(
             "reward-config-wrong-kind",
             f"--reward-config scores reinforcement data; --kind asked for {kind}",
+            where="--kind",
             hint="drop --kind (a reward config implies --kind reinforcement) or drop --reward-config",
         )
     if references is not None:

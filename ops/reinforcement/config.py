@@ -265,7 +265,10 @@ def _check(raw: Any) -> tuple[dict[str, Any], KeyReads]:
     from google.genai import types as genai
 
     if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in TOP_LEVEL:
-        found = ", ".join(map(str, raw)) if isinstance(raw, dict) else type(raw).__name__
+        if raw is None:  # YAML reads an empty file (or only comments) as null
+            found = "an empty file"
+        else:
+            found = ", ".join(map(str, raw)) if isinstance(raw, dict) else type(raw).__name__
         raise _Problem(
             "",
             "a reward config holds exactly one of singleRewardConfig or compositeRewardConfig "

@@ -108,10 +108,19 @@ def _resolve_request(request: LaunchRequest) -> LaunchRequest:
         if request.method is not Method.preference:
             request = replace(request, method=Method.preference)  # RLHF learns from preferences only
         if request.accelerator is None:
+            from ops.models.catalog import pipeline_regions, rlhf_base_models
+
+            # Which accelerator tunes which base model, from the catalog (a model is tuned in some regions).
+            options = "; ".join(
+                f"--accelerator {name} ({region}): "
+                + ", ".join(m for m, row in rlhf_base_models().items() if region in row["regions"])
+                for name, region in pipeline_regions().items()
+            )
             raise TunectlError(
                 "accelerator-missing",
                 "the rlhf pipeline needs --accelerator gpu (us-central1) or tpu (europe-west4)",
                 where="--accelerator",
+                hint=options,
             )
     elif request.accelerator is not None:
         raise TunectlError(

@@ -117,13 +117,19 @@ def thinking_problem(model_id: str, hp: Hyperparameters) -> TunectlError | None:
     catalog's `thinking` column says which a model uses."""
     from ops.models.catalog import gemini_model, raw_catalog
 
+    entry = gemini_model(model_id)
     if hp.thinking_level is not None and hp.thinking_budget is not None:
+        takes = {"level": "--thinking-level", "budget": "--thinking-budget"}.get(
+            entry.thinking if entry is not None and entry.thinking else ""
+        )
         return TunectlError(
             "thinking-both",
             "give --thinking-level or --thinking-budget, not both",
             where="--thinking-budget",
+            hint=f"{model_id} takes {takes}: drop the other"
+            if takes
+            else "drop one (`tunectl models list` says which a model takes)",
         )
-    entry = gemini_model(model_id)
     if entry is None or entry.thinking is None:
         return None
     source = raw_catalog().get("thinking", {}).get("source", entry.source)
