@@ -94,3 +94,29 @@ def test_reward_test_counts_one_response_in_the_singular(
         "--dataset", str(dataset), "--responses", str(responses),
     )  # fmt: skip
     assert "1 response to 1 example of" in out, out + err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("plan", "--engine", "gemini", "--method", "reinforcement", "--base-model", "gemini-3.5-flash"),
+        ("preflight", "--engine", "gemini", "--method", "reinforcement", "--base-model", "gemini-3.5-flash"),
+        ("dataset", "validate"),
+        ("reward", "test", "--responses", str(ARITHMETIC / "responses.jsonl")),
+    ],
+)
+def test_a_repeated_reward_config_is_refused_not_silently_the_last(
+    isolated: Path, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    data = ("--dataset",) if command[0] == "reward" else ("--train",) if command[0] != "dataset" else ()
+    status, _out, err = run_cli(
+        capsys, *command, *data, str(ARITHMETIC / "train.jsonl"),
+        "--reward-config", str(ARITHMETIC / "reward-exact.yaml"),
+        "--reward-config", str(ARITHMETIC / "reward-composite.yaml"),
+    )  # fmt: skip
+    assert status == 2 and "error[option-repeated]" in err and "--> --reward-config" in err, err
+
+
+def test_launch_refuses_a_repeated_reward_config(tune: TuneCli) -> None:
+    status, _out, err = tune(*RL, "--reward-config", str(ARITHMETIC / "reward-composite.yaml"))
+    assert status == 2 and "error[option-repeated]" in err

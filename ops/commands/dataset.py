@@ -92,8 +92,8 @@ def validate(
             "its size limit (one metadata read per object)",
         ),
     ] = False,
-    reward_config: Annotated[
-        str | None,
+    reward_configs: Annotated[
+        list[str] | None,
         typer.Option(
             "--reward-config",
             help="reinforcement reward config (YAML or JSON): every example's `references` must hold "
@@ -113,10 +113,12 @@ def validate(
     Each finding has a stable code, a line (and a column for JSON errors). Text output shows the
     first findings of each code; --format json lists them all.
     """
+    from ops.commands.gate_options import one_reward_config
     from ops.datasets import validate_files
     from ops.datasets.reinforcement import required_references
     from ops.datasets.render import render_reports
 
+    reward_config = one_reward_config(reward_configs)
     references = required_references(reward_config) if reward_config is not None else None
     remote = _settings_if_remote(ctx, [*paths, *([validation] if validation else [])])
     settings = get_settings(ctx) if check_uris else remote

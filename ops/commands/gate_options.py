@@ -3,10 +3,15 @@ reinforcement run's reward file and the hyperparameters its plan depends on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+
+from ops.errors import TunectlError
+
+T = TypeVar("T")
 
 
 class WaivableCheck(StrEnum):
@@ -33,14 +38,33 @@ MaxCostOption = Annotated[
         "is unknown",
     ),
 ]
+# A list so that a repeated --reward-config is seen (a single-valued option keeps the last silently);
+# `one_reward_config` refuses more than one.
 RewardConfigOption = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
         "--reward-config",
         help="--method reinforcement: the reward file (singleRewardConfig or compositeRewardConfig); "
         "its `references` keys are checked in every example",
     ),
 ]
+
+
+def one_reward_config(values: Sequence[T] | None) -> T | None:
+    """The one --reward-config given, or None. Given twice, which reward would the run use? Refused."""
+    if not values:
+        return None
+    if len(values) > 1:
+        raise TunectlError(
+            "option-repeated",
+            f"--reward-config is given {len(values)} times ({', '.join(map(str, values))}); "
+            "a run has one reward",
+            where="--reward-config",
+            hint="give it once; several rewards go in one file, under `compositeRewardConfig`",
+        )
+    return values[0]
+
+
 BatchSizeOption = Annotated[
     int | None,
     typer.Option("--batch-size", min=1, help="reinforcement: prompts per step (Google's default: 32)"),

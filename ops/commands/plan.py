@@ -14,6 +14,7 @@ from ops.commands.gate_options import (
     MaxOutputTokensOption,
     RewardConfigOption,
     SamplesPerPromptOption,
+    one_reward_config,
 )
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit, note, warn
@@ -44,7 +45,7 @@ def plan(
         typer.Option("--accelerator", help="rlhf-pipeline: gpu (us-central1) or tpu (europe-west4)"),
     ] = None,
     counter: CounterOption = CounterChoice.estimate,
-    reward_config: RewardConfigOption = None,
+    reward_configs: RewardConfigOption = None,
     batch_size: BatchSizeOption = None,
     samples_per_prompt: SamplesPerPromptOption = None,
     max_output_tokens: MaxOutputTokensOption = None,
@@ -64,6 +65,7 @@ def plan(
     from ops.tuning.rules import resolve_method
 
     method = resolve_method(engine, method)
+    reward_config = one_reward_config(reward_configs)
     ceiling = parse_max_cost(max_cost)
     refuse_misplaced_reward(engine.value, method.value, reward_config, what="this plan would not use it")
     knobs = Knobs(batch_size, samples_per_prompt, max_output_tokens)

@@ -14,6 +14,7 @@ from ops.commands.gate_options import (
     MaxOutputTokensOption,
     RewardConfigOption,
     SamplesPerPromptOption,
+    one_reward_config,
 )
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit
@@ -118,7 +119,7 @@ def preflight(
             help="gemini: supervised (default), preference or reinforcement; not for rlhf-pipeline",
         ),
     ] = None,
-    reward_config: RewardConfigOption = None,
+    reward_configs: RewardConfigOption = None,
     batch_size: BatchSizeOption = None,
     samples_per_prompt: SamplesPerPromptOption = None,
     max_output_tokens: MaxOutputTokensOption = None,
@@ -142,6 +143,7 @@ def preflight(
     from ops.tuning.rules import resolve_method
 
     method = resolve_method(engine, method)
+    reward_config = one_reward_config(reward_configs)
     knobs = Knobs(batch_size, samples_per_prompt, max_output_tokens)
     refuse_knobs_off_reinforcement(method.value, knobs, what="this preflight would not use it")
     report = run_preflight(

@@ -141,8 +141,8 @@ def _rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 @app.command("test")
 def test(
     ctx: typer.Context,
-    reward_config: Annotated[
-        Path,
+    reward_configs: Annotated[
+        list[Path],
         typer.Option(
             "--reward-config",
             help="reward config file (.yaml or .json): singleRewardConfig or compositeRewardConfig",
@@ -203,9 +203,12 @@ def test(
     every reward varies: exit 1 when a reward gives every response the same value, fails on a
     response, is unknown, or was scored on fewer than 2 responses; exit 2 for bad input.
     """
+    from ops.commands.gate_options import one_reward_config
     from ops.reinforcement.check import RewardTest, run_reward_test
     from ops.reinforcement.sandbox import SandboxLimits
 
+    reward_config = one_reward_config(reward_configs)
+    assert reward_config is not None  # a required option
     if (responses is None) == (from_base_model is None):
         raise TunectlError(
             "reward-test-input",

@@ -25,6 +25,7 @@ from ops.commands.gate_options import (
     MaxOutputTokensOption,
     RewardConfigOption,
     SamplesPerPromptOption,
+    one_reward_config,
 )
 from ops.errors import ExitStatus, TunectlError
 from ops.output import Column, OutputFormat, emit
@@ -100,7 +101,7 @@ def launch(
             help="gemini: supervised (default), preference or reinforcement (Pre-GA); not for rlhf-pipeline",
         ),
     ] = None,
-    reward_config: RewardConfigOption = None,
+    reward_configs: RewardConfigOption = None,
     base_model: Annotated[
         str | None,
         typer.Option("--base-model", help="gemini model id, or t5-small..t5-xxl for rlhf-pipeline"),
@@ -181,6 +182,7 @@ def launch(
     from ops.tuning.spec import Hyperparameters, LaunchRequest
 
     method = resolve_method(engine, method)
+    reward_config = one_reward_config(reward_configs)
     if epochs is not None and steps is not None:
         raise TunectlError(
             "epochs-and-steps",
