@@ -229,3 +229,20 @@ def test_reconcile_text_flags_inferred_runs_and_says_when_no_run_was_billed(samp
     status, text = _reconcile(sample, capsys, "--month", "2025-01")
     assert status == 0 and "No run was billed in the window." in text
     assert not text.startswith("run ") and "  by  " not in text
+
+
+def test_sample_export_refuses_an_export_named_like_its_own_runs_file(sample, tmp_path, capsys) -> None:
+    target = tmp_path / "x.runs.json"
+    status = run(["cost", "sample-export", "-o", str(target)])
+    err = capsys.readouterr().err
+    assert status == ExitStatus.USAGE
+    assert "error[outputs-collide]" in err
+    assert not target.exists()
+
+
+def test_sample_export_into_a_directory_suggests_an_export_name(sample, tmp_path, capsys) -> None:
+    status = run(["cost", "sample-export", "-o", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == ExitStatus.USAGE
+    assert "error[output-is-directory]" in err and "billing-export.parquet" in err
+    assert "cost-report.html" not in err

@@ -364,13 +364,13 @@ def report(
     note(f"wrote {output} ({chosen.value})")
 
 
-def _check_output(output: Path) -> None:
+def _check_output(output: Path, example: str = "out/cost-report.html") -> None:
     if output.is_dir():
         raise TunectlError(
             "output-is-directory",
             f"{output} is a directory",
             where="--output",
-            hint="name a file to write, e.g. --output out/cost-report.html",
+            hint=f"name a file to write, e.g. --output {example}",
         )
 
 
@@ -418,7 +418,7 @@ def sample_export(
     from ops.costs import sample_export as sample
     from ops.output import note
 
-    _check_output(output)
+    _check_output(output, "out/billing-export.parquet")
     if file_format is None:
         try:
             chosen = sample.format_for(output)
@@ -431,8 +431,16 @@ def sample_export(
             ) from None
     else:
         chosen = file_format.value
+    runs_path = sample.runs_file_for(output)
+    if runs_path.resolve() == output.resolve():
+        # `x.runs.json` would be overwritten by its own runs file.
+        raise TunectlError(
+            "outputs-collide",
+            f"the export {output} and its runs file (<name>.runs.json) are the same file",
+            where="--output",
+            hint="name the export without `.runs.json`, e.g. --output out/billing-export.jsonl",
+        )
     rows = sample.sample_rows()
     _write(output, sample.render_export(rows, chosen, detailed=detailed))
-    runs_path = sample.runs_file_for(output)
     _write(runs_path, sample.runs_json().encode())
     note(f"wrote {output} ({len(rows)} rows, {chosen}) and {runs_path}")
