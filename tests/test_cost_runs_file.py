@@ -98,3 +98,34 @@ def test_a_bad_file_shape_is_refused(
     err = capsys.readouterr().err
     assert status == 2
     assert "error[runs-file-invalid]" in err and expected in err
+
+
+def _empty_exports(folder: Path) -> list[Path]:
+    """A 0-byte NDJSON file, a header-only CSV and a 0-row Parquet file with the export's schema."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from ops.costs.sample_export import render_export, sample_rows
+
+    rows = sample_rows()
+    ndjson = folder / "empty.jsonl"
+    ndjson.write_bytes(b"")
+    csv_file = folder / "header-only.csv"
+    csv_file.write_bytes(render_export(rows, "csv").split(b"\n", 1)[0] + b"\n")
+    parquet = folder / "no-rows.parquet"
+    pq.write_table(pq.read_table(io.BytesIO(render_export(rows, "parquet"))).slice(0, 0), parquet)
+    return [ndjson, csv_file, parquet]
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_an_export_with_no_rows_is_refused_not_a_month_without_spend(
+    export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    for empty in _empty_exports(tmp_path):
+        output = ["-o", str(tmp_path / "report.html")] if command == "report" else []
+        status = run([*COMMANDS[command], *output, "--billing-export", str(empty)])
+        captured = capsys.readouterr()
+        assert status == 2, (empty, captured.out)
+        assert "error[billing-export-no-usable-rows]: the billing export holds no rows" in captured.err
+        assert "No run was billed" not in captured.out

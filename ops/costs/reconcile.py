@@ -267,8 +267,19 @@ def _freshness(con: Any) -> tuple[datetime | None, int, list[dict[str, Any]]]:
 
 def _refuse_when_nothing_was_read(engine: Engine, rows_read: int, skipped: list[dict[str, Any]]) -> None:
     """An export of which every row was skipped would reconcile to an empty report that looks like a
-    month without spend: that is unreadable input, not a result."""
-    if not rows_read or sum(int(s["rows"]) for s in skipped) < rows_read:
+    month without spend: that is unreadable input, not a result. So is an export with no rows at all
+    (a 0-byte NDJSON file, a header-only CSV, a 0-row Parquet file): an export covering any time
+    holds rows, if only $0 ones."""
+    if not rows_read:
+        raise TunectlError(
+            "billing-export-no-usable-rows",
+            "the billing export holds no rows at all",
+            where=engine.description,
+            hint="check that the file is a complete export of the billing table (bq extract of the "
+            "standard or detailed table), not an empty or truncated copy",
+            status=ExitStatus.USAGE,
+        )
+    if sum(int(s["rows"]) for s in skipped) < rows_read:
         return
     reasons = "; ".join(f"{s['column']}: {s['rows']}" for s in skipped)
     raise TunectlError(
