@@ -151,8 +151,9 @@ def reconcile(
     """Billed cost per run (gross, credits, net per currency) against its estimate; unattributed Vertex AI
     spend, account charges (tax, adjustments, rounding), coverage, orphans and runs not billed yet.
 
-    --filter and --limit select the runs listed (on the fields of a run in --format json); totals,
-    coverage and the per-schedule lines stay those of the whole window."""
+    --filter and --limit select the runs listed (on the fields of a run in --format json; --filter also
+    selects orphans and runs not billed yet); totals, coverage, provisional runs and the per-schedule
+    lines stay those of the whole window."""
     import sys
 
     from ops.commands.filters import parse_filter
@@ -201,12 +202,24 @@ def reconcile(
 def _select_runs(result: Reconciliation, where: str | None, limit: int | None) -> None:
     """Keep the runs whose JSON form passes `where`, at most `limit` of them (orphans are runs too)."""
     from ops.commands.filters import select
-    from ops.costs.reconcile import run_json
+    from ops.costs.reconcile import not_billed_json, run_json
     from ops.output import to_jsonable
 
     records = [to_jsonable(run_json(run, result.flagged(run))) for run in result.runs]
     kept = {id(record) for record in select(records, where, limit)}
-    result.keep_runs([run for run, record in zip(result.runs, records, strict=True) if id(record) in kept])
+    # Runs not billed yet are runs too: the same filter (on their fields), not the --limit.
+    waiting = [to_jsonable(not_billed_json(k)) for k in result.not_yet_billed]
+    try:
+        waiting_kept = {id(record) for record in select(waiting, where, None)}
+    except TunectlError as exc:
+        if exc.code != "filter-unknown-key":
+            raise
+        waiting_kept = set()  # a field only billed runs have (attribution, variance_flagged...)
+    result.keep_runs(
+        [run for run, record in zip(result.runs, records, strict=True) if id(record) in kept],
+        [k for k, record in zip(result.not_yet_billed, waiting, strict=True) if id(record) in waiting_kept],
+        where,
+    )
 
 
 class DiffFormat(StrEnum):
