@@ -274,3 +274,13 @@ def test_a_filter_on_a_field_only_billed_runs_have_lists_no_run_not_billed_yet(s
     status, out = _reconcile(sample, capsys, "--month", "2026-10", "--filter", "variance_flagged=false")
     assert status == 0
     assert "Not billed yet" not in out
+
+
+def test_reconcile_without_a_ledger_says_so_on_stderr(sample, tmp_path, monkeypatch, capsys) -> None:
+    missing = tmp_path / "none.sqlite"
+    monkeypatch.setenv("TUNECTL_LEDGER", str(missing))
+    status = run(["cost", "reconcile", "--billing-export", sample["export"], "--month", "2026-10"])
+    captured = capsys.readouterr()
+    assert status == 0
+    assert f"no ledger at {missing}" in captured.err and "orphans" in captured.err
+    assert not missing.exists()  # reading never creates it

@@ -69,6 +69,12 @@ def load_known_runs(
 
         with Ledger(ledger_path) as ledger:
             records.update((r.run_id, r) for r in ledger.runs())
+    elif ledger_path is not None:
+        from ops.output import note
+
+        # Otherwise every billed run reads as an orphan with no word why.
+        known = "runs are known only from --runs-file" if runs_files else "no run is known (no estimates)"
+        note(f"no ledger at {ledger_path}: {known}; billed runs the ledger would name show as orphans")
     for path in runs_files:
         records.update((r.run_id, r) for r in read_runs_file(path))
     return [from_record(r, run_keys, default_project) for r in records.values()]
