@@ -284,3 +284,19 @@ def test_reconcile_without_a_ledger_says_so_on_stderr(sample, tmp_path, monkeypa
     assert status == 0
     assert f"no ledger at {missing}" in captured.err and "orphans" in captured.err
     assert not missing.exists()  # reading never creates it
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--variance-threshold", "-5"],
+        ["--run-key", ""],
+        ["--run-key", "bad key!"],
+        ["--run-key", "Team"],
+        ["--run-key", "team=x"],
+    ],
+)
+def test_bad_threshold_or_run_key_is_refused(sample, capsys, flags) -> None:
+    status = run(["cost", "reconcile", "--billing-export", sample["export"], "--month", "2026-10", *flags])
+    assert status == ExitStatus.USAGE
+    assert "error[invalid-value]" in capsys.readouterr().err

@@ -99,6 +99,7 @@ ThresholdOption = Annotated[
     typer.Option(
         "--variance-threshold",
         metavar="PCT",
+        min=0,
         help="flag runs whose cost differs from the estimate by more (%)",
     ),
 ]
