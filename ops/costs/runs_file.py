@@ -122,7 +122,7 @@ def read_runs_file(path: Path) -> list[RunRecord]:
     except UnicodeDecodeError:
         raise _invalid(path, "the runs file is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise _invalid(path, f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        raise _invalid(path, f"not JSON (from line {exc.lineno}, column {exc.colno})") from None
     if not isinstance(data, dict) or "runs" not in data:
         found = "a list" if isinstance(data, list) else f"{_shown(data)}"
         raise _invalid(path, f'expected an object with a "runs" list at the top, found {found}')
