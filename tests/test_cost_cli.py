@@ -229,3 +229,74 @@ def test_reconcile_text_flags_inferred_runs_and_says_when_no_run_was_billed(samp
     status, text = _reconcile(sample, capsys, "--month", "2025-01")
     assert status == 0 and "No run was billed in the window." in text
     assert not text.startswith("run ") and "  by  " not in text
+
+
+def test_sample_export_refuses_an_export_named_like_its_own_runs_file(sample, tmp_path, capsys) -> None:
+    target = tmp_path / "x.runs.json"
+    status = run(["cost", "sample-export", "-o", str(target)])
+    err = capsys.readouterr().err
+    assert status == ExitStatus.USAGE
+    assert "error[outputs-collide]" in err
+    assert not target.exists()
+
+
+def test_sample_export_into_a_directory_suggests_an_export_name(sample, tmp_path, capsys) -> None:
+    status = run(["cost", "sample-export", "-o", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == ExitStatus.USAGE
+    assert "error[output-is-directory]" in err and "billing-export.parquet" in err
+    assert "cost-report.html" not in err
+
+
+def test_a_filter_matching_nothing_says_so_not_that_nothing_was_billed(sample, capsys) -> None:
+    status, out = _reconcile(sample, capsys, "--month", "2026-10", "--filter", "schedule=nope")
+    assert status == 0
+    assert "No run matches --filter 'schedule=nope'." in out
+    assert "No run was billed" not in out
+
+
+def test_a_filter_keeps_window_lines_window_wide_and_filters_not_yet_billed_alike(sample, capsys) -> None:
+    status, out = _reconcile(sample, capsys, "--month", "2026-10", "--filter", "schedule=weekly-sft")
+    assert status == 0
+    # The provisional run is nightly-rlhf's: still named, as a fact of the whole window.
+    assert "provisional runs in the whole window: tunectl-run-id=rlhf-gpu-9z8y7x" in out
+    assert "are the whole window's" in out
+    assert "Not billed yet" not in out  # gem-pro-sft-e9f0 is no weekly-sft run
+    status, out = _reconcile(sample, capsys, "--month", "2026-10", "--filter", "run_id=gem-pro-sft-e9f0")
+    assert "Not billed yet: gem-pro-sft-e9f0" in out
+    _, out = _reconcile(sample, capsys, "--month", "2026-10", "--filter", "schedule=weekly-sft", "-f", "json")
+    body = json.loads(out)
+    assert body["not_yet_billed"] == []
+    assert {r["schedule"] for r in body["runs"]} == {"weekly-sft"}
+
+
+def test_a_filter_on_a_field_only_billed_runs_have_lists_no_run_not_billed_yet(sample, capsys) -> None:
+    status, out = _reconcile(sample, capsys, "--month", "2026-10", "--filter", "variance_flagged=false")
+    assert status == 0
+    assert "Not billed yet" not in out
+
+
+def test_reconcile_without_a_ledger_says_so_on_stderr(sample, tmp_path, monkeypatch, capsys) -> None:
+    missing = tmp_path / "none.sqlite"
+    monkeypatch.setenv("TUNECTL_LEDGER", str(missing))
+    status = run(["cost", "reconcile", "--billing-export", sample["export"], "--month", "2026-10"])
+    captured = capsys.readouterr()
+    assert status == 0
+    assert f"no ledger at {missing}" in captured.err and "orphans" in captured.err
+    assert not missing.exists()  # reading never creates it
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--variance-threshold", "-5"],
+        ["--run-key", ""],
+        ["--run-key", "bad key!"],
+        ["--run-key", "Team"],
+        ["--run-key", "team=x"],
+    ],
+)
+def test_bad_threshold_or_run_key_is_refused(sample, capsys, flags) -> None:
+    status = run(["cost", "reconcile", "--billing-export", sample["export"], "--month", "2026-10", *flags])
+    assert status == ExitStatus.USAGE
+    assert "error[invalid-value]" in capsys.readouterr().err

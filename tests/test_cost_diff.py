@@ -129,3 +129,36 @@ def test_a_file_of_the_wrong_shape_names_the_file_and_the_shape_expected(
     err = " ".join(capsys.readouterr().err.split())
     assert "error[reconciliation-unreadable]" in err and says in err and str(wrong) in err
     assert '"runs": [{"run_id", "currency", "net"}' in err and "indices" not in err
+
+
+@pytest.mark.parametrize(
+    ("run_entry", "says"),
+    [
+        (
+            {"run_id": None, "currency": "USD", "net": "1.00"},
+            "`runs[0].run_id` is null, not a non-empty string",
+        ),
+        ({"run_id": "r", "currency": "", "net": "1.00"}, '`runs[0].currency` is "", not a non-empty string'),
+        ({"run_id": "r", "currency": "USD", "net": None}, "`runs[0].net` is null, not a decimal amount"),
+        ({"run_id": "r", "currency": "USD", "net": True}, "`runs[0].net` is true, not a decimal amount"),
+    ],
+)
+def test_null_or_wrongly_typed_fields_are_refused_in_json_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], run_entry: dict, says: str
+) -> None:
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"runs": [run_entry], "totals": [{"currency": "USD", "net": "1.00"}]}))
+    assert run(["cost", "diff", str(wrong), str(wrong)]) == ExitStatus.USAGE
+    err = " ".join(capsys.readouterr().err.split())
+    assert says in err and "None" not in err
+
+
+def test_a_yaml_file_is_not_json_and_says_what_to_give(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    yaml_file = tmp_path / "before.yaml"
+    yaml_file.write_text("runs: []\ntotals: []\n")
+    assert run(["cost", "diff", str(yaml_file), str(yaml_file)]) == ExitStatus.USAGE
+    err = " ".join(capsys.readouterr().err.split())
+    assert "before.yaml is not JSON" in err and "cost reconcile --format json" in err
+    assert "Expecting value" not in err

@@ -52,7 +52,7 @@ def test_html_is_self_contained_accessible_and_prints_each_chart_with_its_table(
 
 def test_markdown_has_gross_beside_net_skus_per_run_daily_spend_and_the_budget(tmp_path, sample) -> None:
     md = _report(tmp_path, sample, "md", "--budget", "450")
-    assert "| run key | run id | attribution | currency | gross | credits | net |" in md
+    assert "| run key | run id | attribution | schedule | currency | gross | credits | net |" in md
     assert "## SKUs per run" in md
     assert "| rlhf-tpu-0a1b2c | Vertex AI: Training on TPU v3 pod running in EMEA | USD | 82.80 |" in md
     assert "| 2026-10-31 | USD |" in md and "| 2026-10-01 | USD |" in md  # every day of the window

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from ops.cli import run as cli
 from ops.costs.engines import DuckDBEngine
 from ops.costs.model import InferenceCandidate, KnownRun, ReconcileSpec
@@ -216,3 +218,24 @@ def test_the_html_report_draws_schedule_attributed_spend_as_its_own_series(tmp_p
     text = html.read_text()
     assert "schedule label only" in text  # the legend
     assert re.search(r'<rect class="bar schedule" x="230"[^>]*><title>schedule:weekly-sft: 31\.00 USD', text)
+
+
+@pytest.mark.parametrize("suffix", ["md", "html"])
+def test_the_md_and_html_runs_tables_have_a_schedule_column(tmp_path: Path, suffix: str) -> None:
+    export = tmp_path / "export.parquet"
+    assert cli(["cost", "sample-export", "-o", str(export)]) == 0
+    out = tmp_path / f"report.{suffix}"
+    runs = str(tmp_path / "export.runs.json")
+    args = ["cost", "report", "--billing-export", str(export), "--runs-file", runs, "--month", "2026-10"]
+    assert cli([*args, "-o", str(out)]) == 0
+    text = out.read_text()
+    if suffix == "md":
+        header = next(line for line in text.splitlines() if line.startswith("| run key"))
+        assert "| attribution | schedule |" in header
+        row = next(
+            line for line in text.splitlines() if line.startswith("| tunectl-run-id=gem-flash-sft-5a6b")
+        )
+        assert "| weekly-sft |" in row
+    else:
+        assert '<th scope="col">attribution</th><th scope="col">schedule</th>' in text
+        assert "<td>weekly-sft</td>" in text

@@ -49,7 +49,10 @@ def test_status_shows_each_jobs_billed_cost_and_the_schedules_total(
     assert cost["unnamed_runs"] is True  # the 2 January firing: no listed job, no ledger run
     status, out, _ = run_cli(capsys, "schedules", "status", "nightly-sft", *source)
     assert status == 0
-    assert "cost: 80.50 USD net since 2026-01-01 (incl. rows of firings with no run id)" in out
+    assert (
+        "cost: 80.50 USD net from 2026-01-01 to before 2026-02-01 (incl. rows of firings with no run id)"
+        in out
+    )
     assert "nightly-sft-20260105t090000z  QUEUED" in out and "42.50 USD," in out  # (provisional)
 
 
@@ -116,3 +119,31 @@ def test_a_billing_table_that_cannot_be_read_leaves_cost_unknown_with_the_reason
     assert data["cost"]["known"] is False
     assert data["cost"]["note"].startswith("unknown: ") and "no_such_table" in data["cost"]["note"]
     assert data["jobs"][0]["cost"] is None
+
+
+def test_an_export_with_no_rows_leaves_cost_unknown_not_nothing_billed(
+    env: Any,  # noqa: F811
+    capsys: Any,
+    cloud: Cloud,
+    tmp_path: Path,
+) -> None:
+    cloud.get(SchedulerServer).fire(SFT)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    status, data, _ = run_json(capsys, "schedules", "status", "nightly-sft", "--billing-export", str(empty))
+    assert status == 0
+    assert data["cost"]["known"] is False and "no rows" in data["cost"]["note"]
+    _, out, _ = run_cli(capsys, "schedules", "status", "nightly-sft", "--billing-export", str(empty))
+    assert "cost: unknown: the billing export holds no rows" in out and "nothing billed" not in out
+
+
+def test_the_total_names_both_ends_of_a_month_window(
+    env: Any,  # noqa: F811
+    capsys: Any,
+    cloud: Cloud,
+    tmp_path: Path,
+) -> None:
+    cloud.get(SchedulerServer).fire(SFT)
+    source = ["--billing-export", str(export(tmp_path)), "--from", "2026-01-03"]
+    _, out, _ = run_cli(capsys, "schedules", "status", "nightly-sft", *source)
+    assert "net from 2026-01-03 to now" in out

@@ -99,6 +99,7 @@ ThresholdOption = Annotated[
     typer.Option(
         "--variance-threshold",
         metavar="PCT",
+        min=0,
         help="flag runs whose cost differs from the estimate by more (%)",
     ),
 ]
@@ -151,8 +152,9 @@ def reconcile(
     """Billed cost per run (gross, credits, net per currency) against its estimate; unattributed Vertex AI
     spend, account charges (tax, adjustments, rounding), coverage, orphans and runs not billed yet.
 
-    --filter and --limit select the runs listed (on the fields of a run in --format json); totals,
-    coverage and the per-schedule lines stay those of the whole window."""
+    --filter and --limit select the runs listed (on the fields of a run in --format json; --filter also
+    selects orphans and runs not billed yet); totals, coverage, provisional runs and the per-schedule
+    lines stay those of the whole window."""
     import sys
 
     from ops.commands.filters import parse_filter
@@ -201,12 +203,24 @@ def reconcile(
 def _select_runs(result: Reconciliation, where: str | None, limit: int | None) -> None:
     """Keep the runs whose JSON form passes `where`, at most `limit` of them (orphans are runs too)."""
     from ops.commands.filters import select
-    from ops.costs.reconcile import run_json
+    from ops.costs.reconcile import not_billed_json, run_json
     from ops.output import to_jsonable
 
     records = [to_jsonable(run_json(run, result.flagged(run))) for run in result.runs]
     kept = {id(record) for record in select(records, where, limit)}
-    result.keep_runs([run for run, record in zip(result.runs, records, strict=True) if id(record) in kept])
+    # Runs not billed yet are runs too: the same filter (on their fields), not the --limit.
+    waiting = [to_jsonable(not_billed_json(k)) for k in result.not_yet_billed]
+    try:
+        waiting_kept = {id(record) for record in select(waiting, where, None)}
+    except TunectlError as exc:
+        if exc.code != "filter-unknown-key":
+            raise
+        waiting_kept = set()  # a field only billed runs have (attribution, variance_flagged...)
+    result.keep_runs(
+        [run for run, record in zip(result.runs, records, strict=True) if id(record) in kept],
+        [k for k, record in zip(result.not_yet_billed, waiting, strict=True) if id(record) in waiting_kept],
+        where,
+    )
 
 
 class DiffFormat(StrEnum):
@@ -364,13 +378,13 @@ def report(
     note(f"wrote {output} ({chosen.value})")
 
 
-def _check_output(output: Path) -> None:
+def _check_output(output: Path, example: str = "out/cost-report.html") -> None:
     if output.is_dir():
         raise TunectlError(
             "output-is-directory",
             f"{output} is a directory",
             where="--output",
-            hint="name a file to write, e.g. --output out/cost-report.html",
+            hint=f"name a file to write, e.g. --output {example}",
         )
 
 
@@ -418,7 +432,7 @@ def sample_export(
     from ops.costs import sample_export as sample
     from ops.output import note
 
-    _check_output(output)
+    _check_output(output, "out/billing-export.parquet")
     if file_format is None:
         try:
             chosen = sample.format_for(output)
@@ -431,8 +445,16 @@ def sample_export(
             ) from None
     else:
         chosen = file_format.value
+    runs_path = sample.runs_file_for(output)
+    if runs_path.resolve() == output.resolve():
+        # `x.runs.json` would be overwritten by its own runs file.
+        raise TunectlError(
+            "outputs-collide",
+            f"the export {output} and its runs file (<name>.runs.json) are the same file",
+            where="--output",
+            hint="name the export without `.runs.json`, e.g. --output out/billing-export.jsonl",
+        )
     rows = sample.sample_rows()
     _write(output, sample.render_export(rows, chosen, detailed=detailed))
-    runs_path = sample.runs_file_for(output)
     _write(runs_path, sample.runs_json().encode())
     note(f"wrote {output} ({len(rows)} rows, {chosen}) and {runs_path}")

@@ -156,11 +156,21 @@ def _job_cost(cost: list[dict[str, Any]] | None) -> str:
 def _schedule_cost(cost: dict[str, Any]) -> str:
     if not cost["known"]:
         return str(cost["note"])
-    window = cost["window"]
-    since = f"since {window['from'][:10]}" if window.get("from") else "in the export"
     total = _money(cost["totals"]) or "nothing billed"
     unnamed = " (incl. rows of firings with no run id)" if cost["unnamed_runs"] else ""
-    return f"{total} net {since}{unnamed}"
+    return f"{total} net {_window_text(cost['window'])}{unnamed}"
+
+
+def _window_text(window: dict[str, Any]) -> str:
+    """Both ends of the window, so a total never reads as more (or less) than it covers."""
+    start, end = window.get("from"), window.get("to")
+    if window.get("invoice_month") and not start:
+        return f"in invoice month {window['invoice_month']}"
+    if not start and not end:
+        return "in the whole export"
+    first = start[:10] if start else "the export's start"
+    last = f"before {end[:10]}" if end else "now"
+    return f"from {first} to {last}"
 
 
 @app.command("status")
@@ -179,8 +189,9 @@ def status(
     first (by the tunectl-schedule label), flagging two jobs of one firing as a possible duplicate.
 
     With a billing export (--billing-export, --bigquery-table, the billing_table setting or the stack
-    outputs), each job's billed cost and the schedule's total (default window: from the day its oldest
-    listed job was created); without one, cost says unknown."""
+    outputs), each job's billed cost and the schedule's total over the window it names (default: from
+    the day its oldest listed job was created, or the last 30 days when no job is listed, to now);
+    without one, or with an export that holds no rows, cost says unknown and why."""
     from ops.costs.options import CostInputs
     from ops.schedules.costs import schedule_costs
     from ops.schedules.status import created_jobs, status_of

@@ -116,11 +116,23 @@ def _entries(body: Any, key: str, fields: tuple[str, ...]) -> list[dict[str, Any
         missing = [f for f in fields if f not in entry]
         if missing:
             raise ValueError(f"`{key}[{index}]` has no `{missing[0]}`")
+        for name in fields:
+            if name != "net" and not (isinstance(entry[name], str) and entry[name]):
+                raise ValueError(f"`{key}[{index}].{name}` is {_shown(entry[name])}, not a non-empty string")
+        net = entry["net"]
         try:
-            Decimal(str(entry["net"]))
+            if isinstance(net, bool) or not isinstance(net, str | int | float):
+                raise InvalidOperation
+            if not Decimal(str(net)).is_finite():
+                raise InvalidOperation
         except InvalidOperation:
-            raise ValueError(f"`{key}[{index}].net` is {entry['net']!r}, not a decimal amount") from None
+            raise ValueError(f"`{key}[{index}].net` is {_shown(net)}, not a decimal amount") from None
     return entries
+
+
+def _shown(value: Any) -> str:
+    """A value as JSON writes it (`null`, `"abc"`), not as Python prints it (`None`, `'abc'`)."""
+    return json.dumps(value)
 
 
 def side_from_json(body: Any, label: str, where: str | None = None) -> Side:
@@ -147,6 +159,14 @@ def side_from_json(body: Any, label: str, where: str | None = None) -> Side:
 def load_side(path: Path) -> Side:
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise TunectlError(
+            "reconciliation-unreadable",
+            f"{path.name} is not JSON (from line {exc.lineno}, column {exc.colno})",
+            where=f"{path}:{exc.lineno}",
+            hint="give `tunectl cost reconcile --format json` output (not YAML, text or CSV)",
+            status=ExitStatus.USAGE,
+        ) from exc
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise TunectlError(
             "reconciliation-unreadable",

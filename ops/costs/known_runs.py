@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ops.costs.model import KEY_ALIASES, InferenceCandidate, KnownRun
-from ops.errors import TunectlError
+from ops.costs.runs_file import read_runs_file
 
 if TYPE_CHECKING:
     from ops.ledger import RunRecord
@@ -60,28 +58,6 @@ def from_record(record: RunRecord, run_keys: tuple[str, ...], default_project: s
     )
 
 
-def _records_from_file(path: Path) -> list[RunRecord]:
-    from ops.ledger import RunRecord
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        items: list[dict[str, Any]] = data["runs"] if isinstance(data, dict) else data
-        records = []
-        for item in items:
-            if item.get("estimate_amount") is not None:
-                item = {**item, "estimate_amount": Decimal(str(item["estimate_amount"]))}
-            records.append(RunRecord(**item))
-        return records
-    except (OSError, ValueError, KeyError, TypeError, InvalidOperation) as exc:
-        raise TunectlError(
-            "runs-file-invalid",
-            f"the runs file cannot be read: {exc}",
-            where=str(path),
-            hint='a JSON object {"runs": [...]} of ledger records '
-            "(run_id, engine, labels, estimate_amount, ...)",
-        ) from exc
-
-
 def load_known_runs(
     ledger_path: Path | None, runs_files: list[Path], run_keys: tuple[str, ...], default_project: str | None
 ) -> list[KnownRun]:
@@ -93,8 +69,14 @@ def load_known_runs(
 
         with Ledger(ledger_path) as ledger:
             records.update((r.run_id, r) for r in ledger.runs())
+    elif ledger_path is not None:
+        from ops.output import note
+
+        # Otherwise every billed run reads as an orphan with no word why.
+        known = "runs are known only from --runs-file" if runs_files else "no run is known (no estimates)"
+        note(f"no ledger at {ledger_path}: {known}; billed runs the ledger would name show as orphans")
     for path in runs_files:
-        records.update((r.run_id, r) for r in _records_from_file(path))
+        records.update((r.run_id, r) for r in read_runs_file(path))
     return [from_record(r, run_keys, default_project) for r in records.values()]
 
 

@@ -145,16 +145,20 @@ def build_engine(inputs: CostInputs, settings: Settings) -> Engine:
 
 
 def run_keys(flags: list[str]) -> tuple[str, ...]:
-    keys = tuple(dict.fromkeys(k.strip() for k in flags if k.strip())) or DEFAULT_RUN_KEYS
-    for key in keys:
-        if "=" in key or not key:
+    """`--run-key` flags: GCP label keys (a typo would match no row and silently fall back)."""
+    from policies.label_syntax import label_problem
+
+    for flag in flags:
+        key = flag.strip()
+        why = "it is KEY=VALUE" if "=" in key else label_problem(key, "")
+        if why:
             raise TunectlError(
-                "run-key-invalid",
-                f"--run-key {key!r} must be a label key",
+                "invalid-value",
+                f"--run-key {flag!r} is not a label key: {why}",
                 where="--run-key",
-                hint="a key without a value, e.g. --run-key tunectl-run-id",
+                hint="a label key without a value, e.g. --run-key tunectl-run-id",
             )
-    return keys
+    return tuple(dict.fromkeys(k.strip() for k in flags)) or DEFAULT_RUN_KEYS
 
 
 def prepare(

@@ -80,17 +80,32 @@ class Reconciliation:
     credits_by_type: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     monthly: dict[tuple[str, str], Money] = field(default_factory=dict)
     runs_selected: bool = False  # `keep_runs` was called: the runs' JSON comes from them, not SQL
+    selection: str | None = None  # the `--filter` expression the listed runs match
+    # Window-wide, whatever the filter: the facts lines say so (set by `keep_runs`).
+    window_provisional: list[str] | None = None
 
     @cached_property
     def runs(self) -> list[RunCost]:
         """The run rows as objects, for text, CSV and HTML (JSON comes straight from SQL)."""
         return [self._run(row) for row in self.assembly.run_rows()]
 
-    def keep_runs(self, runs: list[RunCost]) -> None:
-        """List only these runs (a `--filter`): every rendering reads `runs`; totals, coverage and
-        per-schedule sums stay those of the whole window."""
+    def keep_runs(
+        self, runs: list[RunCost], not_yet_billed: list[KnownRun], selection: str | None = None
+    ) -> None:
+        """List only these runs (a `--filter`): every rendering reads `runs`, and orphans and runs not
+        billed yet are filtered alike; totals, coverage, provisional runs and per-schedule sums stay
+        those of the whole window, and the text says so."""
+        self.window_provisional = self.provisional_run_keys()
         self.__dict__["runs"] = runs  # what the cached property holds
+        self.not_yet_billed = not_yet_billed
         self.runs_selected = True
+        self.selection = selection
+
+    def provisional_run_keys(self) -> list[str]:
+        """Runs with rows that may still change, over the whole window (even when filtered)."""
+        if self.window_provisional is not None:
+            return self.window_provisional
+        return [r.run_key for r in self.runs if r.provisional]
 
     @property
     def orphans(self) -> list[RunCost]:
@@ -170,16 +185,7 @@ class Reconciliation:
             "coverage_pct": self.coverage_pct(),
             "by_schedule": [s.as_dict() for s in self.by_schedule],
             "orphans": orphans,
-            "not_yet_billed": [
-                {
-                    "run_id": k.run_id,
-                    "run_key": k.run_keys[0],
-                    "estimate": money_str(k.estimate) if k.estimate is not None else None,
-                    "currency": k.estimate_currency,
-                    "started": k.started,
-                }
-                for k in self.not_yet_billed
-            ],
+            "not_yet_billed": [not_billed_json(k) for k in self.not_yet_billed],
             # Beyond the issue's shape: what a reader needs to trust the numbers.
             "coverage_by_currency": [
                 {"currency": c, "coverage_pct": p} for c, p in self.coverage_by_currency().items()
@@ -250,6 +256,17 @@ def run_json(run: RunCost, flagged: bool) -> dict[str, Any]:
     }
 
 
+def not_billed_json(known: KnownRun) -> dict[str, Any]:
+    return {
+        "run_id": known.run_id,
+        "run_key": known.run_keys[0],
+        "estimate": money_str(known.estimate) if known.estimate is not None else None,
+        "currency": known.estimate_currency,
+        "started": known.started,
+        "schedule": known.schedule,
+    }
+
+
 def _freshness(con: Any) -> tuple[datetime | None, int, list[dict[str, Any]]]:
     newest: datetime | None = None
     rows = 0
@@ -267,8 +284,19 @@ def _freshness(con: Any) -> tuple[datetime | None, int, list[dict[str, Any]]]:
 
 def _refuse_when_nothing_was_read(engine: Engine, rows_read: int, skipped: list[dict[str, Any]]) -> None:
     """An export of which every row was skipped would reconcile to an empty report that looks like a
-    month without spend: that is unreadable input, not a result."""
-    if not rows_read or sum(int(s["rows"]) for s in skipped) < rows_read:
+    month without spend: that is unreadable input, not a result. So is an export with no rows at all
+    (a 0-byte NDJSON file, a header-only CSV, a 0-row Parquet file): an export covering any time
+    holds rows, if only $0 ones."""
+    if not rows_read:
+        raise TunectlError(
+            "billing-export-no-usable-rows",
+            "the billing export holds no rows at all",
+            where=engine.description,
+            hint="check that the file is a complete export of the billing table (bq extract of the "
+            "standard or detailed table), not an empty or truncated copy",
+            status=ExitStatus.USAGE,
+        )
+    if sum(int(s["rows"]) for s in skipped) < rows_read:
         return
     reasons = "; ".join(f"{s['column']}: {s['rows']}" for s in skipped)
     raise TunectlError(

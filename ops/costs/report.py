@@ -144,7 +144,8 @@ def facts(result: Reconciliation) -> list[tuple[str, str]]:
     coverage = (
         ", ".join(f"{c} {p:.2f}%" for c, p in result.coverage_by_currency().items()) or "no Vertex AI spend"
     )
-    provisional = [r.run_key for r in result.runs if r.provisional]
+    provisional = result.provisional_run_keys()
+    which = "provisional runs in the whole window" if result.selection else "provisional runs"
     return [
         ("Data window", _window_text(result.spec.window)),
         (
@@ -154,7 +155,7 @@ def facts(result: Reconciliation) -> list[tuple[str, str]]:
         (
             "Provisional",
             f"usage ending after {result.provisional_after.isoformat()} (72 h before the newest export) may "
-            f"still change; provisional runs: {', '.join(provisional) or 'none'}"
+            f"still change; {which}: {', '.join(provisional) or 'none'}"
             if result.provisional_after
             else "nothing",
         ),
@@ -255,8 +256,18 @@ def render_reconcile_text(result: Reconciliation, console: Console) -> None:
         )
     if rows:
         _print_run_table(console, header, rows)
+    elif result.selection:
+        console.print(f"No run matches --filter {result.selection!r}.", highlight=False, markup=False)
     else:  # a header over no rows reads like a broken table
         console.print("No run was billed in the window.", highlight=False, markup=False)
+    if result.selection:
+        console.print(
+            f"Listed: runs, orphans and runs not billed yet matching --filter {result.selection!r}; "
+            "totals, coverage, schedules and provisional runs below are the whole window's.",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     # `by` is the first column dropped to fit 80 columns: say which runs were attributed by inference.
     inferred = [run.run_id for run in result.runs if run.attribution == "inferred"]
     if inferred:
@@ -450,6 +461,7 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
             run.run_key,
             run.run_id,
             run.attribution,
+            run.schedule or "",
             run.money.currency,
             money_display(run.money.gross, run.money.currency),
             money_display(run.money.credits, run.money.currency),
@@ -481,6 +493,7 @@ def _sections(data: ReportData) -> list[tuple[str, list[str], list[list[str]]]]:
                 "run key",
                 "run id",
                 "attribution",
+                "schedule",
                 "currency",
                 "gross",
                 "credits",

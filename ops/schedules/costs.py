@@ -27,7 +27,8 @@ NO_SOURCE = (
     "unknown: no billing export to read (pass --billing-export FILES or --bigquery-table TABLE, "
     "or set billing_table)"
 )
-# Without a window: the billing rows of the listed jobs, from the day the oldest was created.
+# Without a window: the billing rows of the listed jobs, from the day the oldest was created (with no
+# listed job, the last 30 days), until now.
 DEFAULT_LOOKBACK = timedelta(days=30)
 
 
@@ -95,6 +96,9 @@ def schedule_costs(settings: Settings, inputs: CostInputs, jobs: list[JobView]) 
     try:
         result = reconcile_costs(engine, spec, known)
     except TunectlError as exc:
+        if exc.code == "billing-export-no-usable-rows":
+            # An empty export says nothing about what was spent: unknown, not "nothing billed".
+            return ScheduleCosts(reason=f"unknown: {exc.message} ({exc.where})")
         if exc.status is ExitStatus.USAGE:
             raise  # bad flags or files: the user's to fix, as in `cost reconcile`
         # The API failed: the schedule's state is still worth showing; its cost is unknown, and why.
