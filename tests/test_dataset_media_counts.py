@@ -187,7 +187,7 @@ def test_plan_prices_media_with_the_whole_counts(
         "--engine",
         "gemini",
         "--base-model",
-        "gemini-2.5-flash",
+        "gemini-2.5-pro",  # current and priced: plan refuses a retired model as launch does
         "-f",
         "json",
         "--train",
