@@ -100,13 +100,14 @@ def print_yaml(data: Any) -> None:
     sys.stdout.flush()
 
 
-def print_csv(rows: Sequence[Any]) -> None:
-    """One line per row, the union of the rows' keys as the header; nested values as compact JSON."""
+def print_csv(rows: Sequence[Any], columns: Sequence[str] = ()) -> None:
+    """One line per row, `columns` then the union of the rows' keys as the header (so an empty table
+    still has one); nested values as compact JSON."""
     import csv
     import json
 
     records = [to_jsonable(row) for row in rows]
-    header: dict[str, None] = {}
+    header: dict[str, None] = dict.fromkeys(columns)
     for record in records:
         header.update(dict.fromkeys(record))
     writer = csv.DictWriter(sys.stdout, fieldnames=list(header), lineterminator="\n")
@@ -127,9 +128,10 @@ def emit(
     render_text: Callable[[Console], None],
     *,
     rows: Sequence[Any] | None = None,
+    columns: Sequence[str] = (),
 ) -> None:
     """The one way a command reports, to stdout: its own text rendering, JSON, YAML, or CSV of `rows`
-    (the report's table, one record per row) when the report has one."""
+    (the report's table, one record per row, headed by `columns` even when empty) when it has one."""
     match OutputFormat(fmt):
         case OutputFormat.json:
             print_json(data)
@@ -145,7 +147,7 @@ def emit(
                     where="--format csv",
                     hint="use --format json or --format yaml",
                 )
-            print_csv(rows)
+            print_csv(rows, columns)
         case _:
             render_text(stdout_console())
 

@@ -102,3 +102,24 @@ def test_a_bad_filter_is_a_usage_error_naming_the_fields(ledger: Path, capsys: A
     assert "error[filter-unknown-key]" in err and "run_id" in err
     status, _, err = tune_list(capsys, "--filter", "run_id=(")
     assert status == ExitStatus.USAGE and "--filter" in err
+
+
+def test_csv_has_its_header_when_no_ledger_exists_yet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ops.commands.tune import CSV_COLUMNS
+
+    monkeypatch.setenv("TUNECTL_LEDGER", str(tmp_path / "none.sqlite"))
+    monkeypatch.setenv("TUNECTL_CONFIG", str(tmp_path / "config.toml"))
+    assert run(["tune", "list", "--local", "--format", "csv"]) == ExitStatus.OK
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [",".join(CSV_COLUMNS)]
+    assert "no ledger at" in err
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_csv_columns_are_those_of_a_listed_run(ledger: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ops.commands.tune import CSV_COLUMNS
+
+    assert run(["tune", "list", "--local", "--format", "csv"]) == ExitStatus.OK
+    assert next(csv.reader(io.StringIO(capsys.readouterr().out))) == list(CSV_COLUMNS)

@@ -279,6 +279,13 @@ RUN_COLUMNS = [
 ]
 
 
+# The CSV header of `tune list`, also when no run is listed (`_row` then `_csv_row` give this order).
+CSV_COLUMNS = (
+    "run_id", "engine", "state", "region", "base_model", "created_at", "job_name", "tuned_model",
+    "endpoint", "seen_in_api", "schedule", "estimate", "estimate_currency",
+)  # fmt: skip
+
+
 def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
     """One flat CSV record per run (the estimate split in amount and currency)."""
     estimate = row["estimate"] or {}
@@ -344,7 +351,11 @@ def list_runs(
             )
         console.out(text_table(RUN_COLUMNS, table, console.width), end="", highlight=False)
 
-    emit({"runs": rows}, fmt, render, rows=[_csv_row(r) for r in rows])
+    if no_ledger and fmt != OutputFormat.text:
+        from ops.output import note
+
+        note(f"no ledger at {settings.ledger} yet")  # text says it in its own output
+    emit({"runs": rows}, fmt, render, rows=[_csv_row(r) for r in rows], columns=CSV_COLUMNS)
 
 
 def _status_data(record: RunRecord, job: JobView) -> dict[str, Any]:
