@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from ops.errors import TunectlError
+from ops.tuning.spec import Method
 
 T = TypeVar("T")
 
@@ -21,6 +22,13 @@ class WaivableCheck(StrEnum):
     model = "model"
 
 
+MethodOption = Annotated[
+    Method | None,
+    typer.Option(
+        "--method",
+        help="gemini: supervised (default), preference or reinforcement (Pre-GA); not for rlhf-pipeline",
+    ),
+]
 AllowUnknownOption = Annotated[
     list[WaivableCheck] | None,
     typer.Option(

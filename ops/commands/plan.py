@@ -12,13 +12,14 @@ from ops.commands.gate_options import (
     BatchSizeOption,
     MaxCostOption,
     MaxOutputTokensOption,
+    MethodOption,
     RewardConfigOption,
     SamplesPerPromptOption,
     one_reward_config,
 )
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit, note, warn
-from ops.tuning.spec import Accelerator, Engine, Method
+from ops.tuning.spec import Accelerator, Engine
 
 
 def plan(
@@ -29,13 +30,7 @@ def plan(
         str | None, typer.Option("--validation", help="validation JSONL (billed too)")
     ] = None,
     base_model: BaseModelOption = None,
-    method: Annotated[
-        Method | None,
-        typer.Option(
-            "--method",
-            help="gemini: supervised (default), preference or reinforcement; not for rlhf-pipeline",
-        ),
-    ] = None,
+    method: MethodOption = None,
     epochs: Annotated[int | None, typer.Option("--epochs", help="epochs to train")] = None,
     steps: Annotated[
         int | None, typer.Option("--steps", help="total steps (rlhf-pipeline, reinforcement)")

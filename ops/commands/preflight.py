@@ -12,13 +12,14 @@ from ops.commands.gate_options import (
     BatchSizeOption,
     MaxCostOption,
     MaxOutputTokensOption,
+    MethodOption,
     RewardConfigOption,
     SamplesPerPromptOption,
     one_reward_config,
 )
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit
-from ops.tuning.spec import Accelerator, Engine, Method
+from ops.tuning.spec import Accelerator, Engine
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -112,13 +113,7 @@ def preflight(
     steps: Annotated[
         int | None, typer.Option("--steps", help="total steps (rlhf-pipeline, reinforcement)", min=1)
     ] = None,
-    method: Annotated[
-        Method | None,
-        typer.Option(
-            "--method",
-            help="gemini: supervised (default), preference or reinforcement; not for rlhf-pipeline",
-        ),
-    ] = None,
+    method: MethodOption = None,
     reward_configs: RewardConfigOption = None,
     batch_size: BatchSizeOption = None,
     samples_per_prompt: SamplesPerPromptOption = None,

@@ -23,13 +23,14 @@ from ops.commands.gate_options import (
     BatchSizeOption,
     MaxCostOption,
     MaxOutputTokensOption,
+    MethodOption,
     RewardConfigOption,
     SamplesPerPromptOption,
     one_reward_config,
 )
 from ops.errors import ExitStatus, TunectlError
 from ops.output import Column, OutputFormat, emit
-from ops.tuning.spec import Accelerator, Engine, Method
+from ops.tuning.spec import Accelerator, Engine
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -94,13 +95,7 @@ def launch(
         str | None,
         typer.Option("--prompts", help="rlhf-pipeline prompt dataset; default: the training set's prompts"),
     ] = None,
-    method: Annotated[
-        Method | None,
-        typer.Option(
-            "--method",
-            help="gemini: supervised (default), preference or reinforcement (Pre-GA); not for rlhf-pipeline",
-        ),
-    ] = None,
+    method: MethodOption = None,
     reward_configs: RewardConfigOption = None,
     base_model: Annotated[
         str | None,
