@@ -217,7 +217,9 @@ def interruptible(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
     try:
         return work()
     except (duckdb.Error, RuntimeError) as exc:
-        if interrupted.is_set():
+        # DuckDB may notice the pending SIGINT itself before the watcher thread runs (a busy machine):
+        # its "Query interrupted" is the same Ctrl-C.
+        if interrupted.is_set() or "Query interrupted" in str(exc):
             raise KeyboardInterrupt from exc
         raise
     finally:
