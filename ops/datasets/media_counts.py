@@ -16,25 +16,20 @@ import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from ops.datasets.formats import Kind, Layout, Style, detect_layout
 from ops.datasets.gemini import SHAPE_CODES, _snake, read_example
-from ops.datasets.keys import KeyWriter
-from ops.datasets.scan import BOM, RangeResult, Scanner, ScanOptions, iter_lines
+from ops.datasets.scan import BOM, Issue, RangeResult, iter_lines, token_limit_issue
 from ops.datasets.source import Source
 from ops.datasets.tokens import (
     CountRefused,
-    EstimateTokenCounter,
     ExampleRequest,
     TokenCounter,
     VertexTokenCounter,
 )
-
-Issue = tuple[int | None, int | None, str, str]  # as ops.datasets.scan.Issue
 
 _BATCH = 256  # examples read before their requests go out: memory stays bounded on big files
 _MEDIA = (b'"fileData"', b'"file_data"')  # a line without either has no media: not decoded
@@ -210,7 +205,7 @@ def apply_media_counts(
     if rechecked:
         scanned.issues = [
             i for i in scanned.issues if not (i[2] == "too-many-tokens" and i[0] in rechecked)
-        ] + _limit_issues(rechecked, max_tokens, scanned.layout)
+        ] + _limit_issues(rechecked, max_tokens)
     return {
         "name": counts.counter,
         "exact": True,
@@ -221,16 +216,12 @@ def apply_media_counts(
     }
 
 
-def _limit_issues(
-    tokens: dict[int, tuple[int, int]], max_tokens: int | None, layout: Layout | None
-) -> list[Issue]:
+def _limit_issues(tokens: dict[int, tuple[int, int]], max_tokens: int | None) -> list[Issue]:
     """The scan's own per-example limit check, on the whole-example numbers (one message format)."""
-    # The check is the scanner's; it only reads the limit and appends to its result's issues, so a
-    # scanner that scans nothing (its key writer is never written to) runs it.
-    checker = Scanner(ScanOptions(layout, max_tokens), EstimateTokenCounter(), KeyWriter(Path(), "unused"))
-    for line, (tokens_in, tokens_out) in sorted(tokens.items()):
-        checker._check_tokens(line, tokens_in, tokens_out)
-    return checker.result.issues
+    issues = (
+        token_limit_issue(max_tokens, line, t_in, t_out) for line, (t_in, t_out) in sorted(tokens.items())
+    )
+    return [issue for issue in issues if issue is not None]
 
 
 def documented_rates_counter(scanned: RangeResult) -> dict[str, Any]:

@@ -129,6 +129,30 @@ def _lone_surrogate(text: str) -> int | None:
     return None if match is None else match.start() + 1
 
 
+def token_limit_issue(
+    limit: int | None, lineno: int, tokens_in: int, tokens_out: int, longest: int | None = None
+) -> Issue | None:
+    """Supervised: input + output over the limit. Preference (`longest` given): Google's rule is
+    input + the longest completion, so two long completions are not added together."""
+    if limit is None:
+        return None
+    if longest is not None:
+        if tokens_in + longest <= limit:
+            return None
+        message = (
+            f"{tokens_in + longest:,} tokens ({tokens_in:,} in + {longest:,} in the longest "
+            f"completion) is over the limit of {limit:,} per example"
+        )
+        return (lineno, None, "too-many-tokens", message)
+    if tokens_in + tokens_out <= limit:
+        return None
+    message = (
+        f"{tokens_in + tokens_out:,} tokens ({tokens_in:,} in, {tokens_out:,} out) "
+        f"is over the limit of {limit:,} per example"
+    )
+    return (lineno, None, "too-many-tokens", message)
+
+
 class Scanner:
     """Scans lines of one range; `scan(chunks)` returns its RangeResult."""
 
@@ -476,28 +500,9 @@ class Scanner:
                 self.result.labels = None
 
     def _check_tokens(self, lineno: int, tokens_in: int, tokens_out: int, longest: int | None = None) -> None:
-        """Supervised: input + output over the limit. Preference (`longest` given): Google's rule is
-        input + the longest completion, so two long completions are not added together."""
-        limit = self.options.max_tokens_per_example
-        if limit is None:
-            return
-        if longest is not None:
-            if tokens_in + longest > limit:
-                message = (
-                    f"{tokens_in + longest:,} tokens ({tokens_in:,} in + {longest:,} in the longest "
-                    f"completion) is over the limit of {limit:,} per example"
-                )
-                self.result.issues.append((lineno, None, "too-many-tokens", message))
-        elif tokens_in + tokens_out > limit:
-            self.result.issues.append(
-                (
-                    lineno,
-                    None,
-                    "too-many-tokens",
-                    f"{tokens_in + tokens_out:,} tokens ({tokens_in:,} in, {tokens_out:,} out) "
-                    f"is over the limit of {limit:,} per example",
-                )
-            )
+        issue = token_limit_issue(self.options.max_tokens_per_example, lineno, tokens_in, tokens_out, longest)
+        if issue is not None:
+            self.result.issues.append(issue)
 
     def _flush_counts(self) -> None:
         """Count the pending examples with an exact counter: one batch of texts per call."""
