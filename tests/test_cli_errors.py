@@ -4,6 +4,7 @@ Click's own usage errors, Ctrl-C, a closed pipe, unusable output paths, a servic
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -173,6 +174,25 @@ def test_a_reader_gone_before_a_text_table_is_the_sigpipe_status_too() -> None:
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (ExitStatus.BROKEN_PIPE, b"")
+
+
+def test_the_quick_exit_flushes_everything_runs_exit_handlers_and_keeps_the_status(tmp_path: Path) -> None:
+    """`main` skips the interpreter's teardown (ops.cli._exit): what a normal exit guarantees still
+    holds. Here a report far bigger than a pipe's buffer, with errors (status 1)."""
+    lines = SAMPLE.read_text().splitlines()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join([*lines[:300], *(["{not json"] * 3000)]) + "\n")
+    code = (
+        "import atexit, sys; atexit.register(lambda: print('exit handler ran', file=sys.stderr)); "
+        f"from ops.cli import main; main(['dataset', 'validate', {str(bad)!r}, '--format', 'json'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == ExitStatus.CHECK_FAILED == 1, done.stderr
+    assert done.stderr.endswith("exit handler ran\n")
+    report = json.loads(done.stdout)  # complete: every byte was flushed
+    assert len(done.stdout) > 1 << 16 and len(report["files"][0]["errors"]) == 3000
 
 
 # --- outputs and cloud failures -------------------------------------------------------------------

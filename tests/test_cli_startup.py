@@ -237,3 +237,23 @@ def test_import_chains_name_the_importer_of_each_module() -> None:
         "pydantic (via ops.commands.quota -> pydantic)",
         "pydantic_core (via ops.commands.quota -> pydantic -> pydantic_core)",
     ]
+
+
+def test_dataset_validate_imports_only_what_the_scan_needs(tmp_path: Path) -> None:
+    """The command users wait on with big files: the duplicate search is C, not numpy (~0.1 s to
+    import), and the tuning specs are not the dataset checks' business."""
+    example = {
+        "contents": [
+            {"role": "user", "parts": [{"text": "hi"}]},
+            {"role": "model", "parts": [{"text": "yo"}]},
+        ]
+    }
+    path = tmp_path / "train.jsonl"
+    path.write_text(f"{json.dumps(example)}\n" * 3)  # repeats: the key store is searched
+    report, chains = run_in_fresh_interpreter([["dataset", "validate", str(path), "--format", "json"]])
+    (command,) = report["commands"]
+    assert command["status"] == 0
+    loaded = [*report["import ops.cli"], *command["new_modules"]]
+    assert "ops.datasets.keys" in loaded
+    unwanted = [m for m in loaded if m.split(".")[0] in FORBIDDEN | {"numpy"} or m.startswith("ops.tuning")]
+    assert unwanted == [], [" -> ".join(chains.get(m, [m])) for m in unwanted]

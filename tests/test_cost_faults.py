@@ -83,13 +83,19 @@ def test_columns_of_the_wrong_type_skip_their_files_rows(
     assert body["rows_read"] == 3 and body["skipped_rows"] == 2
 
 
-def test_a_garbage_csv_is_one_diagnostic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    garbage = tmp_path / "export.csv"
+def test_a_garbage_csv_is_one_diagnostic(clean_cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    garbage = clean_cli_env / "export.csv"
     garbage.write_bytes(b'a;b\x00\x01zz\n"""\n,,,,\n\xff\xfe garbage\n')
     assert run(["cost", "reconcile", "--billing-export", str(garbage)]) == ExitStatus.USAGE
     err = capsys.readouterr().err
-    assert err.startswith("error[billing-export-unreadable]: export.csv is not a CSV file with a header row")
-    assert len(err.strip().splitlines()) == 3 and "sniff" not in err.lower() and "LINE 1" not in err
+    # On a fresh machine the note that there is no ledger comes first; then the one diagnostic.
+    note, diagnostic = err.split("error[", 1)
+    assert note.startswith("no ledger at ") and note.count("\n") == 1
+    diagnostic = "error[" + diagnostic
+    assert diagnostic.startswith(
+        "error[billing-export-unreadable]: export.csv is not a CSV file with a header row"
+    )
+    assert len(diagnostic.strip().splitlines()) == 3 and "sniff" not in err.lower() and "LINE 1" not in err
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import subprocess
 import sys
+from array import array
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -49,6 +51,67 @@ def test_block_keys_agree(block: bytes, newline: bool) -> None:
 def test_block_keys_on_edge_blocks() -> None:
     for block in [b"", b"\n", b"\n\n", b"{}", b"{}\n", b' {"a":1} \r\n{}', b"{}\nx", b"{\n}"]:
         assert _pyscan.block_keys(block) == _fastscan.block_keys(block), block
+
+
+# Keys drawn from a few values so that repeats are common; the top bits choose the partition.
+_keys = st.sampled_from([0, 1, -1, 7 << 60, -(1 << 63), (1 << 63) - 1, 12345])
+
+
+def _consistent(keys: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Equal exact keys have equal normalized keys, as for real lines."""
+    normalized: dict[int, int] = {}
+    return [(e, normalized.setdefault(e, n)) for e, n in keys]
+
+
+_record_lists = st.lists(st.tuples(_keys, _keys), max_size=80).map(_consistent)
+
+
+def _columns(keys: list[tuple[int, int]]) -> tuple[array[int], array[int], array[int]]:
+    lines = array("I", range(1, len(keys) + 1))
+    return lines, array("q", [e for e, _ in keys]), array("q", [n for _, n in keys])
+
+
+@settings(max_examples=150, deadline=None)
+@given(keys=_record_lists, split=st.integers(0, 80), gap=st.integers(0, 1 << 33))
+def test_key_store_records_agree_and_find_every_repeat(
+    keys: list[tuple[int, int]], split: int, gap: int
+) -> None:
+    first, second = keys[:split], keys[split:]  # two ranges of one file, as two workers scan it
+    offset = len(first) + gap  # the second range's lines follow the first's
+    parts = _fastscan.partition_records(*_columns(first))
+    assert parts == _pyscan.partition_records(*_columns(first))
+    other = _fastscan.partition_records(*_columns(second))
+    every: list[tuple[int, int, int]] = []  # (line, exact, normalized), as the store numbers them
+    for p in range(16):
+        segments = [(parts[p], 0), (other[p], offset)]
+        reference = [(other[p], 3)]
+        for key in (1, 2):
+            assert _fastscan.repeats(segments, key) == _pyscan.repeats(segments, key)
+        assert _fastscan.matches(segments, reference) == _pyscan.matches(segments, reference)
+        every += [(line, e, n) for line, e, n in _unpack(parts[p], 0) + _unpack(other[p], offset)]
+    # The oracle: a repeat is a later line with a key an earlier line of its partition had.
+    every.sort()
+    for key, index in ((1, 1), (2, 2)):
+        firsts: dict[int, int] = {}
+        expected = [(r[0], firsts.setdefault(r[index], r[0])) for r in every]
+        found = [
+            pair for p in range(16) for pair in _fastscan.repeats([(parts[p], 0), (other[p], offset)], key)
+        ]
+        assert sorted(found) == [(line, orig) for line, orig in expected if line != orig]
+
+
+def _unpack(records: bytes, offset: int) -> list[tuple[int, int, int]]:
+    return [(line + offset, e, n) for line, e, n in struct.iter_unpack("=Iqq", records)]
+
+
+def test_key_store_functions_refuse_bad_records_alike() -> None:
+    for module in (_fastscan, _pyscan):
+        with pytest.raises(ValueError):
+            module.partition_records(array("I", [1, 2]), array("q", [1]), array("q", [1]))
+        with pytest.raises(ValueError):
+            module.repeats([(b"x" * 19, 0)], 2)
+        with pytest.raises(ValueError):
+            module.repeats([], 3)
 
 
 def _parts(*texts: object) -> list[SimpleNamespace]:

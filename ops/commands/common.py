@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -12,6 +13,8 @@ from ops.output import OutputFormat
 
 if TYPE_CHECKING:
     from ops.settings import Settings
+
+T = TypeVar("T")
 
 FormatOption = Annotated[
     OutputFormat,
@@ -98,3 +101,18 @@ def confirm_or_refuse(question: str, *, yes: bool, what: str) -> bool:
             hint="pass --yes to go ahead without asking",
         )
     return bool(typer.confirm(question, err=True))
+
+
+def one_reward_config(values: Sequence[T] | None) -> T | None:
+    """The one --reward-config given, or None. Given twice, which reward would the run use? Refused."""
+    if not values:
+        return None
+    if len(values) > 1:
+        raise TunectlError(
+            "option-repeated",
+            f"--reward-config is given {len(values)} times ({', '.join(map(str, values))}); "
+            "a run has one reward",
+            where="--reward-config",
+            hint="give it once; several rewards go in one file, under `compositeRewardConfig`",
+        )
+    return values[0]

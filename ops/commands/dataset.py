@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ops.commands.common import FormatOption, get_settings, group
+from ops.commands.common import FormatOption, get_settings, group, one_reward_config
 from ops.errors import ExitStatus, TunectlError
 from ops.output import OutputFormat, emit, plural
 
@@ -113,7 +113,6 @@ def validate(
     Each finding has a stable code, a line (and a column for JSON errors). Text output shows the
     first findings of each code; --format json lists them all.
     """
-    from ops.commands.gate_options import one_reward_config
     from ops.datasets import validate_files
     from ops.datasets.reinforcement import required_references
     from ops.datasets.render import render_reports

@@ -3,16 +3,12 @@ reinforcement run's reward file and the hyperparameters its plan depends on."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from ops.errors import TunectlError
 from ops.tuning.spec import Method
-
-T = TypeVar("T")
 
 
 class WaivableCheck(StrEnum):
@@ -47,7 +43,7 @@ MaxCostOption = Annotated[
     ),
 ]
 # A list so that a repeated --reward-config is seen (a single-valued option keeps the last silently);
-# `one_reward_config` refuses more than one.
+# `common.one_reward_config` refuses more than one.
 RewardConfigOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -56,21 +52,6 @@ RewardConfigOption = Annotated[
         "its `references` keys are checked in every example",
     ),
 ]
-
-
-def one_reward_config(values: Sequence[T] | None) -> T | None:
-    """The one --reward-config given, or None. Given twice, which reward would the run use? Refused."""
-    if not values:
-        return None
-    if len(values) > 1:
-        raise TunectlError(
-            "option-repeated",
-            f"--reward-config is given {len(values)} times ({', '.join(map(str, values))}); "
-            "a run has one reward",
-            where="--reward-config",
-            hint="give it once; several rewards go in one file, under `compositeRewardConfig`",
-        )
-    return values[0]
 
 
 BatchSizeOption = Annotated[

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ops.commands.common import FormatOption
+from ops.commands.common import FormatOption, one_reward_config
 from ops.commands.dataset import BaseModelOption, CounterChoice, CounterOption, make_counter
 from ops.commands.gate_options import (
     BatchSizeOption,
@@ -15,7 +15,6 @@ from ops.commands.gate_options import (
     MethodOption,
     RewardConfigOption,
     SamplesPerPromptOption,
-    one_reward_config,
 )
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit, note, warn

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ops.commands.common import FormatOption, get_settings
+from ops.commands.common import FormatOption, get_settings, one_reward_config
 from ops.commands.gate_options import (
     AllowUnknownOption,
     BatchSizeOption,
@@ -15,7 +15,6 @@ from ops.commands.gate_options import (
     MethodOption,
     RewardConfigOption,
     SamplesPerPromptOption,
-    one_reward_config,
 )
 from ops.errors import ExitStatus
 from ops.output import OutputFormat, emit

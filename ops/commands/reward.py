@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ops.commands.common import FormatOption, get_settings, group
+from ops.commands.common import FormatOption, get_settings, group, one_reward_config
 from ops.errors import ExitStatus, TunectlError
 from ops.output import OutputFormat, counting, emit, note, plural, stderr_console, warn
 
@@ -203,7 +203,6 @@ def test(
     every reward varies: exit 1 when a reward gives every response the same value, fails on a
     response, is unknown, or was scored on fewer than 2 responses; exit 2 for bad input.
     """
-    from ops.commands.gate_options import one_reward_config
     from ops.reinforcement.check import RewardTest, run_reward_test
     from ops.reinforcement.sandbox import SandboxLimits
 

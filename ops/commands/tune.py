@@ -16,6 +16,7 @@ from ops.commands.common import (
     confirm_or_refuse,
     get_settings,
     group,
+    one_reward_config,
 )
 from ops.commands.filters import FilterOption, LimitOption
 from ops.commands.gate_options import (
@@ -26,7 +27,6 @@ from ops.commands.gate_options import (
     MethodOption,
     RewardConfigOption,
     SamplesPerPromptOption,
-    one_reward_config,
 )
 from ops.errors import ExitStatus, TunectlError
 from ops.output import Column, OutputFormat, emit

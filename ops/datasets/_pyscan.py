@@ -13,8 +13,9 @@ much); nothing else changes.
 from __future__ import annotations
 
 import re
+import struct
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -409,3 +410,57 @@ def gemini_parse(
     if not isinstance(spec, tuple) or len(spec) != 8:
         raise TypeError("bad walk spec")
     return b"\x03" * count, bytes(4 * count), bytes(4 * count), (0, 0, 0, 0, (0,) * len(spec[3]))
+
+
+# --- the key store's records (see _fastscan.c) ----------------------------------------------------
+
+_RECORD = struct.Struct("=Iqq")  # line, exact key, normalized key: packed, the machine's byte order
+_PARTITIONS, _PARTITION_SHIFT = 16, 60
+_EXACT_KEY, _NORMALIZED_KEY = 1, 2
+
+
+def partition_records(lines: Buffer, exact: Buffer, normalized: Buffer, /) -> tuple[bytes, ...]:
+    """The 20-byte records (line, exact key, normalized key) of each of the 16 partitions, in input
+    order; the inputs are buffers of uint32 lines and int64 keys, one per example."""
+    numbers = memoryview(lines).cast("B").cast("I")
+    exact_keys = memoryview(exact).cast("B").cast("q")
+    normalized_keys = memoryview(normalized).cast("B").cast("q")
+    if not len(numbers) == len(exact_keys) == len(normalized_keys):
+        raise ValueError("partition_records: lines (uint32) and keys (int64) differ in length")
+    parts = [bytearray() for _ in range(_PARTITIONS)]
+    for line, e, n in zip(numbers, exact_keys, normalized_keys, strict=True):
+        parts[(n >> _PARTITION_SHIFT) & (_PARTITIONS - 1)] += _RECORD.pack(line, e, n)
+    return tuple(map(bytes, parts))
+
+
+def _records(segments: Sequence[tuple[Buffer, int]], key: int) -> Iterator[tuple[int, int]]:
+    """(key, line) of every record of the segments, line offsets added, in order."""
+    if key not in (_EXACT_KEY, _NORMALIZED_KEY):
+        raise ValueError("repeats: key is 1 (exact) or 2 (normalized)")
+    for records, offset in segments:
+        if len(memoryview(records).cast("B")) % _RECORD.size:
+            raise ValueError("segments: records are 20 bytes each")
+        for line, e, n in _RECORD.iter_unpack(records):
+            yield (e if key == _EXACT_KEY else n), line + offset
+
+
+def repeats(segments: Sequence[tuple[Buffer, int]], key: int, /) -> list[tuple[int, int]]:
+    """(line, first line) of every record whose key (1 exact, 2 normalized) an earlier record had."""
+    first: dict[int, int] = {}
+    found = []
+    for k, line in _records(segments, key):
+        if k in first:
+            found.append((line, first[k]))
+        else:
+            first[k] = line
+    return found
+
+
+def matches(
+    segments: Sequence[tuple[Buffer, int]], reference: Sequence[tuple[Buffer, int]], /
+) -> list[tuple[int, int]]:
+    """(line, reference line) of every record whose normalized key is in the reference segments."""
+    first: dict[int, int] = {}
+    for k, line in _records(reference, _NORMALIZED_KEY):
+        first.setdefault(k, line)
+    return [(line, first[k]) for k, line in _records(segments, _NORMALIZED_KEY) if k in first]

@@ -11,13 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from ops.datasets.classes import ClassSet, detect_classes, imbalance
 from ops.datasets.formats import Kind, Layout
+from ops.datasets.keys import EXACT, NORMALIZED, KeyStore, matches, repeats
 from ops.datasets.scan import Issue, RangeResult, lines_with_outputs
 from ops.output import plural
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from ops.datasets.keys import KeyStore
     from ops.datasets.limits import ModelLimits
     from ops.datasets.source import Source
 
@@ -63,35 +61,15 @@ def file_issues(
     return issues
 
 
-def duplicates(keys: np.ndarray[Any, Any], lines: np.ndarray[Any, Any]) -> list[tuple[int, int]]:
-    """(line, line of its first occurrence) for every repeated key; keys are 64-bit hashes."""
-    import numpy as np
-
-    if len(keys) < 2:
-        return []
-    # Most files have no repeats: an unstable sort proves that in a third of the stable argsort's time.
-    sorted_keys = np.sort(keys)
-    if not np.any(sorted_keys[1:] == sorted_keys[:-1]):
-        return []
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    starts = np.empty(len(ordered), dtype=bool)
-    starts[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-    first = np.maximum.accumulate(np.where(starts, np.arange(len(ordered)), 0))
-    repeats = np.flatnonzero(~starts)
-    return sorted(zip(lines[order[repeats]].tolist(), lines[order[first[repeats]]].tolist(), strict=True))
-
-
 def duplicate_issues(store: KeyStore) -> tuple[list[Issue], int, int]:
     """Exact repeats, then repeats up to whitespace and case that are not exact; and their counts.
     Repeats share a partition of the key store, so each partition is searched on its own."""
     exact_dups: list[tuple[int, int]] = []
     near_dups: list[tuple[int, int]] = []
-    for lines, exact, normalized in store.partitions():
-        near_or_exact = duplicates(normalized, lines)
+    for segments in store.partitions():
+        near_or_exact = repeats(segments, NORMALIZED)
         # An exact repeat is a repeat up to whitespace and case too: without those there are none.
-        exact_here = duplicates(exact, lines) if near_or_exact else []
+        exact_here = repeats(segments, EXACT) if near_or_exact else []
         exact_lines = {ln for ln, _ in exact_here}
         exact_dups += exact_here
         near_dups += [(ln, orig) for ln, orig in near_or_exact if ln not in exact_lines]
@@ -108,25 +86,15 @@ def duplicate_issues(store: KeyStore) -> tuple[list[Issue], int, int]:
 def overlap_issues(store: KeyStore, training: Sequence[TrainingKeys]) -> tuple[list[Issue], int]:
     """Validation examples that are also training examples (up to whitespace and case), partition by
     partition of the key stores."""
-    import numpy as np
-
     issues: list[Issue] = []
-    if not training:
-        return issues, 0
-    for p, (lines, _, normalized) in enumerate(store.partitions()):
-        if len(normalized) == 0:
+    for p, segments in enumerate(store.partitions() if training else ()):
+        if not segments:
             continue
         for train in training:
-            train_lines, _, train_keys = train.keys.partition(p)
-            if len(train_keys) == 0:
-                continue
-            order = np.argsort(train_keys, kind="stable")
-            sorted_keys = train_keys[order]
-            at = np.searchsorted(sorted_keys, normalized).clip(max=len(sorted_keys) - 1)
-            for i in np.flatnonzero(sorted_keys[at] == normalized):
-                where = f"{train.path} line {int(train_lines[order[at[i]]])}"
+            for line, train_line in matches(segments, train.keys.partition(p)):
+                where = f"{train.path} line {train_line}"
                 issues.append(
-                    (int(lines[i]), None, "train-validation-overlap", f"also in the training data ({where})")
+                    (line, None, "train-validation-overlap", f"also in the training data ({where})")
                 )
     return issues, len(issues)
 

@@ -6,6 +6,10 @@ normalized key choose. Two examples can only repeat one another (exactly, or up 
 case) when their normalized keys are equal, so they always share a partition: the duplicate and
 train/validation leakage checks (`cross.py`) read one partition at a time, which holds about
 1/PARTITIONS of the records. Within a partition the records stay in line order.
+
+Splitting records and searching a partition are C (`partition_records`, `repeats`, `matches`):
+a hash table in one pass, with no numpy to import (its import was a third of a validate run's
+start-up).
 """
 
 from __future__ import annotations
@@ -14,20 +18,20 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import numpy as np
+try:
+    from ops.datasets._fastscan import matches, partition_records, repeats
+except ImportError:  # installed without a C compiler: the pure-Python twin, same results, slower
+    from ops.datasets._pyscan import matches, partition_records, repeats
 
-PARTITIONS = 16  # 1 GB of 88-byte examples (12 M) is ~15 MB of records a partition
-_SHIFT = 60  # the top 4 bits of the normalized key choose the partition
-RECORD_BYTES = 4 + 8 + 8
+PARTITIONS = 16  # _fastscan.c's: 1 GB of 88-byte examples (12 M) is ~15 MB of records a partition
+RECORD_BYTES = 4 + 8 + 8  # line (uint32), exact key, normalized key (int64), packed
+EXACT, NORMALIZED = 1, 2  # which key `repeats` compares
 
+# One partition of a store: each range's records, and the number of lines before that range.
+Segments = list[tuple[bytes, int]]
 
-def _record_type() -> np.dtype[Any]:
-    import numpy as np
-
-    return np.dtype([("line", "<u4"), ("exact", "<i8"), ("normalized", "<i8")])  # packed: 20 bytes
+__all__ = ["EXACT", "NORMALIZED", "PARTITIONS", "KeyStore", "KeyWriter", "Segments", "matches", "repeats"]
 
 
 class KeyWriter:
@@ -38,26 +42,12 @@ class KeyWriter:
         self.name = name
 
     def write(self, lines: array[int], exact: array[int], normalized: array[int]) -> None:
-        import numpy as np
-
         if not lines:
             return
-        normalized_keys = np.frombuffer(normalized, dtype=np.int64)
-        partition = ((normalized_keys >> _SHIFT) & (PARTITIONS - 1)).astype(np.uint8)
-        # Stable, so line order is kept; on bytes numpy's stable sort is a radix sort. Gathering the
-        # three columns and then packing them is 20x faster than gathering packed records.
-        order = np.argsort(partition, kind="stable")
-        records = np.empty(len(lines), dtype=_record_type())
-        records["line"] = np.frombuffer(lines, dtype=np.uint32)[order]
-        records["exact"] = np.frombuffer(exact, dtype=np.int64)[order]
-        records["normalized"] = normalized_keys[order]
-        ends = np.cumsum(np.bincount(partition, minlength=PARTITIONS))
-        start = 0
-        for p, end in enumerate(ends.tolist()):
-            if end > start:
+        for p, records in enumerate(partition_records(lines, exact, normalized)):
+            if records:
                 with (self.directory / f"{self.name}.{p}").open("ab") as handle:
-                    records[start:end].tofile(handle)
-            start = end
+                    handle.write(records)
 
 
 @dataclass(frozen=True)
@@ -68,20 +58,16 @@ class KeyStore:
     directory: Path
     ranges: tuple[tuple[str, int], ...]  # (writer name, line offset)
 
-    def partitions(self) -> Iterator[tuple[np.ndarray[Any, Any], ...]]:
-        """(lines, exact keys, normalized keys) of each partition in turn, lines in file order."""
+    def partitions(self) -> Iterator[Segments]:
+        """Each partition's segments in turn."""
         for p in range(PARTITIONS):
             yield self.partition(p)
 
-    def partition(self, p: int) -> tuple[np.ndarray[Any, Any], ...]:
-        import numpy as np
-
-        shares = []
+    def partition(self, p: int) -> Segments:
+        """(records, line offset) of each range that has records in partition `p`, in file order."""
+        segments = []
         for name, offset in self.ranges:
             path = self.directory / f"{name}.{p}"
             if path.exists():
-                records = np.fromfile(path, dtype=_record_type())
-                records["line"] += offset
-                shares.append(records)
-        records = np.concatenate(shares) if shares else np.empty(0, dtype=_record_type())
-        return records["line"], records["exact"], records["normalized"]
+                segments.append((path.read_bytes(), offset))
+        return segments

@@ -18,7 +18,6 @@ examples that have media; text-only examples are counted text by text.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -122,6 +121,8 @@ class VertexTokenCounter:
         if self._client is None and todo:
             counts[todo[0][0]] = self._count_one(todo[0][1])  # builds the client once, before threads
             todo = todo[1:]
+        from concurrent.futures import ThreadPoolExecutor  # only CountTokens needs threads
+
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
             for (i, _), n in zip(todo, pool.map(lambda item: self._count_one(item[1]), todo), strict=True):
                 counts[i] = n
@@ -181,6 +182,8 @@ class VertexTokenCounter:
             if progress is not None:
                 progress()  # from a worker thread: the bar's counter is thread-safe
             return result
+
+        from concurrent.futures import ThreadPoolExecutor  # only CountTokens needs threads
 
         with ThreadPoolExecutor(max_workers=self.parallel) as pool:
             return list(pool.map(count, examples))

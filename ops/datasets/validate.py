@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import multiprocessing
 import os
 import signal
 import tempfile
@@ -147,10 +146,7 @@ def _scan(
             (source, start, end, ScanOptions(options.layout, limit, start == 0, options.collect_media), keys)
             for (start, end), keys in zip(ranges, writers, strict=True)
         ]
-        # numpy's OpenBLAS would start a thread per CPU that spins while the parent waits, taking
-        # CPU from the workers; the key store only sorts, which needs no BLAS thread.
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-        import numpy  # noqa: F401  (the workers write keys with it: imported once, before the fork)
+        import multiprocessing
 
         # Workers ignore Ctrl-C: the parent alone handles it (exit 130, one line), and leaving the
         # `with` block terminates them, so no worker prints a traceback.
