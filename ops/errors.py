@@ -45,6 +45,10 @@ class TunectlError(Exception):
         self.hint = hint
         self.status = status
 
+    def __reduce__(self) -> tuple[type[TunectlError], tuple[str, str], dict[str, object]]:
+        # Pickled by the validator's forked scanners (ops/datasets/forked.py), which send it back.
+        return type(self), (self.code, self.message), dict(self.__dict__)
+
     def render(self) -> str:
         lines = [f"error[{self.code}]: {self.message}"]
         if self.where:

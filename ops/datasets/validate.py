@@ -1,7 +1,8 @@
 """`validate_file` / `validate_files`: every check on one dataset file or a training + validation pair.
 
 A local file larger than PARALLEL_MIN_BYTES is scanned by one process per CPU over line-aligned byte
-ranges (the scan is CPU-bound; msgspec holds the GIL); gs:// objects and exact token counters are
+ranges (the scan is CPU-bound; msgspec holds the GIL): this one and forked children (`forked.py`);
+gs:// objects and exact token counters are
 scanned in one streaming pass.
 """
 
@@ -11,7 +12,6 @@ import dataclasses
 import itertools
 import json
 import os
-import signal
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -31,6 +31,7 @@ from ops.datasets.cross import (
     overlap_issues,
     spelling_name,
 )
+from ops.datasets.forked import map_forked
 from ops.datasets.formats import Kind, Layout, detect_layout
 from ops.datasets.keys import KeyStore, KeyWriter
 from ops.datasets.limits import ModelLimits, model_limits
@@ -146,19 +147,10 @@ def _scan(
             (source, start, end, ScanOptions(options.layout, limit, start == 0, options.collect_media), keys)
             for (start, end), keys in zip(ranges, writers, strict=True)
         ]
-        import multiprocessing
-
-        # Workers ignore Ctrl-C: the parent alone handles it (exit 130, one line), and leaving the
-        # `with` block terminates them, so no worker prints a traceback.
-        with multiprocessing.get_context("fork").Pool(len(jobs), initializer=_ignore_interrupts) as pool:
-            parts = pool.starmap(_scan_range, jobs)
+        parts = map_forked(_scan_range, jobs)
     offsets = itertools.accumulate((part.lines for part in parts[:-1]), initial=0)
     store = KeyStore(directory, tuple(zip((w.name for w in writers), offsets, strict=True)))
     return parts, store
-
-
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _merge(parts: list[RangeResult]) -> RangeResult:
