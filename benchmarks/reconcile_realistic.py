@@ -153,13 +153,13 @@ elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 print(json.dumps({"seconds": elapsed, "cpu": cpu, "rss": HWM,
                   "rows": [[r[0], r[1], str(r[2]), str(r[3])] for r in rows]}))
 """.replace("HWM", HWM)
-# `tunectl` itself (ops.cli.run, as the console script calls it), reporting its VmHWM on stderr.
+# `tunectl` itself (ops.cli.main, as the console script calls it), reporting its VmHWM on stderr
+# from an exit handler (main runs those, then skips the interpreter's teardown).
 RUN_CLI = """
-import sys
-from ops.cli import run
-status = run(sys.argv[1:])
-sys.stderr.write(f"\\nrss={HWM}\\n")
-sys.exit(status)
+import atexit, sys
+from ops.cli import main
+atexit.register(lambda: sys.stderr.write(f"\\nrss={HWM}\\n"))
+main(sys.argv[1:])
 """.replace("HWM", HWM)
 
 

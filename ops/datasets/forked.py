@@ -14,7 +14,6 @@ exception back, and this process raises it; a child that dies without a result i
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -33,6 +32,8 @@ class _Child:
         self.reaped = False
 
     def result(self) -> Any:
+        import pickle  # here, like the other imports a parallel scan alone needs: start-up counts
+
         with os.fdopen(self.reader, "rb", closefd=False) as pipe:
             data = pipe.read()
         _, status = os.waitpid(self.pid, 0)
@@ -61,6 +62,8 @@ class _Child:
 
 
 def _start(func: Callable[..., Any], job: Sequence[Any]) -> _Child:
+    import pickle  # imported before the fork: the child inherits it
+
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
