@@ -253,9 +253,16 @@ static Py_ssize_t count_lines(const uint8_t *p, const uint8_t *stop) {
     Py_ssize_t n = 0;
     const uint8_t *start = p;
 #if defined(__SSE2__)
-    const __m128i newline = _mm_set1_epi8('\n');
-    for (; stop - p >= 16; p += 16)
-        n += __builtin_popcount((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), newline)));
+    /* Per-byte counters (a match is -1, subtracted) summed every 255 steps, before one can wrap:
+     * no popcount, which without -mpopcnt is a library call per step. */
+    const __m128i newline = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+    while (stop - p >= 16) {
+        __m128i counts = zero;
+        for (int k = 0; k < 255 && stop - p >= 16; k++, p += 16)
+            counts = _mm_sub_epi8(counts, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), newline));
+        __m128i sums = _mm_sad_epu8(counts, zero);
+        n += _mm_cvtsi128_si32(sums) + _mm_extract_epi16(sums, 4);
+    }
 #endif
     for (; p < stop; p++)
         n += *p == '\n';
