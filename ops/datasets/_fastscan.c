@@ -1982,6 +1982,26 @@ static int append_pair(PyObject *list, long long line, long long first) {
     return failed;
 }
 
+/* The records of `s` in order against `table`: a key the table lacks is added when `insert`; a key
+ * it has adds (line, the table's line for it) to `found`, unless `found` is NULL. */
+static int probe(const Segments *s, int which, Table *table, int insert, PyObject *found) {
+    for (Py_ssize_t g = 0; g < s->count; g++) {
+        for (Py_ssize_t i = 0; i < s->views[g].len / RECORD_BYTES; i++) {
+            uint64_t key;
+            long long line;
+            record_at(s, g, i, which, &key, &line);
+            Slot *slot = table_slot(table, key);
+            if (slot->line == -1) {
+                if (insert)
+                    *slot = (Slot){key, line};
+            } else if (found != NULL && append_pair(found, line, slot->line) < 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static PyObject *repeats(PyObject *module, PyObject *args) {
     PyObject *arg;
     int which;
@@ -1998,22 +2018,8 @@ static PyObject *repeats(PyObject *module, PyObject *args) {
     PyObject *result = NULL;
     if (table_new(&table, s.records) < 0)
         goto done;
-    if ((result = PyList_New(0)) == NULL)
-        goto done;
-    for (Py_ssize_t g = 0; g < s.count; g++) {
-        for (Py_ssize_t i = 0; i < s.views[g].len / RECORD_BYTES; i++) {
-            uint64_t key;
-            long long line;
-            record_at(&s, g, i, which, &key, &line);
-            Slot *slot = table_slot(&table, key);
-            if (slot->line == -1) {
-                *slot = (Slot){key, line};
-            } else if (append_pair(result, line, slot->line) < 0) {
-                Py_CLEAR(result);
-                goto done;
-            }
-        }
-    }
+    if ((result = PyList_New(0)) != NULL && probe(&s, which, &table, 1, result) < 0)
+        Py_CLEAR(result);
 done:
     PyMem_Free(table.slots);
     release_segments(&s);
@@ -2035,30 +2041,9 @@ static PyObject *matches(PyObject *module, PyObject *args) {
     PyObject *result = NULL;
     if (table_new(&table, reference.records) < 0)
         goto done;
-    for (Py_ssize_t g = 0; g < reference.count; g++) {
-        for (Py_ssize_t i = 0; i < reference.views[g].len / RECORD_BYTES; i++) {
-            uint64_t key;
-            long long line;
-            record_at(&reference, g, i, NORMALIZED_KEY, &key, &line);
-            Slot *slot = table_slot(&table, key);
-            if (slot->line == -1)
-                *slot = (Slot){key, line};
-        }
-    }
-    if ((result = PyList_New(0)) == NULL)
-        goto done;
-    for (Py_ssize_t g = 0; g < s.count; g++) {
-        for (Py_ssize_t i = 0; i < s.views[g].len / RECORD_BYTES; i++) {
-            uint64_t key;
-            long long line;
-            record_at(&s, g, i, NORMALIZED_KEY, &key, &line);
-            Slot *slot = table_slot(&table, key);
-            if (slot->line != -1 && append_pair(result, line, slot->line) < 0) {
-                Py_CLEAR(result);
-                goto done;
-            }
-        }
-    }
+    probe(&reference, NORMALIZED_KEY, &table, 1, NULL); /* first reference line of each key */
+    if ((result = PyList_New(0)) != NULL && probe(&s, NORMALIZED_KEY, &table, 0, result) < 0)
+        Py_CLEAR(result);
 done:
     PyMem_Free(table.slots);
     release_segments(&s);
