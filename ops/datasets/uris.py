@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 from ops.datasets.media import MediaRef, media_rules
 
 if TYPE_CHECKING:
+    from ops.datasets.scan import Issue
     from ops.settings import Settings
-
-Issue = tuple[int | None, int | None, str, str]  # as ops.datasets.scan.Issue
 
 PARALLEL = 8
 
