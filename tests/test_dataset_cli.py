@@ -113,3 +113,20 @@ def test_split_refuses_out_dir_with_an_explicit_output(
     assert run([*args, "--train-out", str(clean_env / "a.jsonl")]) == ExitStatus.USAGE
     assert "error[split-outputs-conflict]" in capsys.readouterr().err
     assert not (clean_env / "a.jsonl").exists() and not (clean_env / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("sample", "kind"),
+    [
+        ("sarcasm-preference/prompts.jsonl", "prompt"),
+        ("arithmetic-reinforcement/train.jsonl", "reinforcement"),
+    ],
+)
+def test_prompt_only_files_show_no_output_tokens(
+    clean_env: Path, capsys: pytest.CaptureFixture[str], sample: str, kind: str
+) -> None:
+    """Their answers are generated during tuning: a row of output zeros would read as a broken file."""
+    path = Path(__file__).resolve().parent.parent / "samples" / sample
+    assert run(["dataset", "validate", str(path), "--kind", kind]) == ExitStatus.OK
+    tokens = next(line for line in capsys.readouterr().out.splitlines() if "tokens (" in line)
+    assert "output p5" not in tokens and "the file holds no output tokens" in tokens

@@ -28,7 +28,7 @@ def _tokens_line(stats: dict[str, Any]) -> str:
         d = tokens[side]
         parts.append(f"{side} p5 {d['p5']:,} / p50 {d['p50']:,} / p95 {d['p95']:,} / max {d['max']:,}")
     estimate = "" if counter["exact"] else ", an estimate"
-    if stats.get("format") == "gemini-reinforcement":
+    if stats.get("format") in {"gemini-reinforcement", "palm-prompt"}:
         # The answers (and their thinking) are generated during tuning: the file holds prompts only.
         return (
             f"tokens ({counter['name']}{estimate}): " + parts[0] + f"; prompts {tokens['billable']:,} in all "
