@@ -85,19 +85,32 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def _write_out(data: bytes) -> None:
+    """All of `data` to stdout. When the reader leaves during one big write (`| head -1` of a 10 MB
+    report), CPython's write returns short with no error and the rest would be dropped silently, the
+    command exiting with its own status: writing the rest raises BrokenPipeError instead, which the
+    CLI turns into exit 141."""
+    sys.stdout.flush()
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # a text-only stream (tests)
+        sys.stdout.write(data.decode())
+        return
+    view = memoryview(data)
+    while view:
+        view = view[out.write(view) or 0 :]
+    out.flush()
+
+
 def print_json(data: Any) -> None:
     import msgspec  # C encoder and formatter: ~10x faster than json.dumps(indent=2) on large reports
 
-    text = msgspec.json.format(msgspec.json.encode(to_jsonable(data)), indent=2)
-    sys.stdout.write(text.decode() + "\n")
-    sys.stdout.flush()
+    _write_out(msgspec.json.format(msgspec.json.encode(to_jsonable(data)), indent=2) + b"\n")
 
 
 def print_yaml(data: Any) -> None:
     import yaml
 
-    sys.stdout.write(yaml.safe_dump(to_jsonable(data), sort_keys=False, allow_unicode=True))
-    sys.stdout.flush()
+    _write_out(yaml.safe_dump(to_jsonable(data), sort_keys=False, allow_unicode=True).encode())
 
 
 def print_csv(rows: Sequence[Any], columns: Sequence[str] = ()) -> None:

@@ -195,6 +195,22 @@ def test_the_quick_exit_flushes_everything_runs_exit_handlers_and_keeps_the_stat
     assert len(done.stdout) > 1 << 16 and len(report["files"][0]["errors"]) == 3000
 
 
+def test_a_reader_gone_in_the_middle_of_a_big_report_is_the_sigpipe_status(tmp_path: Path) -> None:
+    """One write of a 10 MB report that the reader leaves half way returns short with no error in
+    CPython: tunectl writes the rest, which fails, instead of exiting with the command's status."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(f"{{bad json {i}\n" for i in range(60_000)))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ops", "dataset", "validate", str(bad), "--format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline() == b"{\n"
+    process.stdout.close()  # as `| head -1` does after its line
+    err = process.stderr.read()
+    assert (process.wait(timeout=120), err) == (ExitStatus.BROKEN_PIPE, b"")
+
+
 # --- outputs and cloud failures -------------------------------------------------------------------
 
 

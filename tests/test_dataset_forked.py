@@ -87,3 +87,41 @@ def test_an_interrupt_here_kills_and_reaps_every_child(tmp_path: Path) -> None:
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped already: no zombie left behind
     assert not Path(f"/proc/{pid}").exists()
+
+
+# The CLI with the forked scan on a small file, whose child is killed as the out-of-memory killer would.
+KILLED_CHILD = """
+import os, signal, sys
+import ops.datasets.validate as validate
+validate.PARALLEL_MIN_BYTES = 0
+scan_range = validate._scan_range
+def killed_unless_first(source, start, *rest):
+    if start:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return scan_range(source, start, *rest)
+validate._scan_range = killed_unless_first
+from ops.cli import run
+sys.exit(run(["dataset", "validate", sys.argv[1]]))
+"""
+
+
+def test_a_scanner_killed_from_outside_is_a_diagnostic_not_a_bug(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.dataset_fixtures import palm, write_jsonl
+
+    path = write_jsonl(tmp_path / "d.jsonl", [palm(i) for i in range(200)])
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == ExitStatus.USAGE, done.stderr
+    assert done.stderr.startswith(
+        "error[scanner-died]: a process scanning part of " + str(path) + " ended without a result "
+        "(killed by signal 9)"
+    ), done.stderr
+    assert "out-of-memory" in done.stderr and "bug" not in done.stderr and "Traceback" not in done.stderr

@@ -95,3 +95,33 @@ def test_no_room_for_the_key_store_is_a_diagnostic_naming_tmpdir(
     err = capsys.readouterr().err
     assert "error[key-store-unwritable]" in err and "TMPDIR" in err
     assert "Traceback" not in err and "internal" not in err
+
+
+# A write past RLIMIT_FSIZE fails as a full disk does (the errno differs, the path is the same: the
+# write names no file), with SIGXFSZ ignored so that it is an error, not a signal.
+FULL_DISK = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))
+import ops.datasets.validate as validate
+validate.PARALLEL_MIN_BYTES = int(sys.argv[1])  # 0: the forked scan, as for a big file
+from ops.cli import run
+sys.exit(run(["dataset", "validate", sys.argv[2]]))
+"""
+
+
+@pytest.mark.parametrize("parallel_from", [1 << 40, 0], ids=["one-process", "forked"])
+def test_a_full_disk_under_tmpdir_is_a_diagnostic_naming_tmpdir(tmp_path: Path, parallel_from: int) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = write_jsonl(tmp_path / "d.jsonl", [palm(i) for i in range(400)])  # ~500 B a partition
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(parallel_from), str(path)],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error[key-store-unwritable]: cannot write the duplicate-key store")
+    assert "TMPDIR" in done.stderr and "internal" not in done.stderr and "Traceback" not in done.stderr

@@ -114,6 +114,23 @@ def test_key_store_functions_refuse_bad_records_alike() -> None:
             module.repeats([(b"x" * 19, 0)], 2)
         with pytest.raises(ValueError):
             module.repeats([], 3)
+        for segments in ([[b"", 0]], [(b"", 0.5)], [(b"",)]):
+            with pytest.raises(TypeError):
+                module.repeats(segments, 2)
+
+
+def test_key_store_searches_agree_at_any_line_and_on_keys_alike_in_their_low_bits() -> None:
+    """Line numbers are data, not markers (even -1 after an offset); keys that differ only in their
+    high bits (which wyhash values do not, but crafted ones could) are told apart."""
+    record = struct.Struct("=Iqq")
+    first = record.pack(0, 5, 5) + record.pack(1, 5, 5)
+    for module in (_fastscan, _pyscan):
+        assert module.repeats([(first, -1)], 1) == [(0, -1)]
+        assert module.matches([(first, 0)], [(first, -1)]) == [(0, -1), (1, -1)]
+    keys = [(i << 40, i << 40) for i in range(3000)] + [(7 << 40, 7 << 40)]
+    parts = _fastscan.partition_records(*_columns(keys))
+    segments = [(records, 0) for records in parts]
+    assert _fastscan.repeats(segments, 2) == _pyscan.repeats(segments, 2) == [(3001, 8)]
 
 
 def _parts(*texts: object) -> list[SimpleNamespace]:

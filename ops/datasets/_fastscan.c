@@ -1912,6 +1912,12 @@ static int get_segments(PyObject *arg, Segments *s) {
     }
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *pair = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyTuple_Check(pair)) {
+            Py_DECREF(seq);
+            release_segments(s);
+            PyErr_SetString(PyExc_TypeError, "segments: a sequence of (records, line offset) tuples");
+            return -1;
+        }
         if (!PyArg_ParseTuple(pair, "y*L", &s->views[i], &s->offsets[i])) {
             Py_DECREF(seq);
             release_segments(s);
@@ -1930,36 +1936,42 @@ static int get_segments(PyObject *arg, Segments *s) {
     return 0;
 }
 
-/* An open-addressing table from a key to the first line that had it. The keys are wyhash values,
- * so their low bits are already uniform; line -1 marks an empty slot. */
+/* An open-addressing table from a key to the first line that had it. The index is the key times a
+ * 64-bit odd constant (Fibonacci hashing), top bits: even keys that share their low bits, which
+ * wyhash values do not but crafted ones could, spread over the table instead of probing in a row. */
 typedef struct {
     uint64_t key;
     long long line;
+    int used;
 } Slot;
 
 typedef struct {
     Slot *slots;
     size_t mask;
+    int shift;
 } Table;
 
 static int table_new(Table *t, Py_ssize_t entries) {
     size_t size = 16;
-    while (size < (size_t)entries * 2)
+    int bits = 4;
+    while (size < (size_t)entries * 2) {
         size <<= 1;
-    t->slots = PyMem_Malloc(size * sizeof(Slot));
+        bits++;
+    }
+    t->slots = PyMem_Calloc(size, sizeof(Slot));
     if (t->slots == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    memset(t->slots, 0xff, size * sizeof(Slot));
     t->mask = size - 1;
+    t->shift = 64 - bits;
     return 0;
 }
 
 /* The slot of `key`: the one holding it, or the empty one where it belongs. */
 static Slot *table_slot(const Table *t, uint64_t key) {
-    size_t i = (size_t)key & t->mask;
-    while (t->slots[i].line != -1 && t->slots[i].key != key)
+    size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> t->shift);
+    while (t->slots[i].used && t->slots[i].key != key)
         i = (i + 1) & t->mask;
     return &t->slots[i];
 }
@@ -1991,9 +2003,9 @@ static int probe(const Segments *s, int which, Table *table, int insert, PyObjec
             long long line;
             record_at(s, g, i, which, &key, &line);
             Slot *slot = table_slot(table, key);
-            if (slot->line == -1) {
+            if (!slot->used) {
                 if (insert)
-                    *slot = (Slot){key, line};
+                    *slot = (Slot){key, line, 1};
             } else if (found != NULL && append_pair(found, line, slot->line) < 0) {
                 return -1;
             }

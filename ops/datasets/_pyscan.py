@@ -437,7 +437,10 @@ def _records(segments: Sequence[tuple[Buffer, int]], key: int) -> Iterator[tuple
     """(key, line) of every record of the segments, line offsets added, in order."""
     if key not in (_EXACT_KEY, _NORMALIZED_KEY):
         raise ValueError("repeats: key is 1 (exact) or 2 (normalized)")
-    for records, offset in segments:
+    for segment in segments:
+        if not isinstance(segment, tuple) or len(segment) != 2 or not isinstance(segment[1], int):
+            raise TypeError("segments: a sequence of (records, line offset) tuples")
+        records, offset = segment
         if len(memoryview(records).cast("B")) % _RECORD.size:
             raise ValueError("segments: records are 20 bytes each")
         for line, e, n in _RECORD.iter_unpack(records):

@@ -41,7 +41,7 @@ class _Child:
         if not data:
             code = os.waitstatus_to_exitcode(status)
             how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
-            raise WorkerDied(f"a scanning process ended without a result ({how})")
+            raise WorkerDied(how)
         ok, value = pickle.loads(data)
         if not ok:
             raise value
@@ -80,7 +80,7 @@ def _start(func: Callable[..., Any], job: Sequence[Any]) -> _Child:
             try:
                 payload = pickle.dumps((False, exc))
             except Exception:
-                payload = pickle.dumps((False, WorkerDied(f"{type(exc).__name__}: {exc}")))
+                payload = pickle.dumps((False, WorkerDied(f"it raised {type(exc).__name__}: {exc}")))
         with os.fdopen(writer, "wb") as pipe:
             pipe.write(payload)
     finally:

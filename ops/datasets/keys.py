@@ -46,8 +46,15 @@ class KeyWriter:
             return
         for p, records in enumerate(partition_records(lines, exact, normalized)):
             if records:
-                with (self.directory / f"{self.name}.{p}").open("ab") as handle:
-                    handle.write(records)
+                path = self.directory / f"{self.name}.{p}"
+                try:
+                    with path.open("ab") as handle:
+                        handle.write(records)
+                except OSError as exc:
+                    # A full disk fails the write, which names no file: the caller tells the key
+                    # store's failures from others by the path.
+                    exc.filename = exc.filename or str(path)
+                    raise
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from ops.datasets.cross import (
     overlap_issues,
     spelling_name,
 )
-from ops.datasets.forked import map_forked
+from ops.datasets.forked import WorkerDied, map_forked
 from ops.datasets.formats import Kind, Layout, detect_layout
 from ops.datasets.keys import KeyStore, KeyWriter
 from ops.datasets.limits import ModelLimits, model_limits
@@ -147,7 +147,15 @@ def _scan(
             (source, start, end, ScanOptions(options.layout, limit, start == 0, options.collect_media), keys)
             for (start, end), keys in zip(ranges, writers, strict=True)
         ]
-        parts = map_forked(_scan_range, jobs)
+        try:
+            parts = map_forked(_scan_range, jobs)
+        except WorkerDied as exc:
+            raise TunectlError(
+                "scanner-died",
+                f"a process scanning part of {source.display} ended without a result ({exc})",
+                hint="something outside tunectl ended it, often the kernel's out-of-memory killer "
+                "(see `dmesg`); run the command again",
+            ) from exc
     offsets = itertools.accumulate((part.lines for part in parts[:-1]), initial=0)
     store = KeyStore(directory, tuple(zip((w.name for w in writers), offsets, strict=True)))
     return parts, store
