@@ -1,9 +1,8 @@
 """`validate_file` / `validate_files`: every check on one dataset file or a training + validation pair.
 
 A local file larger than PARALLEL_MIN_BYTES is scanned by one process per CPU over line-aligned byte
-ranges (the scan is CPU-bound; msgspec holds the GIL): this one and forked children (`forked.py`);
-gs:// objects and exact token counters are
-scanned in one streaming pass.
+ranges (the scan is CPU-bound; msgspec holds the GIL): this one and forked children (`forked.py`).
+gs:// objects and exact token counters are scanned in one streaming pass.
 """
 
 from __future__ import annotations
