@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from ops.datasets.classes import ClassSet, detect_classes, imbalance
 from ops.datasets.formats import Kind, Layout
-from ops.datasets.keys import EXACT, NORMALIZED, KeyStore, matches, repeats
+from ops.datasets.keys import EXACT, NORMALIZED, KeyStore
+from ops.datasets.native import matches, repeats
 from ops.datasets.scan import Issue, RangeResult, lines_with_outputs
 from ops.output import plural
 

@@ -19,10 +19,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-try:
-    from ops.datasets._fastscan import text_chars, turns_chars
-except ImportError:  # installed without a C compiler: the pure-Python twin, same results, slower
-    from ops.datasets._pyscan import text_chars, turns_chars
+from ops.datasets.native import text_chars, turns_chars
 
 # --- names -----------------------------------------------------------------------------------------
 

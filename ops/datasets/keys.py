@@ -19,10 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-try:
-    from ops.datasets._fastscan import matches, partition_records, repeats
-except ImportError:  # installed without a C compiler: the pure-Python twin, same results, slower
-    from ops.datasets._pyscan import matches, partition_records, repeats
+from ops.datasets.native import partition_records
 
 PARTITIONS = 16  # _fastscan.c's: 1 GB of 88-byte examples (12 M) is ~15 MB of records a partition
 RECORD_BYTES = 4 + 8 + 8  # line (uint32), exact key, normalized key (int64), packed
@@ -30,8 +27,6 @@ EXACT, NORMALIZED = 1, 2  # which key `repeats` compares
 
 # One partition of a store: each range's records, and the number of lines before that range.
 Segments = list[tuple[bytes, int]]
-
-__all__ = ["EXACT", "NORMALIZED", "PARTITIONS", "KeyStore", "KeyWriter", "Segments", "matches", "repeats"]
 
 
 class KeyWriter:

@@ -31,10 +31,6 @@ from typing import Any
 
 import msgspec
 
-try:
-    from ops.datasets._fastscan import block_keys, gemini_parse, gemini_walk, line_keys
-except ImportError:  # installed without a C compiler: the pure-Python twin, same results, slower
-    from ops.datasets._pyscan import block_keys, gemini_parse, gemini_walk, line_keys
 from ops.datasets.formats import (
     FAST,
     INSPECT,
@@ -53,6 +49,7 @@ from ops.datasets.formats import (
 from ops.datasets.gemini import CAMEL, SHAPE_CODES, GeminiExample, read_example
 from ops.datasets.keys import KeyWriter
 from ops.datasets.media import MediaRef, Modality, media_rules
+from ops.datasets.native import block_keys, gemini_parse, gemini_walk, line_keys
 from ops.datasets.tokens import EstimateTokenCounter, TokenCounter
 
 BOM = b"\xef\xbb\xbf"
